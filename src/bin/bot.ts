@@ -1,0 +1,5 @@
+/** Placeholder until `podnet bot` is built; says so plainly instead of failing obscurely. */
+export async function main(_argv: string[]): Promise<number> {
+  console.error('podnet bot: not yet available in this build.');
+  return 2;
+}
