@@ -1,0 +1,35 @@
+/**
+ * Structured JSON logs (pino). Secret-bearing fields are redacted by path; free text must
+ * go through `redactSecrets` (src/logscan/redact.ts) before it is logged.
+ */
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+const REDACT_PATHS = [
+  '*.token', '*.botToken', '*.appToken', '*.signingSecret', '*.password', '*.secret', '*.authorization',
+  'headers.authorization', 'headers["x-slack-signature"]', 'config.slack.botToken', 'config.slack.signingSecret',
+];
+
+export interface LoggerOptions {
+  level?: string;
+  name?: string;
+  /** Where to write; defaults to stderr so stdout stays for command output. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  return pino(
+    {
+      name: options.name ?? 'podnet',
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    (options.destination ?? process.stderr) as pino.DestinationStream,
+  );
+}
+
+/** A logger that drops everything, for tests and quiet CLI runs. */
+export const silentLogger: Logger = pino({ level: 'silent' });
