@@ -1,0 +1,104 @@
+/**
+ * Pure renderers for an incident: the in-thread summary and the Markdown postmortem draft.
+ * The clock is a parameter.
+ */
+import type { Incident, IncidentEntry } from './types.js';
+
+function hhmm(iso: string): string {
+  return iso.slice(11, 19);
+}
+
+function pct(confidence: number | undefined): string {
+  return confidence === undefined ? '' : ` (${Math.round(confidence * 100)}%)`;
+}
+
+function duration(fromIso: string, to: Date): string {
+  const s = Math.max(0, Math.round((to.getTime() - Date.parse(fromIso)) / 1000));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h ? `${h} h ${m} min` : m ? `${m} min` : `${s} s`;
+}
+
+/** The latest finding: the leading cause as the incident now stands. */
+export function leadingFinding(timeline: IncidentEntry[]): IncidentEntry | undefined {
+  return [...timeline].reverse().find((e) => e.kind === 'finding' && e.cause);
+}
+
+export interface IncidentSummary {
+  leading?: { cause: string; confidence?: number; fix?: string; evidence: string[] };
+  done: string[];
+  open: string[];
+  /** Plain-text / mrkdwn rendering for Slack. */
+  text: string;
+}
+
+/** What happened when, the leading cause, what was done and what is still open. */
+export function summarizeIncident(incident: Incident, timeline: IncidentEntry[], now: Date): IncidentSummary {
+  const lead = leadingFinding(timeline);
+  const done = timeline.filter((e) => e.kind === 'action' || (e.kind === 'runbook-step' && !/awaiting|skipped/.test(e.text))).map((e) => `${hhmm(e.at)} ${e.text}`);
+  const open: string[] = [];
+  if (!lead) open.push('No finding yet: run `/podnet check POD -n NS` in this thread.');
+  else if (lead.cause === 'unknown') open.push('The evidence does not settle the cause yet; see what to collect next in the last check.');
+  else if (lead.fix) open.push(`Apply and verify the fix: ${lead.fix}`);
+  const pending = timeline.filter((e) => e.kind === 'runbook-step' && /awaiting confirmation/.test(e.text));
+  for (const p of pending) open.push(`Waiting for confirmation: ${p.text}`);
+  if (incident.status === 'open') open.push('Close the incident with `/podnet incident close` when service is restored.');
+
+  const lines: string[] = [];
+  lines.push(`*Incident: ${incident.title}* (${incident.id}, ${incident.status}, ${incident.status === 'open' ? `open for ${duration(incident.openedAt, now)}` : `closed at ${incident.closedAt}`})`);
+  if (lead) {
+    lines.push(`*Leading cause:* \`${lead.cause}\`${pct(lead.confidence)}${lead.target ? ` on ${lead.target}` : ''}`);
+    for (const ev of (lead.evidence ?? []).slice(0, 5)) lines.push(`  • ${ev}`);
+    if (lead.fix) lines.push(`*Fix:* ${lead.fix}`);
+  } else {
+    lines.push('*Leading cause:* none yet');
+  }
+  lines.push('*Timeline:*');
+  for (const e of timeline) lines.push(`  ${hhmm(e.at)}  ${e.who === 'podnet' ? 'podnet' : `<@${e.who}>`}  ${e.text}${e.kind === 'finding' ? pct(e.confidence) : ''}`);
+  lines.push(`*Done:* ${done.length ? '' : 'nothing recorded yet'}`);
+  for (const d of done) lines.push(`  • ${d}`);
+  lines.push('*Still open:*');
+  for (const o of open) lines.push(`  • ${o}`);
+
+  return {
+    leading: lead ? { cause: lead.cause!, confidence: lead.confidence, fix: lead.fix, evidence: lead.evidence ?? [] } : undefined,
+    done,
+    open,
+    text: lines.join('\n'),
+  };
+}
+
+/** A Markdown postmortem draft: summary, timeline, evidence, cause, fix, follow-ups. */
+export function postmortemMarkdown(incident: Incident, timeline: IncidentEntry[], now: Date): string {
+  const summary = summarizeIncident(incident, timeline, now);
+  const lead = summary.leading;
+  const out: string[] = [];
+  out.push(`# Postmortem draft: ${incident.title}`, '');
+  out.push(`- Incident: ${incident.id}`);
+  out.push(`- Opened: ${incident.openedAt} by ${incident.openedBy}`);
+  out.push(`- Closed: ${incident.closedAt ?? 'still open'}${incident.closedBy ? ` by ${incident.closedBy}` : ''}`);
+  out.push(`- Duration: ${duration(incident.openedAt, incident.closedAt ? new Date(incident.closedAt) : now)}`, '');
+  out.push('## Root cause', '');
+  if (lead) {
+    out.push(`\`${lead.cause}\`${pct(lead.confidence)}.`, '');
+    out.push('### Evidence', '');
+    for (const ev of lead.evidence) out.push(`- ${ev}`);
+    if (lead.evidence.length === 0) out.push('- (no evidence lines recorded)');
+    out.push('', '### Fix', '', lead.fix ?? '(no fix recorded)', '');
+  } else {
+    out.push('Not determined: no check ran in the incident thread.', '');
+  }
+  out.push('## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|');
+  for (const e of timeline) {
+    const what = `${e.text}${e.kind === 'finding' ? pct(e.confidence) : ''}`.replace(/\|/g, '\\|');
+    out.push(`| ${e.at} | ${e.who} | ${what} |`);
+  }
+  out.push('', '## What was done', '');
+  for (const d of summary.done) out.push(`- ${d}`);
+  if (summary.done.length === 0) out.push('- (nothing recorded)');
+  out.push('', '## Follow-ups', '');
+  for (const o of summary.open.filter((o) => !o.startsWith('Close the incident'))) out.push(`- [ ] ${o}`);
+  out.push('- [ ] Add a regression check (e.g. a podnet runbook or an alert) for this cause.');
+  out.push('');
+  return out.join('\n');
+}
