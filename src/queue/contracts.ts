@@ -1,0 +1,166 @@
+/**
+ * The one file that says what travels through Redis: queue names, job names, and the typed
+ * payload and result of every job. Payloads carry ids and names only — never a token, a
+ * kubeconfig or a secret — because anyone with Redis access can read them.
+ *
+ * A `check` is a BullMQ flow: the parent `check` waits for two children, `probe` (pod,
+ * events, node, policies, exec probes — everything but logs) and `collect-logs`, then
+ * merges their evidence, runs the analysis and posts the result.
+ */
+import type { Diagnosis } from '../analysis/types.js';
+import type { Evidence, LogEvidence, Step } from '../evidence.js';
+
+/** Every job name podnet uses. `watch`, `sweep` and `runbook` are reserved for later verbs. */
+export const JOB_NAMES = {
+  check: 'check',
+  probe: 'probe',
+  collectLogs: 'collect-logs',
+  logs: 'logs',
+  watch: 'watch',
+  sweep: 'sweep',
+  runbook: 'runbook',
+} as const;
+export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
+
+/** The kinds of queue per cluster. Parents and children live apart so one cannot starve the other. */
+export const QUEUE_KINDS = ['checks', 'probes'] as const;
+export type QueueKind = (typeof QUEUE_KINDS)[number];
+
+/** Default Redis key prefix of every podnet queue. */
+export const DEFAULT_PREFIX = 'podnet';
+
+const NAME_RE = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * The queue of one kind for one cluster, e.g. `podnet-prod-eu-checks`. Cluster names are
+ * DNS-1123 labels: BullMQ forbids ':' in queue names, and one worker deployment per cluster
+ * consumes only its own queues.
+ */
+export function queueName(cluster: string, kind: QueueKind): string {
+  if (!NAME_RE.test(cluster)) {
+    throw new Error(`cluster name "${cluster}" is not a DNS-1123 label (lowercase letters, digits, '-'; at most 63)`);
+  }
+  return `podnet-${cluster}-${kind}`;
+}
+
+/** Which queue each job runs on. */
+export const QUEUE_OF: Record<JobName, QueueKind> = {
+  check: 'checks',
+  logs: 'checks',
+  watch: 'checks',
+  sweep: 'checks',
+  runbook: 'checks',
+  probe: 'probes',
+  'collect-logs': 'probes',
+};
+
+/** Where the answer goes in Slack. Ids only. */
+export interface SlackTarget {
+  channel: string;
+  /** The Slack user id who asked. */
+  user: string;
+  /** When the command was typed in a thread, answer in that thread. */
+  threadTs?: string;
+  /** The slash command's response_url (a capability URL, short-lived; not a token). */
+  responseUrl?: string;
+}
+
+/** Fields every command payload carries. */
+export interface CommandPayloadBase {
+  /** Unique per accepted command; job ids derive from it. */
+  requestId: string;
+  cluster: string;
+  namespace: string;
+  slack: SlackTarget;
+  /** ISO time the bot accepted the command. */
+  requestedAt: string;
+}
+
+/** Payload of `check` and of its children `probe` and `collect-logs`. */
+export interface CheckPayload extends CommandPayloadBase {
+  pod: string;
+  client?: string;
+  server?: string;
+  port?: number;
+  debugContainerImage?: string;
+  /** Written by the worker (job.updateData) once a post that has no idempotency key is done. */
+  posted?: { summary?: boolean };
+}
+
+/** Payload of the `logs` command. */
+export interface LogsPayload extends CommandPayloadBase {
+  pod: string;
+  container?: string;
+  previous?: boolean;
+  sinceSeconds?: number;
+}
+
+/** Result of the `probe` child: everything but logs, and the ts of the progress message. */
+export interface ProbeResult {
+  kind: 'probe';
+  evidence: Evidence;
+  /** ts of the channel message "Checking … " that the parent updates in place. */
+  progressTs?: string;
+}
+
+/** Result of the `collect-logs` child. */
+export interface CollectLogsResult {
+  kind: 'collect-logs';
+  logs: LogEvidence[];
+  steps: Step[];
+}
+
+/** Result of the `check` parent, stored on the job (JSON). */
+export interface CheckResult {
+  /** Absent when the check could not run at all (e.g. the pod does not exist). */
+  diagnosis?: Diagnosis;
+  /** One line for the user when the check could not run. */
+  error?: string;
+  /** The channel message updated in place to the summary. */
+  messageTs?: string;
+  /** Thread replies posted under it. */
+  threadPosts: number;
+  /** Children that failed after all attempts, with their reason (partial result). */
+  failedChildren: { name: string; reason: string }[];
+}
+
+/** Result of the `logs` job. */
+export interface LogsResult {
+  logs: LogEvidence[];
+  steps: Step[];
+  messageTs?: string;
+}
+
+/** Payload type by job name, for typed queues and processors. */
+export interface JobPayloads {
+  check: CheckPayload;
+  probe: CheckPayload;
+  'collect-logs': CheckPayload;
+  logs: LogsPayload;
+  watch: CheckPayload;
+  sweep: CommandPayloadBase & { selector?: string };
+  runbook: CheckPayload & { runbook: string };
+}
+
+/** Result type by job name. */
+export interface JobResults {
+  check: CheckResult;
+  probe: ProbeResult;
+  'collect-logs': CollectLogsResult;
+  logs: LogsResult;
+  watch: CheckResult;
+  sweep: unknown;
+  runbook: unknown;
+}
+
+/** Deterministic child job ids: a re-added flow cannot create a second probe. No ':' allowed. */
+export function childJobId(parentId: string, child: 'probe' | 'collect-logs'): string {
+  return `${parentId}-${child === 'probe' ? 'probe' : 'logs'}`;
+}
+
+/** Idempotency keys for Slack posts, keyed by the parent job id so a re-run posts nothing new. */
+export const postKeys = {
+  progress: (jobId: string): string => `${jobId}-progress`,
+  summary: (jobId: string): string => `${jobId}-summary`,
+  thread: (jobId: string, i: number): string => `${jobId}-thread-${i}`,
+};

@@ -1,0 +1,65 @@
+/**
+ * What the job processors need from the rest of podnet, as narrow injectable functions. The
+ * worker entry point wires the real ones (probes, analysis, render, Slack poster); tests and
+ * the worker benchmark inject fakes. Declared structurally so jobs/ depends on shapes, not
+ * on modules.
+ */
+import { UnrecoverableError } from 'bullmq';
+import type { Diagnosis, RuleContext } from '../analysis/types.js';
+import type { ClusterAccess } from '../cluster/types.js';
+import type { Evidence, LogEvidence, Step } from '../evidence.js';
+import { describeError, isPermanent } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+/** A Slack message as the renderers produce it: fallback text plus Block Kit blocks. */
+export interface RenderedMessage {
+  text: string;
+  // Block Kit blocks; typed loosely here so queue code does not depend on @slack/types.
+  blocks?: unknown[];
+}
+
+/** The part of SlackPoster the workers use. Posting is idempotent by key (stored in Redis). */
+export interface PosterLike {
+  post(msg: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string; idempotencyKey: string }): Promise<{ ts?: string } | undefined | void>;
+  update(msg: { channel: string; ts: string; text: string; blocks?: unknown[]; idempotencyKey?: string }): Promise<unknown>;
+}
+
+/** The probe request (mirrors src/probes/collect.ts CheckRequest). */
+export interface CheckRequestLike {
+  namespace: string;
+  pod: string;
+  client?: string;
+  server?: string;
+  port?: number;
+  debugContainerImage?: string;
+}
+
+export interface ProcessorDeps {
+  clusterAccess: ClusterAccess;
+  poster: PosterLike;
+  logger: Logger;
+  /** src/probes/collect.ts collectEvidence, called with `skipLogs: true`. */
+  collectEvidence(cluster: ClusterAccess, request: CheckRequestLike, options: { skipLogs: boolean }): Promise<Evidence>;
+  /** src/probes/collect.ts collectLogs (fetches the pod itself when not given). */
+  collectLogs(cluster: ClusterAccess, request: CheckRequestLike, pod: undefined): Promise<{ logs: LogEvidence[]; steps: Step[] }>;
+  /** src/analysis/diagnose.ts diagnose. */
+  diagnose(evidence: Evidence, ctx: RuleContext): Diagnosis;
+  /** src/render/slack.ts. */
+  renderSummary(d: Diagnosis): RenderedMessage;
+  renderThread(d: Diagnosis, evidence?: Evidence): RenderedMessage[];
+  renderProgress(target: { namespace: string; pod: string }, status: string): RenderedMessage;
+}
+
+/**
+ * Runs a processor body and translates errors for BullMQ: a permanent PodnetError (403, 404,
+ * bad input, no tool) becomes an UnrecoverableError so BullMQ fails it at once instead of
+ * retrying; everything else is rethrown and retried with backoff.
+ */
+export async function runJob<T>(body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    if (isPermanent(err)) throw new UnrecoverableError(describeError(err));
+    throw err;
+  }
+}

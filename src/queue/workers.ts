@@ -1,0 +1,100 @@
+/**
+ * The consumer side: one BullMQ Worker per queue of a cluster — `checks` (flow parents and
+ * single-job commands) and `probes` (the children that talk to the cluster). Processors live
+ * in jobs/, one per file; this module only routes job names to them and owns the lifecycle.
+ */
+import { Worker, type Job } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { createCheckProcessor } from '../../jobs/check.js';
+import { createCollectLogsProcessor } from '../../jobs/collect-logs.js';
+import { createProbeProcessor } from '../../jobs/probe.js';
+import type { ClusterAccess } from '../cluster/types.js';
+import type { Logger } from '../logger.js';
+import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
+import type { PosterLike, ProcessorDeps } from './processor-deps.js';
+
+export interface StartWorkersOptions {
+  /** An ioredis client (must have `maxRetriesPerRequest: null`) or its options. */
+  connection: Redis | RedisOptions;
+  cluster: string;
+  clusterAccess: ClusterAccess;
+  poster: PosterLike;
+  logger: Logger;
+  /** Collectors, analysis and renderers; `loadDefaultDeps()` (src/queue/default-deps.ts) gives the real ones. */
+  deps: Omit<ProcessorDeps, 'clusterAccess' | 'poster' | 'logger'>;
+  /** Default `podnet`. */
+  prefix?: string;
+  /** Jobs run at once per queue. Default 4 for probes, 4 for checks. */
+  concurrency?: number;
+  /** Lock duration: a worker silent this long is presumed dead and its job re-run. Default 30 000 ms. */
+  lockDurationMs?: number;
+  /** How often to look for stalled jobs. Default 30 000 ms. */
+  stalledIntervalMs?: number;
+}
+
+export interface RunningWorkers {
+  workers: Worker[];
+  /** Stops taking jobs, waits for the running ones to finish, closes connections. */
+  close(): Promise<void>;
+}
+
+/** Starts the workers of one cluster. They run until `close()`. */
+export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+  const prefix = options.prefix ?? DEFAULT_PREFIX;
+  const ownsClient = !(options.connection instanceof Redis);
+  // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null so a blocking call is never cut.
+  const connection = options.connection instanceof Redis ? options.connection : new Redis({ ...options.connection, maxRetriesPerRequest: null });
+  const deps: ProcessorDeps = { ...options.deps, clusterAccess: options.clusterAccess, poster: options.poster, logger: options.logger };
+  const log = options.logger;
+
+  const check = createCheckProcessor(deps);
+  const probe = createProbeProcessor(deps);
+  const collectLogs = createCollectLogsProcessor(deps);
+
+  const common = {
+    connection,
+    prefix,
+    concurrency: options.concurrency ?? 4,
+    ...(options.lockDurationMs !== undefined && { lockDuration: options.lockDurationMs }),
+    ...(options.stalledIntervalMs !== undefined && { stalledInterval: options.stalledIntervalMs }),
+  };
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
+  const checksWorker = new Worker(queueName(options.cluster, 'checks'), async (job: Job<any, any>) => {
+    switch (job.name) {
+      case JOB_NAMES.check:
+        return check(job);
+      default:
+        throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
+    }
+  }, common);
+
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
+  const probesWorker = new Worker(queueName(options.cluster, 'probes'), async (job: Job<any, any>) => {
+    switch (job.name) {
+      case JOB_NAMES.probe:
+        return probe(job);
+      case JOB_NAMES.collectLogs:
+        return collectLogs(job);
+      default:
+        throw new Error(`no processor for job "${job.name}" on the probes queue (a newer bot than worker?)`);
+    }
+  }, common);
+
+  const workers = [checksWorker, probesWorker];
+  for (const w of workers) {
+    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('stalled', (jobId) => log.warn({ queue: w.name, job: jobId }, 'job stalled; it will run again'));
+    w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  log.info({ cluster: options.cluster, queues: workers.map((w) => w.name), prefix }, 'workers started');
+
+  return {
+    workers,
+    async close() {
+      await Promise.all(workers.map((w) => w.close()));
+      if (ownsClient) await connection.quit().catch(() => connection.disconnect());
+    },
+  };
+}
