@@ -161,6 +161,11 @@ export interface LogEvidence {
   firstAt?: string;
   lastAt?: string;
   matches: SignatureMatch[];
+  /**
+   * How many lines matched each signature in the scanned part of the log. `matches` keeps
+   * only the first and last few per signature, so this is where "refused 312 times" comes from.
+   */
+  signatureCounts?: Partial<Record<SignatureId, number>>;
   /** The last few lines, for display. */
   tail: { at?: string; text: string }[];
 }
