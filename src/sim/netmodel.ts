@@ -1,0 +1,261 @@
+/**
+ * The simulator's model of one Linux network namespace: which listening sockets accept a
+ * TCP dial to which address, and how the kernel prints them in /proc/net/tcp{,6}.
+ *
+ * The bind rules are the kernel's (and test/component/sim-bind-linux.test.ts checks them
+ * against the kernel of the machine the tests run on):
+ * - a socket bound to 0.0.0.0 accepts a dial to any local IPv4 address (127.0.0.0/8, the pod IP);
+ * - a socket bound to a specific IPv4 address (127.0.0.1, the pod IP) accepts only that address;
+ * - a tcp6 socket bound to `::` accepts every local IPv6 address and, unless it is v6-only
+ *   (net.ipv6.bindv6only=0 is the default), every local IPv4 address too (as v4-mapped);
+ * - a tcp6 socket bound to `::1` (or another specific IPv6 address) accepts only that address,
+ *   so a dial to 127.0.0.1 is refused; a tcp (IPv4) socket never accepts an IPv6 dial to ::1;
+ * - a tcp6 socket bound to a v4-mapped address (`::ffff:127.0.0.1`) accepts IPv4 dials to it.
+ * A dial to 0.0.0.0 goes to 127.0.0.1 and a dial to `::` goes to ::1, as in the kernel.
+ *
+ * Names: `localhost` resolves as getaddrinfo does with the /etc/hosts kubelet writes into
+ * every pod (`127.0.0.1 localhost` and `::1 localhost ...`), sorted by RFC 6724: ::1 first,
+ * then 127.0.0.1. A client such as nc tries both in that order, so a dial to `localhost`
+ * connects if either address is accepted.
+ */
+
+/** A socket in LISTEN state in the simulated network namespace. */
+export interface SimListener {
+  /** `tcp` = AF_INET socket (listed in /proc/net/tcp); `tcp6` = AF_INET6 (/proc/net/tcp6). */
+  proto: 'tcp' | 'tcp6';
+  /** The bound address as the program gave it: `0.0.0.0`, `127.0.0.1`, `::`, `::1`, the pod IP. */
+  address: string;
+  port: number;
+  /** The container whose process opened it. */
+  container: string;
+  /** Socket inode shown in /proc/net/tcp. */
+  inode: number;
+  /** Owner uid shown in /proc/net/tcp (default 0). */
+  uid?: number;
+  /** IPV6_V6ONLY on a tcp6 socket (default false, as net.ipv6.bindv6only=0). */
+  v6only?: boolean;
+}
+
+/** What a TCP dial got back: a SYN-ACK, or a RST ("Connection refused"). */
+export type DialResult = 'connected' | 'refused';
+
+/** An IP address reduced to its family and bytes (IPv4-mapped IPv6 becomes IPv4). */
+export interface ParsedAddress {
+  family: 4 | 6;
+  bytes: number[];
+}
+
+/** Parses a dotted-quad IPv4 address; undefined if it is not one. */
+export function parseIPv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const bytes: number[] = [];
+  for (const part of parts) {
+    if (!/^\d{1,3}$/.test(part)) return undefined;
+    const value = Number(part);
+    if (value > 255) return undefined;
+    bytes.push(value);
+  }
+  return bytes;
+}
+
+/** Parses an IPv6 address (with `::` compression and an optional dotted IPv4 tail) to 16 bytes. */
+export function parseIPv6(input: string): number[] | undefined {
+  let text = input;
+  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
+  const zone = text.indexOf('%');
+  if (zone >= 0) text = text.slice(0, zone);
+  if (!text.includes(':')) return undefined;
+  const halves = text.split('::');
+  if (halves.length > 2) return undefined;
+  const toGroups = (part: string): number[] | undefined => {
+    if (part === '') return [];
+    const groups: number[] = [];
+    const pieces = part.split(':');
+    for (let i = 0; i < pieces.length; i++) {
+      const piece = pieces[i] ?? '';
+      if (i === pieces.length - 1 && piece.includes('.')) {
+        const v4 = parseIPv4(piece);
+        if (!v4) return undefined;
+        groups.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
+        continue;
+      }
+      if (!/^[0-9a-fA-F]{1,4}$/.test(piece)) return undefined;
+      groups.push(parseInt(piece, 16));
+    }
+    return groups;
+  };
+  const head = toGroups(halves[0] ?? '');
+  const tail = halves.length === 2 ? toGroups(halves[1] ?? '') : [];
+  if (!head || !tail) return undefined;
+  let groups: number[];
+  if (halves.length === 2) {
+    const missing = 8 - head.length - tail.length;
+    if (missing < 1) return undefined;
+    groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
+  } else {
+    groups = head;
+  }
+  if (groups.length !== 8) return undefined;
+  return groups.flatMap((g) => [(g >> 8) & 0xff, g & 0xff]);
+}
+
+function isV4Mapped(bytes: number[]): boolean {
+  return bytes.slice(0, 10).every((b) => b === 0) && bytes[10] === 0xff && bytes[11] === 0xff;
+}
+
+/**
+ * Parses a numeric address as the destination of a dial: an IPv4-mapped IPv6 address is
+ * an IPv4 dial on the wire. Undefined for a name or garbage.
+ */
+export function parseAddress(text: string): ParsedAddress | undefined {
+  const v4 = parseIPv4(text);
+  if (v4) return { family: 4, bytes: v4 };
+  const v6 = parseIPv6(text);
+  if (!v6) return undefined;
+  if (isV4Mapped(v6)) return { family: 4, bytes: v6.slice(12) };
+  return { family: 6, bytes: v6 };
+}
+
+const isZero = (bytes: number[]): boolean => bytes.every((b) => b === 0);
+const sameBytes = (a: number[], b: number[]): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const V6_LOOPBACK = [...new Array<number>(15).fill(0), 1];
+
+/** The kernel sends a dial to the unspecified address to loopback. */
+function effectiveDestination(dest: ParsedAddress): ParsedAddress {
+  if (!isZero(dest.bytes)) return dest;
+  return dest.family === 4 ? { family: 4, bytes: [127, 0, 0, 1] } : { family: 6, bytes: V6_LOOPBACK };
+}
+
+/**
+ * Whether `listener` accepts a TCP dial whose destination address is `dialAddress`
+ * (numeric), by the Linux bind rules. Ports are not compared here; `dial` does that.
+ * It does not judge whether the address is local to the namespace: `dial` does that too.
+ * `bindv6only` stands for IPV6_V6ONLY on a tcp6 listener (OR-ed with `listener.v6only`).
+ */
+export function acceptsDial(listener: SimListener, dialAddress: string, bindv6only = false): boolean {
+  const parsed = parseAddress(dialAddress);
+  if (!parsed) return false;
+  const dest = effectiveDestination(parsed);
+  if (listener.proto === 'tcp') {
+    const bound = parseIPv4(listener.address);
+    if (!bound || dest.family !== 4) return false;
+    return isZero(bound) || sameBytes(bound, dest.bytes);
+  }
+  const bound = parseIPv6(listener.address);
+  if (!bound) return false;
+  const v6only = bindv6only || listener.v6only === true;
+  if (isV4Mapped(bound)) {
+    // A v6 socket bound to ::ffff:a.b.c.d takes IPv4 traffic for a.b.c.d (never with V6ONLY).
+    return !v6only && dest.family === 4 && sameBytes(bound.slice(12), dest.bytes);
+  }
+  if (isZero(bound)) return dest.family === 6 || !v6only;
+  return dest.family === 6 && sameBytes(bound, dest.bytes);
+}
+
+/**
+ * Whether a numeric address is local to the pod's namespace: 127.0.0.0/8, ::1, the
+ * unspecified addresses (which the kernel routes to loopback) and the pod IP.
+ */
+export function isLocalAddress(address: string, podIP?: string): boolean {
+  const parsed = parseAddress(address);
+  if (!parsed) return false;
+  if (isZero(parsed.bytes)) return true;
+  if (parsed.family === 4 && parsed.bytes[0] === 127) return true;
+  if (parsed.family === 6 && sameBytes(parsed.bytes, V6_LOOPBACK)) return true;
+  const pod = podIP ? parseAddress(podIP) : undefined;
+  return pod !== undefined && pod.family === parsed.family && sameBytes(pod.bytes, parsed.bytes);
+}
+
+/**
+ * Resolves a host as a client in the pod would, with kubelet's /etc/hosts: numeric
+ * addresses as they are, `localhost` (and ip6-localhost/ip6-loopback) to `::1` then
+ * `127.0.0.1`, the pod's hostname to its IP. Undefined when the name is unknown
+ * ("Name or service not known"): the simulator has no DNS.
+ */
+export function resolveHost(host: string, options: { podIP?: string; hostnames?: string[] } = {}): string[] | undefined {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (parseAddress(bare)) return [bare];
+  const name = bare.toLowerCase().replace(/\.$/, '');
+  if (name === 'localhost' || name === 'localhost.localdomain') return ['::1', '127.0.0.1'];
+  if (name === 'ip6-localhost' || name === 'ip6-loopback') return ['::1'];
+  if (options.podIP && options.hostnames?.some((h) => h.toLowerCase() === name)) return [options.podIP];
+  return undefined;
+}
+
+/**
+ * One TCP dial from inside the namespace to HOST:PORT. `host` is a numeric address or
+ * `localhost` (tried as ::1 then 127.0.0.1; connected if either is accepted). Addresses
+ * outside the namespace (other pods, Services) are not modelled and count as refused; so
+ * do names the simulator cannot resolve.
+ */
+export function dial(listeners: SimListener[], host: string, port: number, podIP?: string): DialResult {
+  const addresses = resolveHost(host, { podIP }) ?? [];
+  for (const address of addresses) {
+    if (dialAddress(listeners, address, port, podIP) === 'connected') return 'connected';
+  }
+  return 'refused';
+}
+
+/** One dial to one numeric address (no name resolution). */
+export function dialAddress(listeners: SimListener[], address: string, port: number, podIP?: string): DialResult {
+  if (!isLocalAddress(address, podIP)) return 'refused';
+  const accepted = listeners.some((l) => l.port === port && acceptsDial(l, address));
+  return accepted ? 'connected' : 'refused';
+}
+
+// --- /proc/net/tcp -------------------------------------------------------------------------
+
+/** Width the kernel pads each /proc/net/tcp line to (TMPSZ - 1 in net/ipv4/tcp_ipv4.c). */
+const TCP4_LINE_WIDTH = 149;
+const TCP4_HEADER =
+  '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+const TCP6_HEADER =
+  '  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
+
+const hex = (value: number, width: number): string => value.toString(16).toUpperCase().padStart(width, '0');
+const pad = (text: string | number, width: number): string => String(text).padStart(width, ' ');
+
+/** A 4-byte group as the kernel prints a __be32 with %08X on a little-endian CPU. */
+function wordHostOrder(bytes: number[]): string {
+  return [...bytes].reverse().map((b) => hex(b, 2)).join('');
+}
+
+function localAddressHex(listener: SimListener): string {
+  if (listener.proto === 'tcp') {
+    const bytes = parseIPv4(listener.address);
+    if (!bytes) throw new Error(`listener address ${JSON.stringify(listener.address)} is not an IPv4 address`);
+    return wordHostOrder(bytes);
+  }
+  const bytes = parseIPv6(listener.address);
+  if (!bytes) throw new Error(`listener address ${JSON.stringify(listener.address)} is not an IPv6 address`);
+  return [0, 4, 8, 12].map((i) => wordHostOrder(bytes.slice(i, i + 4))).join('');
+}
+
+/**
+ * The row the kernel prints for a LISTEN socket, following get_tcp4_sock/get_tcp6_sock:
+ * `"%4d: %08X:%04X %08X:%04X %02X %08X:%08X %02X:%08lX %08X %5u %8d %lu %d %pK %lu %lu %u %u %d"`.
+ * For a fresh listener: queues 0, no timer, refcount 1, rto 100 (1 s in USER_HZ), ato 0,
+ * quick/pingpong 0, cwnd 10, fastopen queue 0. `%pK` prints 0000000000000000, which is what
+ * a process without CAP_SYSLOG (a normal container) sees.
+ */
+function listenerRow(index: number, listener: SimListener): string {
+  const remote = listener.proto === 'tcp' ? '00000000' : '0'.repeat(32);
+  return (
+    `${pad(index, 4)}: ${localAddressHex(listener)}:${hex(listener.port, 4)} ${remote}:0000 0A ` +
+    `00000000:00000000 00:00000000 00000000 ${pad(listener.uid ?? 0, 5)} ${pad(0, 8)} ${listener.inode} 1 ` +
+    `0000000000000000 100 0 0 10 0`
+  );
+}
+
+/**
+ * /proc/net/tcp (`proto` 'tcp') or /proc/net/tcp6 ('tcp6') for these listeners, byte for
+ * byte as the kernel writes it: header first; tcp lines padded with spaces to 149
+ * characters, tcp6 lines not padded. Rows are in the given order (the kernel's order is
+ * its hash-bucket order, which nothing may rely on).
+ */
+export function procNetTcp(listeners: SimListener[], proto: 'tcp' | 'tcp6'): string {
+  const rows = listeners.filter((l) => l.proto === proto).map((l, i) => listenerRow(i, l));
+  if (proto === 'tcp6') return [TCP6_HEADER, ...rows].map((line) => `${line}\n`).join('');
+  return [TCP4_HEADER, ...rows].map((line) => `${line.padEnd(TCP4_LINE_WIDTH, ' ')}\n`).join('');
+}
