@@ -93,7 +93,9 @@ async function runPodnet(redis: Redis, prefix: string): Promise<number> {
   await running.close();
   await queue.obliterate({ force: true });
   await queue.close();
-  await new Queue(queueName('bench', 'checks'), { connection: redis, prefix }).obliterate({ force: true });
+  const checks = new Queue(queueName('bench', 'checks'), { connection: redis, prefix });
+  await checks.obliterate({ force: true });
+  await checks.close();
   return ms;
 }
 

@@ -6,6 +6,7 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { FlowProducer, Queue, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
 import {
   childJobId,
@@ -17,33 +18,15 @@ import {
   type SlackTarget,
 } from './contracts.js';
 
-/** What the producer needs of a parsed command (H4's ParsedCommand satisfies it structurally). */
-export type EnqueueCommandInput =
-  | {
-      verb: 'check';
-      pod: string;
-      namespace: string;
-      client?: string;
-      server?: string;
-      port?: number;
-      debugContainerImage?: string;
-    }
-  | {
-      verb: 'logs';
-      pod: string;
-      namespace: string;
-      container?: string;
-      previous?: boolean;
-      sinceSeconds?: number;
-    }
-  | { verb: string };
+/** The parsed commands the producer can queue (src/commands/grammar.ts). */
+export type EnqueueCommandInput = ParsedCommand;
 
 /** Who asked, where to answer. */
 export interface EnqueueContext {
   slack: SlackTarget;
   /** Unique per command; generated when absent. */
   requestId?: string;
-  /** Defaults to the producer's cluster. */
+  /** Which cluster's queues; default: the command's `--cluster`, else the producer's cluster. */
   cluster?: string;
   /** Clock, for tests. */
   now?: () => Date;
@@ -60,7 +43,7 @@ export interface ProducerOptions {
   connection: Redis | RedisOptions;
   /** Redis key prefix of the queues. Default `podnet`. */
   prefix?: string;
-  /** The cluster whose queues this producer feeds (DNS-1123 label). */
+  /** The cluster whose queues this producer feeds when a command names none (DNS-1123 label). */
   cluster: string;
   /** Identical checks within this window coalesce. Default 10 000 ms; 0 disables. */
   dedupWindowMs?: number;
@@ -85,13 +68,11 @@ export function createProducer(options: ProducerOptions): Producer {
   const dedupWindowMs = options.dedupWindowMs ?? 10_000;
   const attempts = options.attempts ?? 3;
   const backoffMs = options.backoffMs ?? 1000;
-  const checks = queueName(cluster, 'checks');
-  const probes = queueName(cluster, 'probes');
 
   const ownsClient = !(options.connection instanceof Redis);
   const redis = options.connection instanceof Redis ? options.connection : new Redis(options.connection);
   const flows = new FlowProducer({ connection: redis, prefix });
-  let logsQueue: Queue | undefined;
+  const singleJobQueues = new Map<string, Queue>();
 
   const retry: JobsOptions = {
     attempts,
@@ -108,7 +89,7 @@ export function createProducer(options: ProducerOptions): Producer {
    * checks is a SET NX with a TTL next to the queue's keys: the first caller wins the key and
    * adds the flow; later callers within the window get the first job id.
    */
-  async function claimDedup(payload: CheckPayload, jobId: string): Promise<string | undefined> {
+  async function claimDedup(payload: CheckPayload, jobId: string, checks: string): Promise<string | undefined> {
     if (dedupWindowMs <= 0) return undefined;
     const identity = JSON.stringify([
       payload.cluster, payload.namespace, payload.pod, payload.client ?? '', payload.server ?? '',
@@ -126,12 +107,15 @@ export function createProducer(options: ProducerOptions): Producer {
     return existing;
   }
 
-  async function enqueueCheck(cmd: Extract<EnqueueCommandInput, { verb: 'check' }>, ctx: EnqueueContext): Promise<EnqueueResult> {
+  async function enqueueCheck(cmd: CheckCommand, ctx: EnqueueContext): Promise<EnqueueResult> {
     const requestId = ctx.requestId ?? randomUUID();
     const jobId = safeId(`check-${requestId}`);
+    const target = ctx.cluster ?? cmd.cluster ?? cluster;
+    const checks = queueName(target, 'checks');
+    const probes = queueName(target, 'probes');
     const payload: CheckPayload = {
       requestId,
-      cluster: ctx.cluster ?? cluster,
+      cluster: target,
       namespace: cmd.namespace,
       pod: cmd.pod,
       ...(cmd.client !== undefined && { client: cmd.client }),
@@ -141,7 +125,7 @@ export function createProducer(options: ProducerOptions): Producer {
       slack: ctx.slack,
       requestedAt: (ctx.now?.() ?? new Date()).toISOString(),
     };
-    const existing = await claimDedup(payload, jobId);
+    const existing = await claimDedup(payload, jobId, checks);
     if (existing !== undefined) return { jobId: existing, deduplicated: true };
     await flows.add({
       name: JOB_NAMES.check,
@@ -156,34 +140,37 @@ export function createProducer(options: ProducerOptions): Producer {
     return { jobId, deduplicated: false };
   }
 
-  async function enqueueLogs(cmd: Extract<EnqueueCommandInput, { verb: 'logs' }>, ctx: EnqueueContext): Promise<EnqueueResult> {
+  async function enqueueLogs(cmd: LogsCommand, ctx: EnqueueContext): Promise<EnqueueResult> {
     const requestId = ctx.requestId ?? randomUUID();
     const jobId = safeId(`logs-${requestId}`);
+    const target = ctx.cluster ?? cmd.cluster ?? cluster;
     const payload: LogsPayload = {
       requestId,
-      cluster: ctx.cluster ?? cluster,
+      cluster: target,
       namespace: cmd.namespace,
       pod: cmd.pod,
       ...(cmd.container !== undefined && { container: cmd.container }),
-      ...(cmd.previous !== undefined && { previous: cmd.previous }),
+      previous: cmd.previous,
       ...(cmd.sinceSeconds !== undefined && { sinceSeconds: cmd.sinceSeconds }),
       slack: ctx.slack,
       requestedAt: (ctx.now?.() ?? new Date()).toISOString(),
     };
-    logsQueue ??= new Queue(checks, { connection: redis, prefix });
-    await logsQueue.add(JOB_NAMES.logs, payload, { ...retry, jobId });
+    const name = queueName(target, 'checks');
+    let queue = singleJobQueues.get(name);
+    if (!queue) singleJobQueues.set(name, (queue = new Queue(name, { connection: redis, prefix })));
+    await queue.add(JOB_NAMES.logs, payload, { ...retry, jobId });
     return { jobId, deduplicated: false };
   }
 
   return {
     async enqueueCommand(cmd, ctx) {
-      if (cmd.verb === 'check') return enqueueCheck(cmd as Extract<EnqueueCommandInput, { verb: 'check' }>, ctx);
-      if (cmd.verb === 'logs') return enqueueLogs(cmd as Extract<EnqueueCommandInput, { verb: 'logs' }>, ctx);
+      if (cmd.verb === 'check') return enqueueCheck(cmd, ctx);
+      if (cmd.verb === 'logs') return enqueueLogs(cmd, ctx);
       throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
     },
     async close() {
       await flows.close();
-      await logsQueue?.close();
+      await Promise.all([...singleJobQueues.values()].map((q) => q.close()));
       if (ownsClient) await redis.quit().catch(() => redis.disconnect());
     },
   };

@@ -155,6 +155,24 @@ describe('check flow', () => {
   });
 
   test('verbs without a job yet are refused with a plain message', async () => {
-    await expect(producer.enqueueCommand({ verb: 'sweep' }, { slack })).rejects.toThrow('`sweep` is not available in this version yet');
+    await expect(producer.enqueueCommand({ verb: 'sweep', namespace: 'financial-ml' }, { slack })).rejects.toThrow('`sweep` is not available in this version yet');
+  });
+});
+
+describe('routing', () => {
+  test("a command's --cluster picks that cluster's queues", async () => {
+    const { jobId } = await producer.enqueueCommand({ ...check, cluster: 'other' }, { slack, requestId: 'c1' });
+    const other = new Queue(queueName('other', 'checks'), { connection: redis, prefix });
+    try {
+      const job = await Job.fromId(other, jobId);
+      expect(job?.data.cluster).toBe('other');
+      expect(await Job.fromId(checks, jobId)).toBeUndefined();
+    } finally {
+      await other.obliterate({ force: true });
+      const otherProbes = new Queue(queueName('other', 'probes'), { connection: redis, prefix });
+      await otherProbes.obliterate({ force: true });
+      await otherProbes.close();
+      await other.close();
+    }
   });
 });
