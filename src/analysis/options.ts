@@ -1,0 +1,113 @@
+/**
+ * The three standing workaround options (causes.md), always listed, each with a fit for
+ * this incident and one sentence why. When the evidence shows an application-level cause
+ * the options say plainly that they are not needed. Pure.
+ */
+import type { Evidence } from '../evidence.js';
+import type { CauseId, Hypothesis, OptionFit, OptionFitLevel, OptionId } from './types.js';
+import { factsOf } from './facts.js';
+import { refusedSentence, sharedNetnsSentence } from './ruled-out.js';
+
+export const OPTION_TRADEOFFS: Record<OptionId, string> = {
+  'shared-mlserver': 'Less tenant isolation and shared capacity: every tenant\'s models load into one central MLServer (spec.server: seldon-system/mlserver).',
+  'service-routing': 'An extra network hop and its latency, and more objects to keep (a Service per server, the client configured to dial it).',
+  'platform-change': 'Platform-wide impact on every workload of the cluster, slow, and it needs the platform team.',
+};
+
+/** Causes fixed inside the pod's own configuration (env vars, ports, probes, resources, mesh config). */
+const APP_LEVEL: ReadonlySet<CauseId> = new Set<CauseId>([
+  'probe-bind-mismatch',
+  'server-oom-killed',
+  'server-crashloop',
+  'server-not-ready-yet',
+  'port-mismatch',
+  'bind-address-mismatch',
+  'ip-family-mismatch',
+  'port-conflict',
+  'sidecar-interception',
+  'hostnetwork-port-conflict',
+]);
+
+/** A top hypothesis at or above this is taken as settled for the options. */
+const SETTLED = 0.5;
+
+export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
+  const f = factsOf(ev);
+  const top = ranked[0];
+  const cause = top?.cause ?? 'unknown';
+  const settled = !!top && top.confidence >= SETTLED && cause !== 'unknown';
+  const seldon = isSeldonPod(ev);
+  const server = f.server?.name ?? 'the server';
+  const client = f.client?.name ?? 'the client';
+  const fit = (id: OptionId, level: OptionFitLevel, why: string): OptionFit => ({ id, fit: level, why, tradeoff: OPTION_TRADEOFFS[id] });
+
+  const shared = sharedNetnsSentence(f);
+  const refused = refusedSentence(f);
+  const notPlatform = [shared, refused].filter(Boolean).join(' and ');
+
+  if (cause === 'separate-netns' && settled) {
+    return [
+      fit('shared-mlserver', seldon ? 'possible' : 'not-needed', seldon ? `A central MLServer sidesteps the broken pod sandbox until the runtime is fixed, at the cost of isolation.` : 'This is not a Seldon server pod; a shared MLServer does not apply.'),
+      fit('service-routing', 'possible', `Dialling ${server} through a Service does not depend on a shared loopback, so it works around the split namespaces until the runtime is fixed.`),
+      fit('platform-change', 'recommended', `The containers are in different network namespaces (${f.netnsValues.join(' vs ')}): a container-runtime fault only the platform team can fix.`),
+    ];
+  }
+  if (cause === 'server-not-in-pod' && settled) {
+    return [
+      fit('shared-mlserver', seldon ? 'possible' : 'not-needed', seldon ? 'Pointing the model at a central MLServer is one way to reach a server that is not in this pod.' : 'This is not a Seldon server pod; a shared MLServer does not apply.'),
+      fit('service-routing', 'recommended', `The server runs in another pod; ${client} must reach it through its Service, since loopback never leaves the pod.`),
+      fit('platform-change', 'not-needed', `Loopback is per pod by design; no K3s/CNI setting makes another pod's server appear on 127.0.0.1.`),
+    ];
+  }
+  if (cause === 'network-policy-blocks' && settled) {
+    return [
+      fit('shared-mlserver', 'not-needed', 'The traffic is blocked by a policy, not by where the server runs; a shared MLServer would be blocked the same way.'),
+      fit('service-routing', 'not-needed', 'A Service does not bypass NetworkPolicy; the allow rule is the fix.'),
+      fit('platform-change', 'not-needed', 'An allow rule in this namespace fixes it; no K3s/CNI change is needed.'),
+    ];
+  }
+  if (APP_LEVEL.has(cause) && settled) {
+    const why = `the cause is ${cause}, fixed in the pod's own configuration (${shortFix(top)})`;
+    const serviceWhy =
+      cause === 'probe-bind-mismatch' || cause === 'bind-address-mismatch'
+        ? `A Service dials the pod IP, which ${server} does not accept either; ${why}.`
+        : cause === 'port-mismatch'
+          ? `A Service would still target the wrong port; ${why}.`
+          : `Routing ${client} through a Service adds a hop and would not remove ${cause}; ${why}.`;
+    return [
+      fit('shared-mlserver', 'not-needed', seldon ? `Not needed: ${why}; moving to a shared MLServer trades tenant isolation for nothing.` : 'This is not a Seldon server pod, and the targeted fix works in place.'),
+      fit('service-routing', 'not-needed', serviceWhy),
+      fit(
+        'platform-change',
+        'not-needed',
+        `Not needed: ${notPlatform ? `${notPlatform}; ` : ''}${why}. K3s is not blocking loopback.`,
+      ),
+    ];
+  }
+  // Not settled: say what is known, keep the stop-gaps open.
+  const platformWhy =
+    shared
+      ? `Not needed so far: ${shared}${refused ? ` and ${refused}` : ''}; nothing points at the platform.`
+      : f.netnsValues.length > 1
+        ? 'Possibly: containers report different network namespaces, but the evidence is not conclusive.'
+        : 'Not shown either way: the network namespaces could not be compared — collect them before involving the platform team.';
+  return [
+    fit('shared-mlserver', seldon ? 'possible' : 'not-needed', seldon ? 'A stop-gap while the cause is unsettled; costs tenant isolation.' : 'This is not a Seldon server pod; a shared MLServer does not apply.'),
+    fit('service-routing', 'possible', `A stop-gap while the cause is unsettled${top && top.cause !== 'unknown' ? ` (leading guess: ${top.cause}, ${Math.round(top.confidence * 100)}%)` : ''}.`),
+    fit('platform-change', shared ? 'not-needed' : f.netnsValues.length > 1 ? 'possible' : 'not-needed', platformWhy),
+  ];
+}
+
+function shortFix(h: Hypothesis | undefined): string {
+  if (!h) return 'see the fix';
+  const first = h.fix.split(/(?<=[.:;])\s/)[0] ?? h.fix;
+  return first.length > 140 ? `${first.slice(0, 139)}…` : first.replace(/[.:;]$/, '');
+}
+
+/** A Seldon Core v2 server pod: agent + mlserver containers or Seldon labels. */
+export function isSeldonPod(ev: Evidence): boolean {
+  const pod = ev.pod;
+  if (!pod) return /mlserver|seldon/i.test(ev.target.pod);
+  const names = pod.containers.map((c) => `${c.name} ${c.image}`).join(' ');
+  return /mlserver|seldon/i.test(names) || Object.keys(pod.labels).some((k) => /seldon/i.test(k));
+}

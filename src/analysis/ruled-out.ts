@@ -1,0 +1,84 @@
+/**
+ * Causes the evidence rules out, each with the evidence that rules it out — said plainly,
+ * because "K3s blocks localhost between containers" is the guess podnet exists to retire.
+ * Pure.
+ */
+import type { Evidence } from '../evidence.js';
+import type { CauseId, Diagnosis } from './types.js';
+import { declaredBy, factsOf, isIntraPodAddress, listenersOn, type Facts } from './facts.js';
+import { hostPort } from './net.js';
+
+/** One sentence on the namespace evidence: "all three containers share one network namespace (net:[…])". */
+export function sharedNetnsSentence(f: Facts): string | undefined {
+  const read = f.ev.netns.filter((n) => n.netns);
+  if (read.length < 2 || f.netnsValues.length !== 1) return undefined;
+  const names = read.map((n) => n.container).join(', ');
+  return `the containers share one network namespace (${f.netnsValues[0]} in ${read.length === 2 ? 'both' : `all ${numberWord(read.length)}`}: ${names})`;
+}
+
+/** "the dial to 127.0.0.1:9500 was refused — a RST from nothing listening, not a filter". */
+export function refusedSentence(f: Facts): string | undefined {
+  const refusedDials = f.dials.filter((x) => x.outcome === 'refused' && isIntraPodAddress(f, x.host));
+  const d = refusedDials.find((x) => x.host === f.address) ?? (f.refusals.some((x) => x.source === 'log' && !x.timeout) ? undefined : refusedDials[0]);
+  if (d) return `the dial to ${hostPort(d.host, d.port)} was refused — a RST from nothing listening, not a filter (a filter drops and the dial times out)`;
+  const r = f.refusals.find((x) => x.source === 'log' && isIntraPodAddress(f, x.host) && !x.timeout);
+  if (r) return `${r.container} logs "connection refused" for ${hostPort(r.host ?? f.address, r.port ?? 0)} — a RST from nothing listening, not a filter (a filter drops and the dial times out)`;
+  return undefined;
+}
+
+export function ruleOut(ev: Evidence, fired: ReadonlySet<CauseId>): Diagnosis['ruledOut'] {
+  const f = factsOf(ev);
+  const out: Diagnosis['ruledOut'] = [];
+  const add = (cause: CauseId, why: string) => {
+    if (!fired.has(cause)) out.push({ cause, why });
+  };
+  const shared = sharedNetnsSentence(f);
+  if (shared) add('separate-netns', `Ruled out: ${shared}. Equal inodes mean one namespace; loopback is common to every container.`);
+
+  if (isIntraPodAddress(f, ev.target.address)) {
+    const parts = [
+      `K3s/NetworkPolicy blocking loopback is ruled out: the target ${hostPort(f.address, f.port ?? 0)} is ${f.podIPs.includes(f.address) ? "the pod's own IP" : 'loopback'}, and NetworkPolicy cannot block a pod's access to itself or to localhost (Kubernetes docs, Network Policies → "What you can't do"); kube-router and flannel act in the node's namespace, never on the pod's lo`,
+    ];
+    const refused = refusedSentence(f);
+    if (refused) parts.push(refused);
+    if (shared) parts.push(shared);
+    add('network-policy-blocks', `${parts.join('; ')}.`);
+  } else if (f.dials.length > 0 && f.dials.every((d) => d.outcome !== 'timeout') && f.refusals.every((r) => !r.timeout)) {
+    add('network-policy-blocks', 'No dial timed out: a NetworkPolicy drops packets (timeout); refusals and successes are not policy.');
+  }
+
+  const P = f.port;
+  if (P !== undefined) {
+    const held = listenersOn(f, P);
+    const declarers = declaredBy(f, P).filter((c) => c !== f.client);
+    if (held.length > 0) {
+      add('port-mismatch', `Something listens on port ${P} (${held.map((l) => `${l.proto} ${hostPort(l.address, l.port)}`).join(', ')}): the port is right.`);
+      add('server-not-in-pod', `The server is in this pod: port ${P} has a listener in the pod's namespace (${held.map((l) => hostPort(l.address, l.port)).join(', ')}).`);
+    } else if (declarers.length > 0) {
+      add('server-not-in-pod', `${declarers.map((c) => c.name).join(', ')} in this pod declares containerPort ${P}.`);
+    }
+  }
+
+  const server = f.server;
+  if (server?.status) {
+    const ls = server.status.lastState;
+    const oomEvents = [...f.events, ...f.nodeEvents].some((e) => /OOM/i.test(e.reason));
+    if (ls?.state === 'terminated' && ls.reason !== 'OOMKilled' && server.status.state.reason !== 'OOMKilled' && !oomEvents) {
+      add('server-oom-killed', `${server.name}'s last termination was ${[ls.reason && `reason=${ls.reason}`, ls.exitCode !== undefined && `exitCode=${ls.exitCode}`].filter(Boolean).join(' ')}, not OOMKilled, and there are no OOM events${ls.exitCode === 137 ? ' (137 is SIGKILL; kubelet kills after failed probes give it too)' : ''}.`);
+    } else if (!ls && server.status.restartCount === 0 && !oomEvents) {
+      add('server-oom-killed', `${server.name} has never been terminated (restartCount=0) and there are no OOM events.`);
+    }
+    if (server.status.restartCount === 0 && server.status.state.state === 'running') {
+      add('server-crashloop', `${server.name} is running and has never restarted (restartCount=0).`);
+    }
+  }
+  if (ev.pod && !ev.pod.hostNetwork) add('hostnetwork-port-conflict', 'The pod does not use hostNetwork: its ports are its own, not the node\'s.');
+  if (ev.pod && ev.sidecars.length === 0 && !ev.pod.initContainers.some((c) => /istio-init|linkerd-init/.test(c.name)) && !ev.pod.containers.some((c) => /istio-proxy|linkerd-proxy/.test(c.name))) {
+    add('sidecar-interception', 'No mesh proxy (istio-proxy, linkerd-proxy) and no istio-init/linkerd-init in the pod.');
+  }
+  return out;
+}
+
+function numberWord(n: number): string {
+  return ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][n] ?? String(n);
+}

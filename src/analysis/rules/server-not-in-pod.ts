@@ -1,0 +1,82 @@
+import type { Hypothesis, Rule } from '../types.js';
+import type { ServiceEvidence } from '../../evidence.js';
+import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import { declaredBy, factsOf, listenersOn, matchesOf, note, quoteRefusal, quoteState } from '../facts.js';
+import { findHostPorts } from '../net.js';
+
+/**
+ * server-not-in-pod: the client dials localhost for a server that runs in another pod.
+ * Loopback is per pod, so nothing in this pod will ever answer; the fix is to dial the
+ * server's Service.
+ */
+export const serverNotInPod: Rule = {
+  id: 'server-not-in-pod',
+  doc:
+    'Fires when no container of the pod (other than the client) declares the dialled port P, nothing listens on P, and no ' +
+    'server container of the pod logs that it serves P. Supported by a missing/unnamed server container and by a Service ' +
+    'exposing P that selects other pods. Opposed when a server container is in the pod.',
+  detect(ev): Hypothesis[] {
+    const f = factsOf(ev);
+    const P = f.port;
+    if (P === undefined) return [];
+    if (listenersOn(f, P).length > 0) return [];
+    const declarers = declaredBy(f, P).filter((c) => c !== f.client);
+    if (declarers.length > 0) return [];
+    const servesP = matchesOf(f, ['server-grpc-running', 'server-http-running', 'bind-error']).some((m) => {
+      const p = Number(m.groups?.port ?? findHostPorts(m.line).at(-1)?.port);
+      return p === P;
+    });
+    if (servesP) return [];
+
+    const s = new Score();
+    s.support(0.3, note(`no container in pod ${f.ev.pod?.name ?? f.ev.target.pod} declares containerPort ${P} (containers: ${f.containers.map((c) => c.name).join(', ') || 'none seen'})`));
+    if (f.socketsRead) s.support(0.3, note(`nothing listens on port ${P} at any address in the pod's network namespace`));
+    const named = f.ev.target.server;
+    if (!named) s.support(0.2, note('no container of this pod could be identified as the server'));
+    else if (!f.containers.some((c) => c.name === named)) s.support(0.3, note(`the pod has no container named ${named}`));
+    const labels = f.ev.pod?.labels ?? {};
+    const elsewhere = f.ev.services.filter((svc) => exposes(svc, P) && !selects(svc, labels));
+    if (elsewhere.length > 0) {
+      s.support(0.3, ...elsewhere.slice(0, 3).map((svc) => ({
+        kind: 'spec' as const,
+        text: `Service ${svc.name} exposes port ${P} and selects ${fmtSel(svc.selector)} — not this pod (labels ${fmtSel(labels)})`,
+        source: 'services',
+      })));
+    }
+    const refusals = f.refusals.filter((r) => r.port === P);
+    if (refusals.length > 0) s.support(0.1, ...refusals.slice(-2).map(quoteRefusal));
+
+    if (f.server) {
+      const st = f.server.status?.state;
+      if (st && st.state !== 'running') s.oppose(0.6, quoteState(f.server), note(`${f.server.name} is in this pod but not running: its port may be missing only because it is down`));
+      else s.oppose(0.5, note(`${f.server.name} is a container of this pod`));
+    }
+    if ((f.server?.status?.restartCount ?? 0) > 0) s.oppose(0.3);
+
+    const svc = elsewhere[0];
+    const ns = f.ev.target.namespace;
+    const svcName = svc ? `${svc.name}.${ns}.svc.cluster.local:${svc.ports.find((p) => p.port === P || p.targetPort === P)?.port ?? P}` : undefined;
+    const h = s.toHypothesis(
+      'server-not-in-pod',
+      `Nothing in this pod serves port ${P}: ${f.client?.name ?? 'the client'} dials ${f.address}:${P}, but the server runs in another pod, and loopback never leaves the pod.`,
+      svcName
+        ? `Dial the server through its Service: point ${f.client?.name ?? 'the client'} at ${svcName} instead of ${f.address}:${P}.`
+        : `Dial the server through a Service (create one for the server's pods) instead of ${f.address}:${P}, or add the server as a container of this pod.`,
+    );
+    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+  },
+};
+
+function exposes(svc: ServiceEvidence, port: number): boolean {
+  return svc.ports.some((p) => p.port === port || p.targetPort === port);
+}
+
+function selects(svc: ServiceEvidence, labels: Record<string, string>): boolean {
+  const entries = Object.entries(svc.selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+function fmtSel(sel: Record<string, string>): string {
+  const e = Object.entries(sel);
+  return e.length === 0 ? '{}' : e.map(([k, v]) => `${k}=${v}`).join(',');
+}

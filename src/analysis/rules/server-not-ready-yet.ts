@@ -1,0 +1,61 @@
+import type { Hypothesis, Rule } from '../types.js';
+import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import { accepts, factsOf, hms, listenersOn, matchesOf, ms, note, quoteDial, quoteListener, quoteMatch, quoteRefusal, quoteState } from '../facts.js';
+
+/** Refusals within this many seconds of the server's start count as a startup race. */
+export const STARTUP_WINDOW_S = 120;
+
+/**
+ * server-not-ready-yet: a startup race — the client dialled before the server had bound.
+ * Harmless when the client retries; it matters when the client gives up or is not retried.
+ */
+export const serverNotReadyYet: Rule = {
+  id: 'server-not-ready-yet',
+  doc:
+    `Fires when every client refusal falls within ${STARTUP_WINDOW_S} s of the server container's (or pod's) start, the server ` +
+    'has not restarted, and it listens (and accepts the client\'s address) now. Refusals long after start, or restarts, ' +
+    'count against it: those point to a server that went away, or to an address/port problem.',
+  detect(ev): Hypothesis[] {
+    const f = factsOf(ev);
+    const logRefusals = f.refusals.filter((r) => r.source === 'log');
+    if (logRefusals.length === 0) return [];
+    const server = f.server;
+    const startedAt = server?.status?.state.startedAt ?? f.ev.pod?.startTime;
+    if (!startedAt) return [];
+    const start = ms(startedAt);
+    const podStart = ms(f.ev.pod?.startTime ?? startedAt);
+    const early = logRefusals.filter((r) => ms(r.at) - Math.min(start, podStart) <= STARTUP_WINDOW_S * 1000);
+    const late = logRefusals.filter((r) => !early.includes(r));
+    if (early.length === 0) return [];
+
+    const s = new Score();
+    s.support(0.35, ...early.slice(0, 3).map(quoteRefusal));
+    if (server) s.quote(quoteState(server));
+    const restarts = server?.status?.restartCount ?? 0;
+    if (restarts === 0) s.support(0.15, note(`${server?.name ?? 'the server'} has not restarted (restartCount=0)`));
+    else s.oppose(0.6, note(`${server?.name ?? 'the server'} restarted ${restarts} times: refusals can come from restarts, not only from start-up`));
+
+    const port = f.port;
+    if (port !== undefined && f.socketsRead) {
+      if (accepts(f, f.address, port)) s.support(0.25, ...listenersOn(f, port).map(quoteListener));
+      else s.oppose(0.7, note(`nothing accepts ${f.address}:${port} now: this is not only a start-up race`));
+    }
+    const ok = f.dials.filter((d) => d.port === port && d.outcome === 'connected');
+    if (ok.length > 0) s.support(0.15, ...ok.map(quoteDial));
+    const lastRefusal = early[early.length - 1];
+    const readyAfter = matchesOf(f, ['agent-ready', 'server-grpc-running', 'server-http-running', 'model-loaded']).filter((m) => ms(m.at) >= ms(lastRefusal?.at));
+    if (readyAfter.length > 0) s.support(0.15, ...readyAfter.slice(0, 2).map(quoteMatch));
+    if (late.length > 0) {
+      s.oppose(0.7, ...late.slice(-2).map(quoteRefusal), note(`${late.length} refusal(s) came more than ${STARTUP_WINDOW_S} s after start (last at ${hms(late[late.length - 1]?.at)})`));
+    }
+
+    const name = server?.name ?? 'the server';
+    const h = s.toHypothesis(
+      'server-not-ready-yet',
+      `The client dialled ${f.address}:${port ?? '?'} before ${name} had bound it (refusals only in the first ${STARTUP_WINDOW_S} s after start); ${name} listens now.`,
+      `Make the start-up order explicit: run ${name} as a native sidecar (initContainers with restartPolicy: Always and a startupProbe) so it is up before ${f.client?.name ?? 'the client'}, ` +
+        `or let ${f.client?.name ?? 'the client'} retry with backoff (and gate its readiness on the server). Early refusals that stop on their own need no fix.`,
+    );
+    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+  },
+};
