@@ -269,13 +269,13 @@ describeKubectl(`deploy/ rendered with kubectl kustomize (kustomize ${version ??
 
   test('the policy file and runbooks are mounted where the settings say', () => {
     const objects = objectsOf('single-cluster');
-    const settings = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-settings')) as { data: Record<string, string> };
+    const settings = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-settings')) as unknown as { data: Record<string, string> };
     const mounts = (name: string): string[] =>
       (find(objects, 'Deployment', name) as Workload).spec.template.spec.containers[0]?.volumeMounts?.map((m) => m.mountPath) ?? [];
     expect(mounts('podnet-bot')).toContain(settings.data.PODNET_POLICY_FILE);
     expect(mounts('podnet-bot')).toContain(settings.data.PODNET_RUNBOOKS_DIR);
     expect(mounts('podnet-worker')).toContain(settings.data.PODNET_RUNBOOKS_DIR);
-    const runbooks = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-runbooks')) as { data: Record<string, string> };
+    const runbooks = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-runbooks')) as unknown as { data: Record<string, string> };
     expect(Object.keys(runbooks.data).sort()).toEqual(readdirSync(join(REPO_ROOT, 'runbooks')).filter((f) => f.endsWith('.yaml')).sort());
   });
 
