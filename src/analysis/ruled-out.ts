@@ -33,7 +33,7 @@ export function ruleOut(ev: Evidence, fired: ReadonlySet<CauseId>): Diagnosis['r
     if (!fired.has(cause)) out.push({ cause, why });
   };
   const shared = sharedNetnsSentence(f);
-  if (shared) add('separate-netns', `Ruled out: ${shared}. Equal inodes mean one namespace; loopback is common to every container.`);
+  if (shared) add('separate-netns', `${capitalize(shared)}. Equal inodes mean one namespace; loopback is common to every container.`);
 
   if (isIntraPodAddress(f, ev.target.address)) {
     const parts = [
@@ -81,4 +81,8 @@ export function ruleOut(ev: Evidence, fired: ReadonlySet<CauseId>): Diagnosis['r
 
 function numberWord(n: number): string {
   return ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten'][n] ?? String(n);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

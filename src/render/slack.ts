@@ -1,0 +1,173 @@
+/**
+ * Block Kit rendering: a channel summary with buttons, thread messages with the detail, and a
+ * progress message. Every message goes through slack-limits.ts, the one place the limits
+ * live. Pure.
+ */
+import type { Evidence } from '../evidence.js';
+import type { Diagnosis, Hypothesis, OptionFitLevel } from '../analysis/types.js';
+import { FIT_LABEL, hms, itemLine, pct, targetLine } from './format.js';
+import {
+  actions,
+  button,
+  buttonValue,
+  context,
+  divider,
+  escapeMrkdwn as esc,
+  finishMessages,
+  header,
+  section,
+  sections,
+  type Block,
+  type SlackMessage,
+} from './slack-limits.js';
+
+export type { SlackMessage, Block } from './slack-limits.js';
+
+/** Action ids of the summary's buttons (H4's listeners route on these). */
+export const SLACK_ACTIONS = Object.freeze({
+  rerun: 'podnet_rerun',
+  logs: 'podnet_logs',
+  debug: 'podnet_debug',
+  evidence: 'podnet_evidence',
+});
+
+/** What every button carries: enough to re-run the check. Parse with JSON.parse. */
+export interface ButtonPayload {
+  ns: string;
+  pod: string;
+  client?: string;
+  server?: string;
+  port?: number;
+  container?: string;
+}
+
+const FIT_ICON: Record<OptionFitLevel, string> = { recommended: ':large_green_circle:', possible: ':large_yellow_circle:', 'not-needed': ':white_circle:' };
+
+/** The channel message: header, top cause + confidence + summary + fix, the options, context, buttons. */
+export function renderSlackSummary(d: Diagnosis): SlackMessage {
+  const t = d.target;
+  const title = `podnet: ${t.pod} (${t.namespace})`;
+  const top = d.hypotheses[0];
+  const blocks: Block[] = [header(title)];
+  if (top) {
+    blocks.push(section(`*Most likely cause:* \`${top.cause}\` — *${pct(top.confidence)}* confidence\n${esc(top.summary)}`));
+    blocks.push(section(`*Fix:* ${esc(top.fix)}`));
+  }
+  const others = d.hypotheses.slice(1, 4).map((h) => `\`${h.cause}\` ${pct(h.confidence)}`);
+  if (others.length > 0) blocks.push(section(`*Also considered:* ${others.join(' · ')}`));
+  blocks.push(section(`*Workaround options*\n${d.options.map((o) => `${FIT_ICON[o.fit]} \`${o.id}\` — *${FIT_LABEL[o.fit]}*: ${esc(o.why)}`).join('\n')}`));
+  const failed = d.steps.filter((s) => !s.ok).length;
+  const ruled = d.ruledOut.map((r) => r.cause).slice(0, 6);
+  blocks.push(
+    context(
+      esc(targetLine(d)),
+      `${d.steps.length - failed}/${d.steps.length} steps ok${failed > 0 ? ` · ${failed} failed (see thread)` : ''}`,
+      ...(ruled.length > 0 ? [`ruled out: ${ruled.join(', ')}`] : []),
+      `generated ${hms(d.generatedAt)} UTC`,
+    ),
+  );
+  blocks.push(summaryButtons(d));
+  const text = top ? `${title} — ${top.cause} (${pct(top.confidence)}): ${top.summary}` : title;
+  return finishMessages(text, blocks)[0]!;
+}
+
+function summaryButtons(d: Diagnosis): Block {
+  const t = d.target;
+  const base: ButtonPayload = { ns: t.namespace, pod: t.pod, client: t.client, server: t.server, port: t.port };
+  const value = (extra: Partial<ButtonPayload> = {}) => buttonValue({ ...base, ...extra });
+  return actions([
+    button('Re-run', SLACK_ACTIONS.rerun, value(), { style: 'primary' }),
+    button('Collect logs', SLACK_ACTIONS.logs, value({ container: t.server })),
+    button('Attach debug container', SLACK_ACTIONS.debug, value(), {
+      confirm: {
+        title: { type: 'plain_text', text: 'Attach a debug container?' },
+        text: {
+          type: 'mrkdwn',
+          text: `This adds an ephemeral container to \`${t.pod}\` in \`${t.namespace}\`. It stays in the pod spec until the pod is deleted.`,
+        },
+        confirm: { type: 'plain_text', text: 'Attach' },
+        deny: { type: 'plain_text', text: 'Cancel' },
+      },
+    }),
+    button('Show evidence', SLACK_ACTIONS.evidence, value()),
+  ]);
+}
+
+/**
+ * Thread messages: evidence per hypothesis, the listener table, the timeline and correlations,
+ * steps with outcomes, ruled-out causes and what to collect next. Split as needed.
+ */
+export function renderSlackThread(d: Diagnosis, evidence?: Evidence): SlackMessage[] {
+  const t = d.target;
+  const who = `${t.pod} (${t.namespace})`;
+  const out: SlackMessage[] = [];
+
+  const hyp: Block[] = [];
+  d.hypotheses.forEach((h, i) => {
+    if (i > 0) hyp.push(divider());
+    hyp.push(...hypothesisBlocks(h, i));
+  });
+  out.push(...finishMessages(`podnet: evidence per hypothesis for ${who}`, hyp));
+
+  const net: Block[] = [];
+  const rows = listenerRows(d, evidence);
+  if (rows.length > 0) net.push(...sections('*Listening sockets* (the pod\'s network namespace)', rows.map(esc), { code: true }));
+  if (evidence && evidence.netns.length > 0) {
+    net.push(...sections('*Network namespaces*', evidence.netns.map((n) => `• \`${esc(n.container)}\`: ${n.netns ? `\`${esc(n.netns)}\`` : `_${esc(n.error ?? 'not read')}_`}`)));
+  }
+  if (evidence && evidence.dials.length > 0) {
+    net.push(...sections('*Dials*', evidence.dials.map((x) => `• ${esc(x.from)} → \`${esc(x.host)}:${x.port}\`: *${x.outcome}*${x.detail ? ` — ${esc(x.detail)}` : ''}`)));
+  }
+  if (net.length > 0) out.push(...finishMessages(`podnet: sockets and dials in ${who}`, net));
+
+  const time: Block[] = [];
+  if (d.correlations.length > 0) time.push(...sections('*Correlations*', d.correlations.map((c) => `• ${esc(c)}`)));
+  if (d.timeline.length > 0) {
+    time.push(...sections('*Timeline* (UTC)', d.timeline.map((e) => esc(`${hms(e.at)}  ${(e.container ?? '-').padEnd(10)} ${e.kind.padEnd(12)} ${e.what}`)), { code: true }));
+  }
+  if (time.length > 0) out.push(...finishMessages(`podnet: timeline of ${who}`, time));
+
+  const rest: Block[] = [];
+  if (d.steps.length > 0) {
+    rest.push(...sections('*Steps*', d.steps.map((s) => `${s.ok ? ':white_check_mark:' : ':x:'} \`${esc(s.name)}\`${s.error ? ` — ${esc(s.error)}` : ''}`)));
+  }
+  if (d.ruledOut.length > 0) rest.push(...sections('*Ruled out*', d.ruledOut.map((r) => `• \`${r.cause}\`: ${esc(r.why)}`)));
+  if (d.next.length > 0) rest.push(...sections('*Collect next*', d.next.map((n) => `• ${esc(n)}`)));
+  if (rest.length > 0) out.push(...finishMessages(`podnet: steps and ruled-out causes for ${who}`, rest));
+  return out;
+}
+
+function hypothesisBlocks(h: Hypothesis, rank: number): Block[] {
+  const blocks: Block[] = [
+    section(`*${rank + 1}. \`${h.cause}\`* — ${pct(h.confidence)}\n${esc(h.summary)}\n*Fix:* ${esc(h.fix)}`),
+  ];
+  if (h.evidence.length > 0) blocks.push(...sections('*Evidence for*', h.evidence.map((i) => `• ${esc(itemLine(i))}`)));
+  if (h.against.length > 0) blocks.push(...sections('*Evidence against*', h.against.map((i) => `• ${esc(itemLine(i))}`)));
+  return blocks;
+}
+
+/** The listener table: from the evidence when given, else from listener items quoted in hypotheses. */
+function listenerRows(d: Diagnosis, evidence?: Evidence): string[] {
+  if (evidence && evidence.sockets.length > 0) {
+    const seen = new Set<string>();
+    const rows = ['proto  local address             raw row'];
+    for (const table of evidence.sockets) {
+      for (const l of table.listeners) {
+        const key = `${l.proto}|${l.address}|${l.port}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const addr = l.proto === 'tcp6' ? `[${l.address}]:${l.port}` : `${l.address}:${l.port}`;
+        rows.push(`${l.proto.padEnd(6)} ${addr.padEnd(25)} ${l.raw.trim()}`);
+      }
+    }
+    return rows.length > 1 ? rows : ['(no sockets in LISTEN state)'];
+  }
+  const items = d.hypotheses.flatMap((h) => h.evidence).filter((i) => i.kind === 'listener');
+  return [...new Set(items.map((i) => i.text))];
+}
+
+/** A progress message ("checking…", "collecting logs…") posted and updated while a job runs. */
+export function renderSlackProgress(target: { namespace: string; pod: string }, status: string): SlackMessage {
+  const line = `:hourglass_flowing_sand: *podnet* \`${esc(target.pod)}\` in \`${esc(target.namespace)}\`: ${esc(status)}`;
+  return finishMessages(`podnet: ${target.pod} (${target.namespace}) — ${status}`, [section(line)])[0]!;
+}
