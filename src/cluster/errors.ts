@@ -7,7 +7,7 @@
 import { PodnetError } from '../errors.js';
 
 /** Where the RBAC rules podnet needs live; 403 messages point here. */
-export const RBAC_MANIFEST = 'deploy/base/rbac.yaml';
+export const RBAC_MANIFEST = 'deploy/base/worker-rbac.yaml';
 
 /** What a request tried to do, in RBAC terms. */
 export interface RequestDescription {
@@ -105,7 +105,7 @@ function singular(resource: string): string {
   return resource.endsWith('s') ? resource.slice(0, -1) : resource;
 }
 
-/** `forbidden: cannot create pods/exec in namespace financial-ml — add it to the podnet ClusterRole (deploy/base/rbac.yaml)`. */
+/** `forbidden: cannot create pods/exec in namespace financial-ml — add it to the podnet ClusterRole (deploy/base/worker-rbac.yaml)`. */
 export function forbiddenMessage(req: RequestDescription, statusMessage?: string): string {
   // Prefer what the API server said it refused (it names the subresource and the scope).
   const m = statusMessage?.match(/cannot (\w+) resource "([^"]+)"(?: in API group "[^"]*")?(?: in the namespace "([^"]+)")?/);

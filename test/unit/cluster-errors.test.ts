@@ -17,13 +17,13 @@ describe('toPodnetError', () => {
     const e = toPodnetError(new ApiException(403, 'Forbidden', body, {}), execReq);
     expect(e.code).toBe('forbidden');
     expect(e.message).toBe(
-      'forbidden: cannot create pods/exec in namespace financial-ml — add it to the podnet ClusterRole (deploy/base/rbac.yaml)',
+      'forbidden: cannot create pods/exec in namespace financial-ml — add it to the podnet ClusterRole (deploy/base/worker-rbac.yaml)',
     );
   });
 
   it('403 without a parsable Status falls back to the request description', () => {
     const e = toPodnetError(new HttpStatusError(403, 'nope'), { verb: 'get', resource: 'nodes', name: 'k3s-1' });
-    expect(e.message).toBe('forbidden: cannot get nodes at cluster scope — add it to the podnet ClusterRole (deploy/base/rbac.yaml)');
+    expect(e.message).toBe('forbidden: cannot get nodes at cluster scope — add it to the podnet ClusterRole (deploy/base/worker-rbac.yaml)');
     expect(forbiddenMessage({ verb: 'list', resource: 'events', namespace: 'a' })).toMatch(/cannot list events in namespace a/);
   });
 

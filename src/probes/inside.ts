@@ -1,0 +1,350 @@
+/**
+ * Looks inside the pod through pods/exec: the listening sockets (`/proc/net/tcp{,6}`, which are
+ * per network namespace, so one container's view is the pod's), each container's network
+ * namespace identity, and a dial from the client to the target address and to the pod IP.
+ *
+ * Exec runs fixed scripts only. Values derived from the pod or the user (address, port, pod
+ * IP) are passed as positional parameters ($1..$3) — never spliced into the script text — so
+ * nothing a user types can become shell syntax. Two execs in the usual case: the socket table
+ * from the server container, the dial from the client.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { ClusterAccess, ExecResult } from '../cluster/types.js';
+import { PodnetError } from '../errors.js';
+import type { DialEvidence, NetnsEvidence, SocketTableEvidence, TargetEvidence } from '../evidence.js';
+import { parseProcNetTcp } from './proc-net.js';
+import { recordStep, runStep, type StepSink } from './step.js';
+
+/** Prints the namespace and both socket tables, each after a marker line. */
+export const TABLE_SCRIPT = 'echo @netns; readlink /proc/self/ns/net; echo @tcp; cat /proc/net/tcp; echo @tcp6; cat /proc/net/tcp6 2>/dev/null';
+/** Prints the namespace, then dials $1:$2 and reports nc's exit status. */
+export const DIAL_SCRIPT = 'echo @netns; readlink /proc/self/ns/net; echo "@dial $1 $2"; nc -v -z -w 2 "$1" "$2" 2>&1; echo "@rc $?"';
+/** As {@link DIAL_SCRIPT}, then dials the pod IP ($3) on the same port. */
+export const DIAL_BOTH_SCRIPT = `${DIAL_SCRIPT}; echo "@dial $3 $2"; nc -v -z -w 2 "$3" "$2" 2>&1; echo "@rc $?"`;
+/** Prints the namespace only (when there is no port to dial). */
+export const NETNS_SCRIPT = 'echo @netns; readlink /proc/self/ns/net';
+
+/** The image suggested when no container can dial. */
+export const SUGGESTED_DEBUG_IMAGE = 'busybox:1.36';
+
+export interface InsideOptions {
+  /** Attach an ephemeral debug container with this image when no container can dial. */
+  debugContainerImage?: string;
+  /** Per exec. Default 10 s. */
+  execTimeoutMs?: number;
+  /** How long to wait for the debug container to run. Default 30 s. */
+  debugStartTimeoutMs?: number;
+}
+
+export interface InsideEvidence {
+  sockets: SocketTableEvidence[];
+  netns: NetnsEvidence[];
+  dials: DialEvidence[];
+  missingTools: { container: string; tool: string }[];
+  debugContainer?: { name: string; image: string };
+}
+
+/** What one marker-delimited script printed. */
+export interface ScriptOutput {
+  netns?: string;
+  netnsError?: string;
+  tcp?: string;
+  tcp6?: string;
+  dials: { host: string; port: string; output: string; rc?: number }[];
+}
+
+/** Splits a script's stdout at its `@marker` lines. Pure. */
+export function parseScriptOutput(stdout: string): ScriptOutput {
+  const out: ScriptOutput = { dials: [] };
+  let section: 'netns' | 'tcp' | 'tcp6' | 'dial' | undefined;
+  const buf: Record<'netns' | 'tcp' | 'tcp6', string[]> = { netns: [], tcp: [], tcp6: [] };
+  for (const line of stdout.split('\n')) {
+    if (line === '@netns' || line === '@tcp' || line === '@tcp6') {
+      section = line.slice(1) as 'netns' | 'tcp' | 'tcp6';
+      continue;
+    }
+    const dial = line.match(/^@dial (\S*) (\S*)$/);
+    if (dial) {
+      section = 'dial';
+      out.dials.push({ host: dial[1]!, port: dial[2]!, output: '' });
+      continue;
+    }
+    const rc = line.match(/^@rc (\d+)$/);
+    if (rc && section === 'dial') {
+      const d = out.dials.at(-1);
+      if (d) d.rc = Number(rc[1]);
+      section = undefined;
+      continue;
+    }
+    if (section === 'dial') {
+      const d = out.dials.at(-1)!;
+      d.output += (d.output ? '\n' : '') + line;
+    } else if (section) buf[section].push(line);
+  }
+  const ns = buf.netns.map((l) => l.trim()).filter(Boolean);
+  if (ns[0] && /^net:\[\d+\]$/.test(ns[0])) out.netns = ns[0];
+  else if (ns.length) out.netnsError = ns.join(' ').slice(0, 200);
+  if (buf.tcp.some((l) => l.trim())) out.tcp = buf.tcp.join('\n');
+  if (buf.tcp6.some((l) => l.trim())) out.tcp6 = buf.tcp6.join('\n');
+  return out;
+}
+
+/** How a dial went, from nc's words and exit status (OpenBSD nc and busybox nc). Pure. */
+export function dialOutcome(output: string, rc: number | undefined): DialEvidence['outcome'] | 'no-tool' {
+  if (rc === 127 || /\bnc: (?:\d+: )?(?:nc: )?not found|nc: command not found/.test(output)) return 'no-tool';
+  if (rc === 0) return 'connected';
+  if (/refused/i.test(output)) return 'refused';
+  if (/timed out|timeout/i.test(output)) return 'timeout';
+  return 'error';
+}
+
+/** The executable a runtime failure says is missing (`exec: "sh": executable file not found`). */
+export function missingExecutable(result: ExecResult): string | undefined {
+  if (!result.failure) return undefined;
+  const m = result.failure.match(/exec: "([^"]+)": executable file not found|"([^"]+)": (?:stat [^:]*: )?no such file or directory/);
+  return m?.[1] ?? m?.[2] ?? (/not found/i.test(result.failure) ? 'sh' : undefined);
+}
+
+/** Where each container stands after the first round, to pick fallbacks. */
+interface ToolState {
+  noSh: Set<string>;
+  noNc: Set<string>;
+}
+
+function containerNames(pod: V1Pod): string[] {
+  return [
+    ...(pod.spec?.initContainers ?? []).filter((c) => c.restartPolicy === 'Always').map((c) => c.name),
+    ...(pod.spec?.containers ?? []).map((c) => c.name),
+  ];
+}
+
+function runningNames(pod: V1Pod): Set<string> {
+  const statuses = [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])];
+  return new Set(statuses.filter((s) => s.state?.running).map((s) => s.name));
+}
+
+/**
+ * Runs the inside probes. Failures (403 on exec, missing tools, timeouts) become steps and
+ * `missingTools`; this never throws.
+ */
+export async function probeInside(
+  cluster: ClusterAccess,
+  pod: V1Pod,
+  target: TargetEvidence,
+  sink: StepSink,
+  options: InsideOptions = {},
+): Promise<InsideEvidence> {
+  const ns = pod.metadata?.namespace ?? target.namespace;
+  const name = pod.metadata?.name ?? target.pod;
+  const podIP = pod.status?.podIP;
+  const ev: InsideEvidence = { sockets: [], netns: [], dials: [], missingTools: [] };
+  const tools: ToolState = { noSh: new Set(), noNc: new Set() };
+  const all = containerNames(pod);
+  const running = runningNames(pod);
+  // Exec only works in running containers; a crash-looping server is skipped, not failed.
+  const usable = all.filter((c) => running.has(c));
+  const execOpts = { timeoutMs: options.execTimeoutMs };
+  const missing = (container: string, tool: string) => {
+    if (!ev.missingTools.some((m) => m.container === container && m.tool === tool)) ev.missingTools.push({ container, tool });
+    (tool === 'sh' ? tools.noSh : tools.noNc).add(container);
+  };
+  const noteNetns = (container: string, out: ScriptOutput) => {
+    if (ev.netns.some((n) => n.container === container)) return;
+    ev.netns.push(out.netns ? { container, netns: out.netns } : { container, error: out.netnsError ?? 'no output from readlink /proc/self/ns/net' });
+  };
+  const exec = (container: string, argv: string[]) => cluster.exec(ns, name, container, argv, execOpts);
+
+  if (usable.length === 0) {
+    recordStep(sink, { name: 'exec', ok: false, code: 'exec-failed', error: `no container of ${ns}/${name} is running: cannot look inside the pod` });
+    return ev;
+  }
+
+  const client = target.client && usable.includes(target.client) ? target.client : usable.find((c) => c !== target.server);
+  const tableOrder = [target.server, ...usable.filter((c) => c !== target.server && c !== client), client].filter(
+    (c, i, a): c is string => !!c && usable.includes(c) && a.indexOf(c) === i,
+  );
+
+  /** Socket table + netns from the first container with sh (server first). */
+  const readTables = async (): Promise<void> => {
+    for (const container of tableOrder) {
+      const ok = await runStep(sink, `exec:sockets:${container}`, async () => {
+        const r = await exec(container, ['sh', '-c', TABLE_SCRIPT]);
+        const tool = missingExecutable(r);
+        if (tool) {
+          missing(container, tool);
+          throw new PodnetError('no-tool', `container ${container} has no ${tool}: cannot read the socket table there`);
+        }
+        const out = parseScriptOutput(r.stdout);
+        noteNetns(container, out);
+        if (out.tcp === undefined && out.tcp6 === undefined) {
+          throw new PodnetError('exec-failed', `reading /proc/net/tcp in ${container} printed nothing${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
+        }
+        ev.sockets.push({
+          readFrom: container,
+          ...(out.netns ? { netns: out.netns } : {}),
+          listeners: [...parseProcNetTcp(out.tcp ?? '', 'tcp'), ...parseProcNetTcp(out.tcp6 ?? '', 'tcp6')],
+        });
+        return true;
+      });
+      if (ok) return;
+      // Only a missing shell is worth trying elsewhere; a 403 or timeout would repeat.
+      if (!tools.noSh.has(container)) return;
+    }
+    // No container has sh: plain argv, no shell at all, in the first candidate.
+    const container = tableOrder[0];
+    if (!container) return;
+    await runStep(sink, `exec:sockets-argv:${container}`, async () => {
+      const [tcp, tcp6, link] = await Promise.all([
+        exec(container, ['cat', '/proc/net/tcp']),
+        exec(container, ['cat', '/proc/net/tcp6']),
+        exec(container, ['readlink', '/proc/self/ns/net']),
+      ]);
+      const netns = link.exitCode === 0 ? link.stdout.trim() : undefined;
+      ev.netns.push(netns ? { container, netns } : { container, error: link.failure ?? link.stderr.trim() });
+      if (tcp.exitCode !== 0) {
+        const tool = missingExecutable(tcp);
+        if (tool) missing(container, tool);
+        throw new PodnetError(tool ? 'no-tool' : 'exec-failed', `cannot read /proc/net/tcp in ${container}: ${tcp.failure ?? tcp.stderr.trim()}`);
+      }
+      ev.sockets.push({
+        readFrom: container,
+        ...(netns ? { netns } : {}),
+        listeners: [...parseProcNetTcp(tcp.stdout, 'tcp'), ...(tcp6.exitCode === 0 ? parseProcNetTcp(tcp6.stdout, 'tcp6') : [])],
+      });
+    });
+  };
+
+  const address = target.address ?? '127.0.0.1';
+  const port = target.port;
+  const dialArgs = (): string[] => {
+    if (port === undefined) return ['sh', '-c', NETNS_SCRIPT];
+    const both = podIP && podIP !== address;
+    return both ? ['sh', '-c', DIAL_BOTH_SCRIPT, 'sh', address, String(port), podIP] : ['sh', '-c', DIAL_SCRIPT, 'sh', address, String(port)];
+  };
+
+  /** One dial attempt from `container`; true when a dial result was recorded. */
+  const dialFrom = async (container: string, stepName: string): Promise<boolean> => {
+    const done = await runStep(sink, stepName, async () => {
+      const r = await exec(container, dialArgs());
+      const tool = missingExecutable(r);
+      if (tool) {
+        missing(container, tool);
+        throw new PodnetError('no-tool', `container ${container} has no ${tool}: cannot dial from it`);
+      }
+      const out = parseScriptOutput(r.stdout);
+      noteNetns(container, out);
+      if (port === undefined) return true;
+      let dialled = false;
+      for (const d of out.dials) {
+        const outcome = dialOutcome(d.output, d.rc);
+        if (outcome === 'no-tool') {
+          missing(container, 'nc');
+          continue;
+        }
+        dialled = true;
+        ev.dials.push({
+          from: container,
+          host: d.host,
+          port: Number(d.port),
+          ok: outcome === 'connected',
+          outcome,
+          ...(d.output.trim() ? { detail: d.output.trim().split('\n')[0]!.slice(0, 300) } : {}),
+          tool: 'nc',
+        });
+      }
+      if (!dialled) throw new PodnetError('no-tool', `container ${container} has no nc: cannot dial ${address}:${port} from it`);
+      return true;
+    });
+    return done === true;
+  };
+
+  const dial = async (): Promise<void> => {
+    if (!client) return;
+    if (port === undefined) {
+      recordStep(sink, { name: 'exec:dial', ok: false, code: 'bad-input', error: 'no target port known: pass --port to dial it' });
+    }
+    if (await dialFrom(client, `exec:dial:${client}`)) return;
+    if (port === undefined) return;
+    const onlyToolsMissing = tools.noSh.has(client) || tools.noNc.has(client);
+    if (!onlyToolsMissing) return; // a 403 or a timeout: another container would fare no better
+    if (tools.noSh.has(client) && !tools.noNc.has(client)) {
+      // No shell, maybe nc: dial with plain argv (the address and port are argv elements).
+      const ok = await runStep(sink, `exec:dial-argv:${client}`, async () => {
+        const r = await exec(client, ['nc', '-v', '-z', '-w', '2', address, String(port)]);
+        const tool = missingExecutable(r);
+        if (tool) {
+          missing(client, tool);
+          throw new PodnetError('no-tool', `container ${client} has no ${tool}: cannot dial from it`);
+        }
+        const output = `${r.stdout}${r.stderr}`.trim();
+        const outcome = dialOutcome(output, r.exitCode);
+        if (outcome === 'no-tool') throw new PodnetError('no-tool', `container ${client} has no nc`);
+        ev.dials.push({ from: client, host: address, port, ok: outcome === 'connected', outcome, ...(output ? { detail: output.split('\n')[0]! } : {}), tool: 'nc' });
+        return true;
+      });
+      if (ok) return;
+    }
+    // The pod shares one network namespace: a dial from another container (or an ephemeral
+    // debug container) to the same address tests the same listener.
+    if (options.debugContainerImage) {
+      const debug = await attachDebugContainer(cluster, ns, name, options.debugContainerImage, sink, options.debugStartTimeoutMs ?? 30_000);
+      if (debug) {
+        ev.debugContainer = { name: debug, image: options.debugContainerImage };
+        if (await dialFrom(debug, `exec:dial:${debug}`)) return;
+      }
+    } else {
+      for (const other of usable.filter((c) => c !== client && !tools.noSh.has(c) && !tools.noNc.has(c)).slice(0, 1)) {
+        if (await dialFrom(other, `exec:dial:${other}`)) return;
+      }
+    }
+    if (ev.dials.length === 0) {
+      const lacking = ev.missingTools.map((m) => `${m.container}: no ${m.tool}`).join('; ');
+      recordStep(sink, {
+        name: 'exec:dial',
+        ok: false,
+        code: 'no-tool',
+        error: `no container could dial ${address}:${port} (${lacking}) — rerun with --debug-container ${SUGGESTED_DEBUG_IMAGE} to dial from an ephemeral container`,
+      });
+    }
+  };
+
+  await Promise.all([readTables(), dial()]);
+  return ev;
+}
+
+/**
+ * Adds an ephemeral container (opt-in) and waits until it runs. Returns its name, or undefined
+ * after recording why it could not be used.
+ */
+async function attachDebugContainer(
+  cluster: ClusterAccess,
+  namespace: string,
+  pod: string,
+  image: string,
+  sink: StepSink,
+  startTimeoutMs: number,
+): Promise<string | undefined> {
+  const name = `podnet-debug-${randomBytes(3).toString('hex')}`;
+  const result = await runStep(sink, 'debug-container', async () => {
+    await cluster.addEphemeralContainer(namespace, pod, {
+      name,
+      image,
+      command: ['sleep', '3600'],
+      stdin: false,
+      tty: false,
+    });
+    const deadline = Date.now() + startTimeoutMs;
+    for (;;) {
+      const p = await cluster.getPod(namespace, pod);
+      const st = p.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+      if (st?.state?.running) return name;
+      if (st?.state?.terminated) throw new PodnetError('exec-failed', `debug container ${name} exited: ${st.state.terminated.reason ?? 'terminated'}`);
+      if (Date.now() > deadline) {
+        throw new PodnetError('timeout', `debug container ${name} (${image}) did not start within ${Math.round(startTimeoutMs / 1000)} s${st?.state?.waiting?.reason ? ` (${st.state.waiting.reason})` : ''}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  });
+  return result;
+}
