@@ -7,6 +7,7 @@ import { Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createCheckProcessor } from '../../jobs/check.js';
 import { createCollectLogsProcessor } from '../../jobs/collect-logs.js';
+import { createLogsProcessor } from '../../jobs/logs.js';
 import { createProbeProcessor } from '../../jobs/probe.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Logger } from '../logger.js';
@@ -50,6 +51,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const check = createCheckProcessor(deps);
   const probe = createProbeProcessor(deps);
   const collectLogs = createCollectLogsProcessor(deps);
+  const logs = createLogsProcessor(deps);
 
   const common = {
     connection,
@@ -64,6 +66,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     switch (job.name) {
       case JOB_NAMES.check:
         return check(job);
+      case JOB_NAMES.logs:
+        return logs(job);
       default:
         throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
     }

@@ -12,6 +12,7 @@ import { createProducer, type Producer } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
 import { fakeDeps, fakePoster, nullClusterAccess, REDIS_URL, testPrefix, waitForJob, type FakePoster } from '../helpers/queue-fakes.js';
 import type { ProcessorDeps } from '../../src/queue/processor-deps.js';
+import type { ClusterAccess, LogOptions } from '../../src/cluster/types.js';
 
 const CLUSTER = 'qtest';
 const slack = { channel: 'C1', user: 'U1' };
@@ -47,8 +48,8 @@ afterEach(async () => {
   await redis.quit();
 });
 
-async function start(over: Partial<ProcessorDeps> = {}): Promise<void> {
-  workers = await startWorkers({ connection: redis, cluster: CLUSTER, clusterAccess: nullClusterAccess, poster, logger: silentLogger, deps: fakeDeps(over), prefix });
+async function start(over: Partial<ProcessorDeps> = {}, clusterAccess: ClusterAccess = nullClusterAccess): Promise<void> {
+  workers = await startWorkers({ connection: redis, cluster: CLUSTER, clusterAccess, poster, logger: silentLogger, deps: fakeDeps(over), prefix });
 }
 
 describe('check flow', () => {
@@ -174,5 +175,41 @@ describe('routing', () => {
       await otherProbes.close();
       await other.close();
     }
+  });
+});
+
+describe('logs command', () => {
+  test('streams one bounded log, scans it, posts signatures and the last lines', async () => {
+    const asked: LogOptions[] = [];
+    const access = {
+      getPod: async () => ({ spec: { containers: [{ name: 'mlserver' }] } }),
+      streamLog: async (_ns: string, _pod: string, options: LogOptions) => {
+        asked.push(options);
+        return (async function* () {
+          yield Buffer.from('2025-06-01T15:19:20.000000000Z INFO gRPC server running on http://0.0.0.0:9500\n');
+          yield Buffer.from('2025-06-01T15:19:21.000000000Z token=abcdefghijklmnopqrstuvwxyz0123456789\n');
+        })();
+      },
+    } as unknown as ClusterAccess;
+    await start({}, access);
+    const { jobId } = await producer.enqueueCommand({ verb: 'logs', pod: 'mlserver-0', namespace: 'financial-ml', previous: true, sinceSeconds: 600 }, { slack, requestId: 'l1' });
+    const job = await waitForJob(checks, jobId);
+    expect(await job.getState()).toBe('completed');
+    expect(asked).toEqual([{ container: 'mlserver', previous: true, timestamps: true, tailLines: 5000, limitBytes: 2097152, sinceSeconds: 600 }]);
+    expect(poster.posts).toHaveLength(1);
+    expect(poster.posts[0]?.text).toContain('Logs of mlserver-0/mlserver (previous) in financial-ml');
+    expect(poster.posts[0]?.text).toContain('server-grpc-running');
+    expect(JSON.stringify(job.returnvalue)).not.toContain('abcdefghijklmnopqrstuvwxyz0123456789');
+  });
+
+  test('a pod with several containers and no -c is a permanent error, not retried', async () => {
+    const access = { getPod: async () => ({ spec: { containers: [{ name: 'agent' }, { name: 'mlserver' }] } }) } as unknown as ClusterAccess;
+    await start({}, access);
+    const { jobId } = await producer.enqueueCommand({ verb: 'logs', pod: 'mlserver-0', namespace: 'financial-ml', previous: false }, { slack, requestId: 'l2' });
+    const job = await waitForJob(checks, jobId);
+    expect(await job.getState()).toBe('failed');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toBe('mlserver-0 has 2 containers (agent, mlserver); name one with -c CONTAINER.');
+    expect(poster.posts.map((p) => p.text)).toEqual(['Could not read the logs of mlserver-0 in financial-ml: mlserver-0 has 2 containers (agent, mlserver); name one with -c CONTAINER.']);
   });
 });
