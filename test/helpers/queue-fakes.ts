@@ -98,7 +98,8 @@ export async function waitForJob(queue: Queue, jobId: string, timeoutMs = 15_000
     const job = await Job.fromId(queue, jobId);
     if (job) {
       const state = await job.getState();
-      if (state === 'completed' || state === 'failed') return job;
+      // Re-read: the snapshot above may predate the final write (attemptsMade, returnvalue).
+      if (state === 'completed' || state === 'failed') return (await Job.fromId(queue, jobId)) ?? job;
     }
     await new Promise((r) => setTimeout(r, 50));
   }
