@@ -17,6 +17,7 @@ if (version === undefined) console.warn('deploy-manifests: kubectl not found; ma
 const KNOWN_ENV = new Set([
   'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'REDIS_URL', 'PODNET_CLUSTER', 'PODNET_POLICY_FILE',
   'PODNET_RUNBOOKS_DIR', 'PODNET_AUDIT_LOG', 'LOG_LEVEL', 'PODNET_BOARD_USER', 'PODNET_BOARD_PASSWORD',
+  'PODNET_DEFAULT_CLUSTER', 'PODNET_QUEUE_PREFIX', 'PORT', 'OPS_PORT',
 ]);
 /** Secrets the operator creates (deploy/README.md); manifests only refer to them. */
 const USER_SECRETS = new Set(['podnet-slack', 'podnet-redis', 'podnet-board']);
@@ -277,6 +278,23 @@ describeKubectl(`deploy/ rendered with kubectl kustomize (kustomize ${version ??
     expect(mounts('podnet-worker')).toContain(settings.data.PODNET_RUNBOOKS_DIR);
     const runbooks = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-runbooks')) as unknown as { data: Record<string, string> };
     expect(Object.keys(runbooks.data).sort()).toEqual(readdirSync(join(REPO_ROOT, 'runbooks')).filter((f) => f.endsWith('.yaml')).sort());
+  });
+
+  test.each(['single-cluster', 'read-only', 'namespaced'] as const)(
+    '%s: commands without --cluster reach this cluster\'s worker (PODNET_DEFAULT_CLUSTER = PODNET_CLUSTER)',
+    (name) => {
+      const settings = objectsOf(name).find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-settings')) as unknown as { data: Record<string, string> };
+      expect(settings.data.PODNET_CLUSTER).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+      expect(settings.data.PODNET_DEFAULT_CLUSTER).toBe(settings.data.PODNET_CLUSTER);
+    },
+  );
+
+  test('the shipped channel policy parses with podnet\'s own policy schema', async () => {
+    const { parsePolicyYaml } = await import('../../src/authz/policy.js');
+    const objects = objectsOf('single-cluster');
+    const cm = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-policy')) as unknown as { data: Record<string, string> };
+    const policy = parsePolicyYaml(cm.data['policy.yaml'] ?? '', 'deploy/components/bot/policy.yaml');
+    expect(policy.channels.length).toBeGreaterThan(0);
   });
 
   test('agent-only: no in-cluster Redis, so the podnet-redis Secret (REDIS_URL) is required', () => {
