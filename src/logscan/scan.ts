@@ -51,6 +51,8 @@ export interface LogScanResult extends LogEvidence {
   grepLines?: LogLine[];
   /** How many lines matched `options.grep`. */
   grepCount?: number;
+  /** Lines that matched at least one signature (what `grep -c` with the same patterns counts). */
+  matchedLines: number;
 }
 
 /** Characters of a kept line (after the timestamp). */
@@ -233,6 +235,7 @@ export class LogScanner {
       lines: this.lines,
       bytes: this.bytes,
       truncated: this.truncated,
+      matchedLines: this.seq,
       matches: matches.map((k) => ({ ...k.match, line: displayText(k.match.line, this.redact) })),
       signatureCounts,
       tail: this.tail.map((raw) => {
@@ -319,11 +322,11 @@ export class LogScanner {
   /** Runs the signatures over one decoded line (kubelet timestamp still on). */
   private matchRaw(raw: string): void {
     const { at, text } = splitTimestamp(raw);
-    const found = matchLine(text);
+    const all = matchLine(text);
+    const found = this.wanted ? all.filter((f) => this.wanted!.has(f.id)) : all;
     if (found.length === 0) return;
     const seq = this.seq++;
     for (const f of found) {
-      if (this.wanted && !this.wanted.has(f.id)) continue;
       this.counts.set(f.id, (this.counts.get(f.id) ?? 0) + 1);
       const match: SignatureMatch = {
         signature: f.id,
