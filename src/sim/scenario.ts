@@ -142,7 +142,8 @@ export function loadScenario(path: string): LoadedScenario {
 export function parseScenario(text: string, fileName: string): Scenario {
   let data: unknown;
   try {
-    data = parseYaml(text, { prettyErrors: false });
+    // merge keys (`<<: *anchor`) let a file share node/pod boilerplate.
+    data = parseYaml(text, { prettyErrors: true, merge: true });
   } catch (err) {
     if (err instanceof YAMLParseError) {
       const pos = err.linePos?.[0];

@@ -1,0 +1,725 @@
+/**
+ * The scenario-driven Kubernetes API simulator: serves a scenario file over the real REST
+ * API (discovery, GET/list with selectors, pods/log, pods/exec over WebSocket,
+ * pods/ephemeralcontainers) on 127.0.0.1, so that @kubernetes/client-node and kubectl talk
+ * to it as to a cluster. Faults from the scenario make it fail on purpose.
+ */
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { stringify as toYaml } from 'yaml';
+import { PodnetError } from '../errors.js';
+import {
+  containerNames,
+  DEFAULT_TOOLS,
+  loadScenario,
+  resolveScenarioPath,
+  validateScenario,
+  type LoadedScenario,
+  type Scenario,
+  type ScenarioInput,
+  type ScenarioLogs,
+} from './scenario.js';
+import {
+  ALWAYS_SERVED,
+  failure,
+  faultStatus,
+  KNOWN_TYPES,
+  notFound,
+  splitApiVersion,
+  typeFor,
+  type RequestAttributes,
+  type ResourceType,
+  type StatusBody,
+} from './resources.js';
+import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
+import { toTable, wantsTable, type IncludeObject } from './table.js';
+import { streamLog, type LogQuery, type LogSource } from './logs.js';
+import { handleExecUpgrade } from './exec-ws.js';
+import type { ExecContext } from './shell.js';
+import type { SimListener } from './netmodel.js';
+
+/** Options for {@link startSimulator}. */
+export interface SimulatorOptions {
+  /** A scenario file path, or a scenario object (validated the same way). */
+  scenario: string | Scenario | ScenarioInput;
+  /** TCP port on 127.0.0.1; 0 or absent = any free port. */
+  port?: number;
+  /** Also write the kubeconfig here. */
+  kubeconfigPath?: string;
+}
+
+/** A running simulator. */
+export interface RunningSimulator {
+  /** `http://127.0.0.1:PORT` */
+  url: string;
+  port: number;
+  /** A kubeconfig (YAML) whose current context points at this simulator. */
+  kubeconfigYaml(): string;
+  /** Requests served so far (every HTTP request, upgrades included). */
+  requestCount(): number;
+  /** Method and path (no query) of every request so far, in order. */
+  requests(): { method: string; path: string }[];
+  close(): Promise<void>;
+}
+
+/** Tools an ephemeral (debug) container has: a full debug image. */
+export const EPHEMERAL_TOOLS: readonly string[] = [
+  'sh', 'bash', 'cat', 'readlink', 'ls', 'ps', 'nc', 'ss', 'netstat', 'ip', 'curl', 'wget', 'nslookup', 'dig', 'grep', 'awk', 'sed', 'timeout', 'nsenter', 'tcpdump',
+];
+
+type Obj = Record<string, unknown>;
+
+/** Identity of the caller in the kubeconfig the simulator hands out (tokens are not checked). */
+const SIM_TOKEN = 'podnet-sim-token';
+
+const clone = <T>(v: T): T => structuredClone(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const meta = (o: Obj): Obj => (o.metadata ?? {}) as Obj;
+const nameOf = (o: Obj): string => str(meta(o).name) ?? '';
+const nsOf = (o: Obj): string | undefined => str(meta(o).namespace);
+
+/** Deterministic pseudo-uid so that objects without one still look real (and stay stable across runs). */
+function uidFor(key: string): string {
+  const h = createHash('sha1').update(key).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+interface Fault {
+  re: RegExp;
+  method?: string;
+  status?: number;
+  delayMs?: number;
+  remaining: number;
+}
+
+/** The simulator's mutable view of the scenario. */
+class ClusterState {
+  readonly scenario: LoadedScenario;
+  readonly now: number;
+  readonly objects: Obj[];
+  readonly types = new Map<string, ResourceType>();
+  private rv = 1000;
+  readonly faults: Fault[];
+  /** Stable netns inode per pod (and per container in `per-container` pods). */
+  private readonly podIndex = new Map<string, number>();
+
+  constructor(scenario: LoadedScenario) {
+    this.scenario = scenario;
+    this.now = Date.parse(scenario.now);
+    this.objects = scenario.objects.map((o) => clone(o) as Obj);
+    this.faults = scenario.faults.map((f) => ({ re: new RegExp(`^(?:${f.path})$`), method: f.method?.toUpperCase(), status: f.status, delayMs: f.delayMs, remaining: f.times ?? Infinity }));
+    this.addImplicitNamespaces();
+    for (const o of this.objects) this.fillMetadata(o);
+    for (const t of KNOWN_TYPES) if (ALWAYS_SERVED.has(t.kind)) this.addType(t);
+    for (const o of this.objects) this.addType(typeFor(String(o.kind), String(o.apiVersion)));
+    let i = 0;
+    for (const o of this.objects) if (o.kind === 'Pod') this.podIndex.set(`${nsOf(o)}/${nameOf(o)}`, i++);
+  }
+
+  private addType(t: ResourceType): void {
+    const key = `${t.group}/${t.version}/${t.plural}`;
+    if (this.types.has(key)) return;
+    // A kind the file only ever gives without a namespace is cluster-scoped.
+    const known = KNOWN_TYPES.some((k) => k.kind === t.kind && k.group === t.group);
+    const ofKind = this.objects.filter((o) => o.kind === t.kind);
+    const namespaced = known ? t.namespaced : ofKind.length === 0 || ofKind.some((o) => nsOf(o) !== undefined);
+    this.types.set(key, { ...t, namespaced });
+  }
+
+  /** Every namespace an object lives in exists as a Namespace, as on a real cluster. */
+  private addImplicitNamespaces(): void {
+    const have = new Set(this.objects.filter((o) => o.kind === 'Namespace').map(nameOf));
+    const used = new Set(this.objects.map(nsOf).filter((n): n is string => !!n));
+    for (const ns of ['default', 'kube-system', ...used]) {
+      if (have.has(ns)) continue;
+      have.add(ns);
+      const created = new Date(this.now - 30 * 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+      this.objects.push({
+        apiVersion: 'v1', kind: 'Namespace',
+        metadata: { name: ns, creationTimestamp: created, labels: { 'kubernetes.io/metadata.name': ns } },
+        spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' },
+      });
+    }
+  }
+
+  private fillMetadata(o: Obj): void {
+    const m = meta(o);
+    m.uid ??= uidFor(`${String(o.kind)}/${nsOf(o) ?? ''}/${nameOf(o)}`);
+    m.resourceVersion ??= String(this.nextRv());
+    m.creationTimestamp ??= new Date(this.now - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z');
+  }
+
+  nextRv(): number {
+    return ++this.rv;
+  }
+
+  resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  typeOf(group: string, version: string, plural: string): ResourceType | undefined {
+    return this.types.get(`${group}/${version}/${plural}`);
+  }
+
+  itemsOf(t: ResourceType, namespace?: string): Obj[] {
+    return this.objects
+      .filter((o) => o.kind === t.kind && splitApiVersion(String(o.apiVersion)).group === t.group)
+      .filter((o) => namespace === undefined || nsOf(o) === namespace)
+      .sort((a, b) => `${nsOf(a) ?? ''}/${nameOf(a)}`.localeCompare(`${nsOf(b) ?? ''}/${nameOf(b)}`));
+  }
+
+  find(t: ResourceType, namespace: string | undefined, name: string): Obj | undefined {
+    return this.itemsOf(t, t.namespaced ? namespace : undefined).find((o) => nameOf(o) === name);
+  }
+
+  pod(namespace: string, name: string): Obj | undefined {
+    return this.objects.find((o) => o.kind === 'Pod' && nsOf(o) === namespace && nameOf(o) === name);
+  }
+
+  /** The first fault that matches and still has uses left (consumes one use). */
+  takeFault(method: string, path: string): Fault | undefined {
+    const f = this.faults.find((x) => x.remaining > 0 && (!x.method || x.method === method) && x.re.test(path));
+    if (f) f.remaining--;
+    return f;
+  }
+
+  /** Network-namespace inode for a container: one per pod, or one per container in `per-container` pods. */
+  netnsInode(podKey: string, container: string | undefined): number {
+    const base = 4026532200 + (this.podIndex.get(podKey) ?? 0) * 16;
+    const sim = this.scenario.pods[podKey];
+    if (!sim || sim.netns === 'shared' || container === undefined) return base;
+    const names = Object.keys(sim.containers);
+    const i = names.indexOf(container);
+    return base + 1 + (i < 0 ? 15 : i);
+  }
+
+  /** Every listener in the given netns of a pod. */
+  listeners(podKey: string, inode: number): SimListener[] {
+    const sim = this.scenario.pods[podKey];
+    if (!sim) return [];
+    const out: SimListener[] = [];
+    const podNo = this.podIndex.get(podKey) ?? 0;
+    Object.entries(sim.containers).forEach(([cname, c], ci) => {
+      if (this.netnsInode(podKey, cname) !== inode) return;
+      c.listen.forEach((l, li) => {
+        const listener: SimListener = { proto: l.proto, address: l.address, port: l.port, container: cname, inode: 51200000 + podNo * 1000 + ci * 32 + li };
+        if (l.uid !== undefined) listener.uid = l.uid;
+        if (l.v6only !== undefined) listener.v6only = l.v6only;
+        out.push(listener);
+      });
+    });
+    return out;
+  }
+}
+
+/** Request attributes for RBAC-style messages (verb, resource, namespace, name). */
+function attributesFor(method: string, path: string, query: URLSearchParams): RequestAttributes | undefined {
+  const parts = path.split('/').filter(Boolean);
+  let group = '';
+  let rest: string[];
+  if (parts[0] === 'api' && parts[1]) rest = parts.slice(2);
+  else if (parts[0] === 'apis' && parts[2]) {
+    group = parts[1] as string;
+    rest = parts.slice(3);
+  } else return undefined;
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [resource, name, sub] = rest;
+  if (!resource) return undefined;
+  const fullResource = sub ? `${resource}/${sub}` : resource;
+  let verb = 'get';
+  if (method === 'GET') verb = name ? (sub === 'exec' || sub === 'attach' || sub === 'portforward' ? 'create' : 'get') : query.get('watch') === 'true' ? 'watch' : 'list';
+  else if (method === 'POST') verb = 'create';
+  else if (method === 'PATCH') verb = 'patch';
+  else if (method === 'PUT') verb = 'update';
+  else if (method === 'DELETE') verb = name ? 'delete' : 'deletecollection';
+  return { verb, resource: fullResource, group, ...(namespace ? { namespace } : {}), ...(name ? { name } : {}) };
+}
+
+function sendJson(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = JSON.stringify(body);
+  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': String(Buffer.byteLength(text)), 'Cache-Control': 'no-cache, private', ...headers });
+  res.end(text);
+}
+
+function sendStatus(res: ServerResponse, status: StatusBody): void {
+  const headers: Record<string, string> = {};
+  if (status.details?.retryAfterSeconds !== undefined) headers['Retry-After'] = String(status.details.retryAfterSeconds);
+  sendJson(res, status.code, status, headers);
+}
+
+/** Writes an HTTP error straight onto an upgrade socket (no ServerResponse exists there). */
+function rejectUpgrade(socket: Duplex, status: StatusBody): void {
+  const body = JSON.stringify(status);
+  socket.end(
+    `HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? 'Error'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
+const RESOURCE_NOT_FOUND = (): StatusBody => failure(404, 'the server could not find the requested resource', {});
+
+async function readBody(req: IncomingMessage, limit = 1 << 20): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > limit) throw new PodnetError('bad-input', 'request body too large');
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** An integer query parameter, or a 400 Status worded like the apiserver's validation. */
+function intParam(q: URLSearchParams, name: string, min: number): number | undefined | StatusBody {
+  const raw = q.get(name);
+  if (raw === null || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n)) return failure(400, `${name}: Invalid value: "${raw}": must be an integer`);
+  if (n < min) return failure(422, `PodLogOptions "" is invalid: ${name}: Invalid value: ${n}: must be greater than ${min === 0 ? 'or equal to 0' : 'than 0'}`, {}, 'Invalid');
+  return n;
+}
+const isStatus = (v: unknown): v is StatusBody => typeof v === 'object' && v !== null && (v as StatusBody).kind === 'Status';
+
+/** Starts the simulator on 127.0.0.1. */
+export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
+  const scenario: LoadedScenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : validateScenario(options.scenario, '(in-memory scenario)');
+  const state = new ClusterState(scenario);
+  const log: { method: string; path: string }[] = [];
+  let port = 0;
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '') || '/';
+    log.push({ method, path });
+    const fault = state.takeFault(method, path);
+    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.status) return sendStatus(res, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
+    return route(req, res, method, path, url.searchParams);
+  };
+
+  const route = async (req: IncomingMessage, res: ServerResponse, method: string, path: string, q: URLSearchParams): Promise<void> => {
+    if (path === '/version') return sendJson(res, 200, versionInfo(scenario.cluster.version));
+    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      return void res.end('ok');
+    }
+    if (path === '/api') return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] });
+    if (path === '/apis') return sendJson(res, 200, groupList(state));
+    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+    let group: string;
+    let version: string;
+    let rest: string[];
+    if (parts[0] === 'api' && parts[1] === 'v1') {
+      group = '';
+      version = 'v1';
+      rest = parts.slice(2);
+    } else if (parts[0] === 'apis' && parts[1]) {
+      group = parts[1];
+      const g = groupList(state).groups.find((x) => x.name === group);
+      if (!g) return sendStatus(res, RESOURCE_NOT_FOUND());
+      if (!parts[2]) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
+      version = parts[2];
+      if (!g.versions.some((v) => v.version === version)) return sendStatus(res, RESOURCE_NOT_FOUND());
+      rest = parts.slice(3);
+    } else return sendStatus(res, RESOURCE_NOT_FOUND());
+
+    if (rest.length === 0) return sendJson(res, 200, resourceList(state, group, version));
+
+    let namespace: string | undefined;
+    if (rest[0] === 'namespaces' && rest.length >= 3 && group === '') {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    } else if (rest[0] === 'namespaces' && rest.length >= 3) {
+      namespace = rest[1];
+      rest = rest.slice(2);
+    }
+    const [plural, name, sub] = rest as [string, string | undefined, string | undefined];
+    if (rest.length > 3) return sendStatus(res, RESOURCE_NOT_FOUND());
+    const type = state.typeOf(group, version, plural);
+    if (!type) return sendStatus(res, RESOURCE_NOT_FOUND());
+    // A namespaced kind asked for by name without a namespace (or the reverse) is not a route.
+    if (name !== undefined && type.namespaced !== (namespace !== undefined)) return sendStatus(res, RESOURCE_NOT_FOUND());
+
+    if (name === undefined) {
+      if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
+      return list(res, req, type, namespace, q);
+    }
+    const obj = state.find(type, namespace, name);
+    if (sub === undefined || sub === 'status') {
+      if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
+      if (!obj) return sendStatus(res, notFound(type, name));
+      if (wantsTable(req.headers.accept)) return sendJson(res, 200, toTable(type.kind, [obj], { now: state.now, resourceVersion: state.resourceVersion(), includeObject: includeObject(q) }));
+      return sendJson(res, 200, obj);
+    }
+    if (type.kind !== 'Pod' || type.group !== '') return sendStatus(res, RESOURCE_NOT_FOUND());
+    if (!obj) return sendStatus(res, notFound(type, name));
+    switch (sub) {
+      case 'log':
+        if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
+        return podLog(res, obj, q);
+      case 'exec':
+        return sendStatus(res, failure(400, 'Upgrade request required'));
+      case 'ephemeralcontainers':
+        if (method === 'GET') return sendJson(res, 200, obj);
+        if (method === 'PATCH' || method === 'PUT') return ephemeral(req, res, method, obj);
+        return sendStatus(res, methodNotAllowed(method));
+      default:
+        return sendStatus(res, RESOURCE_NOT_FOUND());
+    }
+  };
+
+  const list = (res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams): void => {
+    let items: Obj[];
+    try {
+      const byLabel = parseLabelSelector(q.get('labelSelector') ?? undefined);
+      const byField = parseFieldSelector(q.get('fieldSelector') ?? undefined, type.kind);
+      items = state.itemsOf(type, namespace).filter((o) => byLabel(o) && byField(o));
+    } catch (err) {
+      if (err instanceof SelectorError) return sendStatus(res, failure(400, err.message));
+      throw err;
+    }
+    const rv = state.resourceVersion();
+    const listMeta: Obj = { resourceVersion: rv };
+    const limit = Number(q.get('limit') ?? '0');
+    const offset = q.get('continue') ? Number.parseInt(Buffer.from(q.get('continue') as string, 'base64url').toString('utf8'), 10) : 0;
+    if (Number.isNaN(offset) || offset < 0) return sendStatus(res, failure(400, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
+    if (Number.isInteger(limit) && limit > 0) {
+      const page = items.slice(offset, offset + limit);
+      if (offset + limit < items.length) {
+        listMeta.continue = Buffer.from(String(offset + limit)).toString('base64url');
+        listMeta.remainingItemCount = items.length - offset - limit;
+      }
+      items = page;
+    } else if (offset > 0) items = items.slice(offset);
+    if (wantsTable(req.headers.accept)) {
+      const table = toTable(type.kind, items, { now: state.now, resourceVersion: rv, includeObject: includeObject(q) });
+      (table.metadata as Obj).continue = listMeta.continue;
+      return sendJson(res, 200, table);
+    }
+    return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: type.group ? `${type.group}/${type.version}` : type.version, metadata: listMeta, items });
+  };
+
+  const podLog = async (res: ServerResponse, pod: Obj, q: URLSearchParams): Promise<void> => {
+    const podName = nameOf(pod);
+    const ns = nsOf(pod) as string;
+    const spec = (pod.spec ?? {}) as Obj;
+    const regular = ((spec.containers ?? []) as Obj[]).map(nameOf2);
+    let container = q.get('container') ?? '';
+    if (!container) {
+      if (regular.length === 1) container = regular[0] as string;
+      else {
+        const init = ((spec.initContainers ?? []) as Obj[]).map(nameOf2);
+        const eph = ((spec.ephemeralContainers ?? []) as Obj[]).map(nameOf2);
+        let msg = `a container name must be specified for pod ${podName}, choose one of: [${regular.join(' ')}]`;
+        if (init.length) msg += ` or one of the init containers: [${init.join(' ')}]`;
+        if (eph.length) msg += ` or one of the ephemeral containers: [${eph.join(' ')}]`;
+        return sendStatus(res, failure(400, msg));
+      }
+    }
+    if (!containerNames(pod as Scenario['objects'][number]).includes(container)) return sendStatus(res, failure(400, `container ${container} is not valid for pod ${podName}`));
+    const previous = q.get('previous') === 'true';
+    const params: (keyof LogQuery)[] = ['tailLines', 'limitBytes', 'sinceSeconds'];
+    const query: LogQuery = { timestamps: q.get('timestamps') === 'true' };
+    for (const p of params) {
+      const v = intParam(q, p, p === 'tailLines' ? 0 : 1);
+      if (isStatus(v)) return sendStatus(res, v);
+      if (v !== undefined) (query as unknown as Record<string, number>)[p] = v;
+    }
+    const sinceTime = q.get('sinceTime');
+    if (sinceTime) {
+      if (query.sinceSeconds !== undefined) return sendStatus(res, failure(422, 'PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified', {}, 'Invalid'));
+      query.sinceTime = sinceTime;
+    }
+    const logs = scenario.pods[`${ns}/${podName}`]?.containers[container]?.logs;
+    const source = logSource(scenario, logs, previous, state.now);
+    if (!source) {
+      if (previous) return sendStatus(res, failure(400, `previous terminated container "${container}" in pod "${podName}" not found`));
+      const waiting = containerStatus(pod, container)?.state as Obj | undefined;
+      const reason = str((waiting?.waiting as Obj | undefined)?.reason);
+      if (waiting?.waiting && reason && (containerStatus(pod, container)?.restartCount ?? 0) === 0) {
+        return sendStatus(res, failure(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`));
+      }
+    }
+    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    if (source) {
+      try {
+        await streamLog(source, query, state.now, res);
+      } catch {
+        // The client went away or the file vanished mid-stream; nothing more to send.
+        res.destroy();
+        return;
+      }
+    }
+    res.end();
+  };
+
+  const ephemeral = async (req: IncomingMessage, res: ServerResponse, method: string, pod: Obj): Promise<void> => {
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return sendStatus(res, failure(400, `error decoding patch: invalid JSON in ${method} body`));
+    }
+    const spec = (pod.spec ??= {}) as Obj;
+    const existing = ((spec.ephemeralContainers ?? []) as Obj[]).map(clone);
+    let next: Obj[];
+    if (method === 'PUT') {
+      next = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
+    } else if (contentType === 'application/json-patch+json') {
+      const r = applyJsonPatch({ spec: { ephemeralContainers: existing } }, body);
+      if (isStatus(r)) return sendStatus(res, r);
+      next = (((r as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
+    } else if (contentType === 'application/merge-patch+json') {
+      const given = ((body as Obj).spec as Obj | undefined)?.ephemeralContainers;
+      next = given === undefined ? existing : Array.isArray(given) ? (given as Obj[]) : [];
+    } else if (contentType === 'application/strategic-merge-patch+json') {
+      // ephemeralContainers merge by name (patchMergeKey: name).
+      const given = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
+      next = existing.slice();
+      for (const c of Array.isArray(given) ? given : []) {
+        const i = next.findIndex((e) => e.name === c.name);
+        if (i >= 0) next[i] = { ...next[i], ...c };
+        else next.push(c);
+      }
+    } else {
+      return sendStatus(res, failure(415, `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`, {}, 'UnsupportedMediaType'));
+    }
+    const invalid = validateEphemeral(pod, existing, next);
+    if (invalid) return sendStatus(res, invalid);
+    spec.ephemeralContainers = next;
+    const status = (pod.status ??= {}) as Obj;
+    const statuses = ((status.ephemeralContainerStatuses ?? []) as Obj[]).slice();
+    const startedAt = new Date(state.now).toISOString().replace(/\.\d+Z$/, 'Z');
+    for (const c of next) {
+      if (statuses.some((s) => s.name === c.name)) continue;
+      statuses.push({
+        name: c.name, image: c.image, imageID: `${String(c.image)}@sha256:${createHash('sha256').update(String(c.image)).digest('hex')}`,
+        containerID: `containerd://${createHash('sha256').update(`${nameOf(pod)}/${String(c.name)}`).digest('hex')}`,
+        ready: false, restartCount: 0, state: { running: { startedAt } },
+      });
+    }
+    status.ephemeralContainerStatuses = statuses;
+    meta(pod).resourceVersion = String(state.nextRv());
+    return sendJson(res, 200, pod);
+  };
+
+  const execResolver = (namespace: string, podName: string, container: string): ExecContext | { status: number; reason: string; message: string } => {
+    const pod = state.pod(namespace, podName);
+    if (!pod) return { status: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
+    const spec = (pod.spec ?? {}) as Obj;
+    const regular = ((spec.containers ?? []) as Obj[]).map(nameOf2);
+    const eph = ((spec.ephemeralContainers ?? []) as Obj[]).map(nameOf2);
+    let name = container;
+    if (!name) {
+      if (regular.length !== 1) return { status: 400, reason: 'BadRequest', message: `a container name must be specified for pod ${podName}, choose one of: [${regular.join(' ')}]` };
+      name = regular[0] as string;
+    }
+    if (!containerNames(pod as Scenario['objects'][number]).includes(name)) return { status: 400, reason: 'BadRequest', message: `container ${name} is not valid for pod ${podName}` };
+    const cs = containerStatus(pod, name);
+    const running = cs ? !!(cs.state as Obj | undefined)?.running : true;
+    if (!running) return { status: 500, reason: 'InternalError', message: `Internal error occurred: unable to upgrade connection: container not found ("${name}")` };
+    const key = `${namespace}/${podName}`;
+    const sim = scenario.pods[key];
+    const isEphemeral = eph.includes(name);
+    let inode: number;
+    if (isEphemeral && sim?.netns === 'per-container') {
+      // A broken runtime: the debug container lands in its target's namespace, or a fresh one.
+      const target = str(((spec.ephemeralContainers as Obj[]).find((c) => c.name === name) ?? {}).targetContainerName);
+      inode = target ? state.netnsInode(key, target) : state.netnsInode(key, name);
+    } else inode = state.netnsInode(key, isEphemeral ? undefined : name);
+    const simC = sim?.containers[name];
+    const ctx: ExecContext = {
+      namespace, pod: podName, container: name,
+      tools: isEphemeral ? [...EPHEMERAL_TOOLS] : [...(simC?.tools ?? DEFAULT_TOOLS)],
+      netnsInode: inode,
+      listeners: state.listeners(key, inode),
+      overrides: (simC?.exec ?? []).map((o) => ({ ...o })),
+    };
+    const podIP = str((pod.status as Obj | undefined)?.podIP);
+    if (podIP) ctx.podIP = podIP;
+    return ctx;
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendStatus(res, failure(500, `Internal error occurred: ${(err as Error).message}`));
+      else res.destroy();
+    });
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '');
+    log.push({ method, path });
+    void (async () => {
+      const fault = state.takeFault(method, path);
+      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault?.status) return rejectUpgrade(socket, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(path);
+      if (!m) return rejectUpgrade(socket, failure(400, `upgrade is not supported for ${path}`));
+      handleExecUpgrade(req, socket, head, execResolver);
+    })().catch(() => socket.destroy());
+  });
+  // kubectl keeps connections alive; do not let an idle one hold close() up for long.
+  server.keepAliveTimeout = 5000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(new PodnetError('bad-input', err.code === 'EADDRINUSE' ? `port ${options.port ?? 0} on 127.0.0.1 is already in use; pick another with --port` : `cannot listen on 127.0.0.1:${options.port ?? 0}: ${err.message}`)),
+    );
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  port = typeof address === 'object' && address ? address.port : 0;
+  const url = `http://127.0.0.1:${port}`;
+  const kubeconfigYaml = (): string => kubeconfigFor(url, scenario);
+  if (options.kubeconfigPath) writeFileSync(options.kubeconfigPath, kubeconfigYaml(), { mode: 0o600 });
+
+  return {
+    url,
+    port,
+    kubeconfigYaml,
+    requestCount: () => log.length,
+    requests: () => log.map((r) => ({ ...r })),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const nameOf2 = (c: Obj): string => String(c.name);
+
+function containerStatus(pod: Obj, name: string): (Obj & { restartCount?: number }) | undefined {
+  const status = (pod.status ?? {}) as Obj;
+  for (const f of ['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']) {
+    const found = ((status[f] ?? []) as Obj[]).find((c) => c.name === name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+function logSource(scenario: LoadedScenario, logs: ScenarioLogs | undefined, previous: boolean, now: number): LogSource | undefined {
+  if (!logs) return undefined;
+  if (previous) {
+    if (logs.previousFile) return { type: 'file', path: resolveScenarioPath(scenario, logs.previousFile) };
+    return logs.previous !== undefined ? { type: 'text', text: logs.previous } : undefined;
+  }
+  if (logs.currentFile) return { type: 'file', path: resolveScenarioPath(scenario, logs.currentFile) };
+  if (logs.generate) return { type: 'generate', lines: logs.generate.lines, template: logs.generate.template, stepMs: logs.generate.stepMs ?? 1, endAt: now };
+  return logs.current !== undefined ? { type: 'text', text: logs.current } : undefined;
+}
+
+/** The apiserver's rules for the ephemeralcontainers subresource, enough for a debug container. */
+function validateEphemeral(pod: Obj, before: Obj[], after: Obj[]): StatusBody | undefined {
+  const podName = nameOf(pod);
+  const invalid = (field: string, msg: string): StatusBody =>
+    failure(422, `Pod "${podName}" is invalid: ${field}: ${msg}`, { name: podName, kind: 'Pod', causes: [{ reason: 'FieldValueInvalid', message: msg, field }] }, 'Invalid');
+  for (const old of before) {
+    const now = after.find((c) => c.name === old.name);
+    if (!now) return invalid('spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${String(old.name)}" may not be removed`);
+    if (JSON.stringify(now) !== JSON.stringify(old)) return invalid('spec.ephemeralContainers', `Forbidden: existing ephemeral containers "${String(old.name)}" may not be changed`);
+  }
+  const regular = containerNames(pod as Scenario['objects'][number]).filter((n) => !before.some((b) => b.name === n));
+  const seen = new Set<string>();
+  for (const [i, c] of after.entries()) {
+    const field = `spec.ephemeralContainers[${i}]`;
+    if (typeof c.name !== 'string' || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(c.name)) return invalid(`${field}.name`, `Required value`);
+    if (typeof c.image !== 'string' || !c.image) return invalid(`${field}.image`, 'Required value');
+    if (seen.has(c.name) || regular.includes(c.name)) return invalid(`${field}.name`, `Duplicate value: "${c.name}"`);
+    seen.add(c.name);
+    for (const f of ['ports', 'livenessProbe', 'readinessProbe', 'startupProbe', 'lifecycle', 'resources']) {
+      if (c[f] !== undefined) return invalid(`${field}.${f}`, 'Forbidden: cannot be set for an Ephemeral Container');
+    }
+  }
+  return undefined;
+}
+
+/** RFC 6902 add/replace on the `/spec/ephemeralContainers` part of a pod — all a debug-container patch needs. */
+function applyJsonPatch(doc: Obj, ops: unknown): Obj | StatusBody {
+  if (!Array.isArray(ops)) return failure(400, 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  const out = clone(doc);
+  for (const op of ops as Obj[]) {
+    const p = String(op.path ?? '');
+    const kind = String(op.op ?? '');
+    const list = (out.spec as Obj).ephemeralContainers as Obj[];
+    if (p === '/spec/ephemeralContainers' && (kind === 'add' || kind === 'replace')) (out.spec as Obj).ephemeralContainers = op.value as Obj[];
+    else if (p === '/spec/ephemeralContainers/-' && kind === 'add') list.push(op.value as Obj);
+    else if (/^\/spec\/ephemeralContainers\/\d+$/.test(p) && kind === 'add') list.splice(Number(p.split('/').pop()), 0, op.value as Obj);
+    else if (kind === 'test') continue;
+    else return failure(422, `the server rejected our request due to an error in our request: unsupported patch operation ${kind} ${p} (the simulator supports add/replace under /spec/ephemeralContainers)`, {}, 'Invalid');
+  }
+  return out;
+}
+
+function methodNotAllowed(method: string): StatusBody {
+  return failure(405, `the server does not allow this method on the requested resource (${method})`, {});
+}
+
+function includeObject(q: URLSearchParams): IncludeObject | undefined {
+  const v = q.get('includeObject');
+  return v === 'None' || v === 'Metadata' || v === 'Object' ? v : undefined;
+}
+
+function versionInfo(gitVersion: string): Obj {
+  const m = /^v?(\d+)\.(\d+)/.exec(gitVersion);
+  return {
+    major: m?.[1] ?? '1', minor: m?.[2] ?? '0', gitVersion,
+    gitCommit: createHash('sha1').update(gitVersion).digest('hex'), gitTreeState: 'clean',
+    buildDate: '2025-05-30T00:00:00Z', goVersion: 'go1.23.8', compiler: 'gc', platform: 'linux/amd64',
+  };
+}
+
+interface GroupInfo {
+  name: string;
+  versions: { groupVersion: string; version: string }[];
+  preferredVersion: { groupVersion: string; version: string };
+}
+
+function groupList(state: ClusterState): { kind: 'APIGroupList'; apiVersion: 'v1'; groups: GroupInfo[] } {
+  const byGroup = new Map<string, Set<string>>();
+  for (const t of state.types.values()) if (t.group) (byGroup.get(t.group) ?? byGroup.set(t.group, new Set()).get(t.group))?.add(t.version);
+  for (const always of ['apps', 'networking.k8s.io']) if (!byGroup.has(always)) byGroup.set(always, new Set(['v1']));
+  const groups = [...byGroup.entries()].map(([name, versions]) => {
+    const vs = [...versions].sort().reverse().map((v) => ({ groupVersion: `${name}/${v}`, version: v }));
+    return { name, versions: vs, preferredVersion: vs[0] as { groupVersion: string; version: string } };
+  });
+  return { kind: 'APIGroupList', apiVersion: 'v1', groups };
+}
+
+function resourceList(state: ClusterState, group: string, version: string): Obj {
+  const resources: Obj[] = [];
+  const types = [...state.types.values()].filter((t) => t.group === group && t.version === version);
+  // Groups advertised without objects still list their usual resources.
+  for (const k of KNOWN_TYPES) if (k.group === group && !types.some((t) => t.kind === k.kind)) types.push({ ...k, version });
+  for (const t of types) {
+    resources.push({ name: t.plural, singularName: t.singular, namespaced: t.namespaced, kind: t.kind, verbs: t.verbs, ...(t.shortNames ? { shortNames: t.shortNames } : {}) });
+    for (const s of t.subresources ?? []) resources.push({ name: `${t.plural}/${s.name}`, singularName: '', namespaced: t.namespaced, kind: s.kind, verbs: s.verbs });
+  }
+  return { kind: 'APIResourceList', apiVersion: 'v1', groupVersion: group ? `${group}/${version}` : version, resources };
+}
+
+/** A kubeconfig for the simulator: plain HTTP on 127.0.0.1, a token that is never checked. */
+function kubeconfigFor(url: string, scenario: Scenario): string {
+  const firstPod = Object.keys(scenario.pods)[0] ?? scenario.objects.find((o) => o.kind === 'Pod' && o.metadata.namespace)?.metadata.namespace;
+  const namespace = firstPod?.split('/')[0] ?? 'default';
+  const name = `podnet-sim-${scenario.metadata.name}`;
+  return toYaml({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server: url, 'insecure-skip-tls-verify': true } }],
+    users: [{ name: 'podnet-sim', user: { token: SIM_TOKEN } }],
+    contexts: [{ name, context: { cluster: name, user: 'podnet-sim', namespace } }],
+    'current-context': name,
+    preferences: {},
+  });
+}
