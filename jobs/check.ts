@@ -51,7 +51,7 @@ export function createCheckProcessor(deps: ProcessorDeps): (job: Job<CheckPayloa
         const reason = failures.find((f) => f.name === 'probe')?.reason ?? 'the probe did not run';
         const msg = deps.renderProgress(target, `Could not check ${data.pod} in ${data.namespace}: ${reason}`);
         if (ts !== undefined) {
-          await deps.poster.update({ channel, ts, text: msg.text, ...(msg.blocks && { blocks: msg.blocks }), idempotencyKey: postKeys.summary(jobId) });
+          await deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks ?? [] });
         }
         return { error: reason, ...(ts !== undefined && { messageTs: ts }), threadPosts: 0, failedChildren: failures };
       }
@@ -62,7 +62,7 @@ export function createCheckProcessor(deps: ProcessorDeps): (job: Job<CheckPayloa
 
       const summary = deps.renderSummary(diagnosis);
       if (ts !== undefined && !data.posted?.summary) {
-        await deps.poster.update({ channel, ts, text: summary.text, ...(summary.blocks && { blocks: summary.blocks }), idempotencyKey: postKeys.summary(jobId) });
+        await deps.poster.update({ channel, ts, text: summary.text, blocks: summary.blocks ?? [] });
         // Remember the update on the job itself: a re-run after a crash must not update again.
         await job.updateData({ ...data, posted: { ...data.posted, summary: true } });
       }

@@ -1,5 +1,122 @@
-/** Placeholder until `podnet worker` is built; says so plainly instead of failing obscurely. */
-export async function main(_argv: string[]): Promise<number> {
-  console.error('podnet worker: not yet available in this build.');
-  return 2;
+/**
+ * `podnet worker [--cluster NAME] [--concurrency N]`: runs the BullMQ workers of one cluster.
+ * Deploy one per cluster, with in-cluster credentials; it needs no inbound access — it pulls
+ * jobs from Redis and posts to Slack.
+ *
+ * Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL (a Slack API stand-in), KUBECONFIG
+ * (else in-cluster credentials when running in a pod), KUBE_CONTEXT, PODNET_CLUSTER (default
+ * `default`), PODNET_QUEUE_PREFIX (default `podnet`), OPS_PORT (health + metrics, default 9464;
+ * 0 = off), LOG_LEVEL.
+ */
+import { parseArgs } from 'node:util';
+import { Queue } from 'bullmq';
+import { createClusterAccess } from '../cluster/client.js';
+import { BadInputError, ConfigError, PodnetError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { createMetrics } from '../ops/metrics.js';
+import { startOpsServer } from '../ops/health.js';
+import { DEFAULT_PREFIX, queueName } from '../queue/contracts.js';
+import { defaultDeps } from '../queue/default-deps.js';
+import { connectRedis, DEFAULT_REDIS_URL, redactRedisUrl } from '../queue/redis.js';
+import { startWorkers } from '../queue/workers.js';
+import { SlackPoster } from '../slack/poster.js';
+import { EXIT } from './cli.js';
+
+const USAGE = `Usage: podnet worker [--cluster NAME] [--concurrency N]
+
+Runs the workers that probe one cluster and post results to Slack.
+  --cluster NAME     the cluster whose queues to serve (default: $PODNET_CLUSTER, else "default")
+  --concurrency N    jobs at once per queue (default 4)
+Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL, KUBECONFIG, KUBE_CONTEXT, OPS_PORT.`;
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { cluster: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new BadInputError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const env = process.env;
+  const cluster = values.cluster ?? env.PODNET_CLUSTER ?? 'default';
+  try {
+    queueName(cluster, 'checks');
+  } catch (err) {
+    throw new BadInputError(`--cluster: ${(err as Error).message}`);
+  }
+  const concurrency = Number(values.concurrency ?? env.WORKER_CONCURRENCY ?? 4);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new BadInputError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}".`);
+  }
+  const token = env.SLACK_BOT_TOKEN;
+  if (!token) throw new ConfigError('SLACK_BOT_TOKEN is not set: the worker posts results with the bot token (xoxb-…). Set it in the environment (or .env for docker compose).');
+  const opsPort = Number(env.OPS_PORT ?? 9464);
+  if (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535) throw new ConfigError(`OPS_PORT must be a port number (0 turns the ops server off), not "${env.OPS_PORT}".`);
+  const prefix = env.PODNET_QUEUE_PREFIX ?? DEFAULT_PREFIX;
+  const redisUrl = env.REDIS_URL ?? DEFAULT_REDIS_URL;
+  const logger = createLogger({ name: 'podnet-worker' });
+
+  let redis;
+  try {
+    redis = await connectRedis({ url: redisUrl });
+  } catch (err) {
+    if (err instanceof PodnetError && err.code === 'unavailable') {
+      console.error(`podnet worker: ${err.message}`);
+      return EXIT.unreachable;
+    }
+    throw err;
+  }
+
+  const inCluster = !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST);
+  const clusterAccess = createClusterAccess({
+    ...(inCluster ? { inCluster: true } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {}),
+    ...(env.KUBE_CONTEXT && { context: env.KUBE_CONTEXT }),
+    logger,
+  });
+  const poster = new SlackPoster({ token, redis, logger, keyPrefix: `${prefix}:posted:`, ...(env.SLACK_API_URL && { slackApiUrl: env.SLACK_API_URL }) });
+
+  const metrics = createMetrics({ defaultLabels: { component: 'worker', cluster } });
+  const running = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger, deps: defaultDeps(), prefix, concurrency });
+  for (const w of running.workers) {
+    const observe = (job: { name: string; processedOn?: number; finishedOn?: number } | undefined): void => {
+      if (job?.processedOn && job.finishedOn) metrics.jobDurationSeconds.observe({ job: job.name }, (job.finishedOn - job.processedOn) / 1000);
+    };
+    w.on('completed', observe);
+    w.on('failed', observe);
+  }
+  const depthQueues = running.workers.map((w) => new Queue(w.name, { connection: redis, prefix }));
+  for (const q of depthQueues) metrics.watchQueue(q);
+  const ops = opsPort === 0 ? undefined : await startOpsServer({
+    port: opsPort,
+    checks: { redis: async () => void (await redis.ping()) },
+    metrics: metrics.registry,
+  });
+  logger.info({ cluster, prefix, redis: redactRedisUrl(redisUrl), concurrency, ops: ops?.url, inCluster }, 'podnet worker ready');
+
+  // SIGTERM (Kubernetes, docker stop): stop taking jobs, let the running ones finish, then exit.
+  // A second signal exits at once; BullMQ's stalled-job check hands those jobs to another worker.
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      logger.info({ signal }, 'shutting down: finishing running jobs');
+      process.once('SIGTERM', () => process.exit(EXIT.failure));
+      process.once('SIGINT', () => process.exit(EXIT.failure));
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  ops?.markShuttingDown();
+  await running.close();
+  await ops?.close();
+  await Promise.all(depthQueues.map((q) => q.close()));
+  await redis.quit().catch(() => redis.disconnect());
+  logger.info('worker stopped');
+  return EXIT.ok;
 }

@@ -10,18 +10,22 @@ import type { ClusterAccess } from '../cluster/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
 import { describeError, isPermanent } from '../errors.js';
 import type { Logger } from '../logger.js';
+import type { SlackBlock } from '../slack/poster.js';
 
 /** A Slack message as the renderers produce it: fallback text plus Block Kit blocks. */
 export interface RenderedMessage {
   text: string;
-  // Block Kit blocks; typed loosely here so queue code does not depend on @slack/types.
-  blocks?: unknown[];
+  blocks?: SlackBlock[];
 }
 
-/** The part of SlackPoster the workers use. Posting is idempotent by key (stored in Redis). */
+/**
+ * The part of SlackPoster (src/slack/poster.ts) the workers use. `post` is idempotent by key
+ * (stored in Redis): a second post with a key already posted updates that message instead.
+ */
 export interface PosterLike {
-  post(msg: { channel: string; text: string; blocks?: unknown[]; thread_ts?: string; idempotencyKey: string }): Promise<{ ts?: string } | undefined | void>;
-  update(msg: { channel: string; ts: string; text: string; blocks?: unknown[]; idempotencyKey?: string }): Promise<unknown>;
+  post(msg: { channel: string; text: string; blocks?: SlackBlock[]; thread_ts?: string; idempotencyKey: string }): Promise<{ ts?: string } | undefined | void>;
+  /** Blocks are always sent: an update without them would wipe the message's blocks. */
+  update(msg: { channel: string; ts: string; text: string; blocks: SlackBlock[] }): Promise<unknown>;
 }
 
 /** The probe request (mirrors src/probes/collect.ts CheckRequest). */
