@@ -145,6 +145,16 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
     }
   });
 
+  test('deploy/README.md lists every granted permission, and nothing else', async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'deploy', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('## Permissions'));
+    const documented = [...section.matchAll(/^\| ([a-z, ]+) \| ([a-z/, ]+?)(?: \(([a-z0-9.]+)\))? \| `/gm)].flatMap((m) =>
+      (m[1] as string).split(', ').flatMap((verb) => (m[2] as string).split(', ').map((resource) => ({ verb, resource, apiGroup: m[3] ?? '' }))),
+    );
+    const granted = grantsFor(await renderWithComponents('single-cluster', ['debug-containers']), WORKER);
+    expect(keys(documented)).toEqual(keys(granted));
+  });
+
   describe('the comparison can fail', () => {
     test('removing a rule from the parsed manifest is reported as a missing rule with the calls that need it', () => {
       const mutated = structuredClone(single);
