@@ -47,6 +47,8 @@ export interface Facts {
   /** True when at least one socket table was read. */
   socketsRead: boolean;
   refusals: Refusal[];
+  /** Client dials that timed out (from log tails): what a filter causes, unlike a refusal. */
+  timeouts: Refusal[];
   /** Dials made by the probes. */
   dials: DialEvidence[];
   /** All events of the pod. */
@@ -59,6 +61,9 @@ export interface Facts {
 }
 
 const cache = new WeakMap<Evidence, Facts>();
+
+/** A dial that timed out (Go, nc, curl, Java wordings): dropped packets, not a refusal. */
+const TIMEOUT_LINE = /(?:dial tcp \S+: i\/o timeout|connect(?:ion)? timed out|Operation timed out|Connection timed out|ETIMEDOUT)/i;
 
 /** Derives (and caches per evidence object) the {@link Facts}. */
 export function factsOf(ev: Evidence): Facts {
@@ -117,6 +122,19 @@ function buildFacts(ev: Evidence): Facts {
       timeout: isTimeout || undefined,
     });
   }
+  // Dial timeouts have no signature of their own; they are read from the log tails.
+  for (const l of ev.logs) {
+    if (server && l.container === server.name) continue;
+    for (const t of l.tail) {
+      const m = TIMEOUT_LINE.exec(t.text);
+      if (!m) continue;
+      const key = `${l.container}|${t.at ?? ''}|${t.text}`;
+      if (refusalKeys.has(key)) continue;
+      refusalKeys.add(key);
+      const hp = findHostPorts(t.text).at(-1);
+      refusals.push({ at: t.at, container: l.container, host: hp?.host, port: hp?.port, source: 'log', line: t.text, previous: l.previous, timeout: true });
+    }
+  }
   for (const d of ev.dials) {
     if (d.outcome !== 'refused') continue;
     refusals.push({
@@ -144,7 +162,8 @@ function buildFacts(ev: Evidence): Facts {
     address: ev.target.address ?? '127.0.0.1',
     listeners,
     socketsRead: ev.sockets.length > 0,
-    refusals,
+    refusals: refusals.filter((r) => !r.timeout),
+    timeouts: refusals.filter((r) => r.timeout),
     dials: ev.dials,
     events: ev.events,
     nodeEvents: ev.nodeEvents,
@@ -358,4 +377,22 @@ export function refusalsAfter(f: Facts, at: string | undefined, windowS: number)
   const t = ms(at);
   if (!Number.isFinite(t)) return [];
   return f.refusals.filter((r) => r.source === 'log' && ms(r.at) >= t && ms(r.at) - t <= windowS * 1000);
+}
+
+/**
+ * Whether something ties the server container to the dialled port beyond "the only other
+ * container": it was named with --server, declares the port, is a Seldon MLServer, or the
+ * client's env var naming the port shares a word with its name or image (REDIS_ADDR ↔ redis).
+ */
+export function serverTie(f: Facts): boolean {
+  const s = f.server;
+  const P = f.port;
+  if (!s) return false;
+  if (f.ev.target.inferredFrom.some((x) => x.startsWith(`server ${s.name}: given`))) return true;
+  if (P !== undefined && s.ports.some((p) => p.containerPort === P)) return true;
+  if (/mlserver/i.test(`${s.name} ${s.image}`)) return true;
+  const words = new Set(`${s.name} ${s.image}`.toLowerCase().split(/[^a-z0-9]+/).filter((w) => w.length >= 4));
+  return (f.client?.env ?? []).some(
+    (e) => e.value !== undefined && P !== undefined && e.value.includes(String(P)) && e.name.toLowerCase().split(/[^a-z0-9]+/).some((w) => words.has(w)),
+  );
 }

@@ -17,7 +17,7 @@ export const networkPolicyBlocks: Rule = {
     const f = factsOf(ev);
     const interPod = [
       ...f.dials.filter((d) => !isIntraPodAddress(f, d.host)).map((d) => ({ host: d.host, port: d.port, timeout: d.outcome === 'timeout', refused: d.outcome === 'refused', item: quoteDial(d) })),
-      ...f.refusals.filter((r) => r.source === 'log' && !isIntraPodAddress(f, r.host)).map((r) => ({ host: r.host ?? '', port: r.port ?? 0, timeout: !!r.timeout, refused: !r.timeout, item: quoteRefusal(r) })),
+      ...[...f.refusals, ...f.timeouts].filter((r) => r.source === 'log' && r.host !== undefined && !isIntraPodAddress(f, r.host)).map((r) => ({ host: r.host ?? '', port: r.port ?? 0, timeout: !!r.timeout, refused: !r.timeout, item: quoteRefusal(r) })),
     ];
     if (interPod.length === 0 && isIntraPodAddress(f, f.ev.target.address)) return [];
     const timeouts = interPod.filter((d) => d.timeout);

@@ -1,6 +1,6 @@
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { declaredBy, factsOf, listenersOn, matchesOf, note, portEnv, quoteDial, quoteEnv, quoteListener, quoteMatch, type Facts } from '../facts.js';
+import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, portEnv, quoteDial, quoteEnv, quoteListener, quoteMatch, type Facts } from '../facts.js';
 import { findHostPorts } from '../net.js';
 
 /** Ports of mesh proxies; a listener there is the proxy's, never the server's. */
@@ -33,11 +33,20 @@ export const portMismatch: Rule = {
       const p = Number(m.groups?.port ?? findHostPorts(m.line).at(-1)?.port);
       return p > 0 && p !== P && !f.ports.includes(p);
     });
-    const qPorts = [...new Set([...otherPortLines.map((m) => Number(m.groups?.port ?? findHostPorts(m.line).at(-1)?.port)), ...strayListeners.map((l) => l.port)])];
+    // The server's own declared ports it listens on, when it does not declare P at all: the
+    // client is configured with a port the server never offered.
+    const serverDeclared = server && serverTie(f) && !server.ports.some((p) => p.containerPort === P) ? new Set(server.ports.map((p) => p.containerPort)) : new Set<number>();
+    const ownListeners = f.listeners.filter((l) => l.port !== P && serverDeclared.has(l.port) && !strayListeners.includes(l));
+    const qPorts = [...new Set([...otherPortLines.map((m) => Number(m.groups?.port ?? findHostPorts(m.line).at(-1)?.port)), ...strayListeners.map((l) => l.port), ...ownListeners.map((l) => l.port)])];
     if (qPorts.length === 0) return [];
 
     if (otherPortLines.length > 0) s.support(0.45, ...otherPortLines.slice(-2).map(quoteMatch));
     if (strayListeners.length > 0) s.support(otherPortLines.length > 0 ? 0.3 : 0.35, ...strayListeners.map(quoteListener));
+    if (ownListeners.length > 0 && server) {
+      s.support(0.3, ...ownListeners.map(quoteListener), note(`${server.name} declares containerPort ${[...serverDeclared].join(', ')} and listens there; it does not declare ${P}`));
+    }
+    const clientMentions = (f.client?.env ?? []).filter((e) => e.value !== undefined && (e.value === String(P) || new RegExp(`:${P}(?:/|$)`).test(e.value)));
+    if (f.client && clientMentions.length > 0) s.support(0.15, ...clientMentions.map((e) => quoteEnv(f.client!, e.name)));
     if (f.socketsRead) s.support(0.15, note(`no listener on port ${P} at any address in the pod's socket table`));
 
     const envPair = envDisagreement(f, P);

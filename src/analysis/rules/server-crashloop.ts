@@ -49,6 +49,8 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   if (restarts >= 2) s.support(0.05);
 
   if (last?.reason === 'OOMKilled') s.oppose(0.7, quoteLastState(c));
+  const bindErrors = matchesOf(f, ['bind-error'], c.name);
+  if (bindErrors.length > 0) s.oppose(0.45, quoteMatch(bindErrors[bindErrors.length - 1]!), { kind: 'note', text: 'it exits because its port is taken: a port conflict, not a bug in the server' });
   const probeKills = eventsFor(f, c.name, 'Killing').filter((e) => /probe/i.test(e.message));
   if (probeKills.length > 0 && !ownExit) s.oppose(0.6, quoteEvent(probeKills[0]!));
   else if (probeKills.length > 0) s.oppose(0.2, quoteEvent(probeKills[0]!));

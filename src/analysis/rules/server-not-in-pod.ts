@@ -1,7 +1,7 @@
 import type { Hypothesis, Rule } from '../types.js';
 import type { ServiceEvidence } from '../../evidence.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { declaredBy, factsOf, listenersOn, matchesOf, note, quoteRefusal, quoteState } from '../facts.js';
+import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, quoteRefusal, quoteState } from '../facts.js';
 import { findHostPorts } from '../net.js';
 
 /**
@@ -49,7 +49,8 @@ export const serverNotInPod: Rule = {
     if (f.server) {
       const st = f.server.status?.state;
       if (st && st.state !== 'running') s.oppose(0.6, quoteState(f.server), note(`${f.server.name} is in this pod but not running: its port may be missing only because it is down`));
-      else s.oppose(0.5, note(`${f.server.name} is a container of this pod`));
+      else if (serverTie(f)) s.oppose(0.5, note(`${f.server.name} is a container of this pod and is tied to port ${P}`));
+      else s.oppose(0.15, note(`${f.server.name} was taken as the server, but nothing ties it to port ${P}`));
     }
     if ((f.server?.status?.restartCount ?? 0) > 0) s.oppose(0.3);
 

@@ -1,6 +1,6 @@
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { accepts, factsOf, matchesOf, note, quoteDial, quoteMatch } from '../facts.js';
+import { accepts, factsOf, listenersOn, matchesOf, note, quoteDial, quoteListener, quoteMatch } from '../facts.js';
 import { isLoopback } from '../net.js';
 
 const PROXY_NAME = /^(istio-proxy|linkerd-proxy|envoy-sidecar|consul-dataplane|kuma-sidecar)$/;
@@ -45,16 +45,25 @@ export const sidecarInterception: Rule = {
     }
     const meshLines = matchesOf(f, ['mesh-proxy']);
     if (meshLines.length > 0) s.support(0.3, ...meshLines.slice(-3).map(quoteMatch));
+    const appLoopbackOnly = P !== undefined && listenersOn(f, P).length > 0 && listenersOn(f, P).every((l) => isLoopback(l.address));
+    if (appLoopbackOnly && proxies.length > 0) {
+      s.support(
+        0.3,
+        ...listenersOn(f, P).map(quoteListener),
+        note(`the app listens on loopback only, but the proxy forwards inbound traffic to the pod IP (${f.podIP ?? '?'}:${P}; Istio ≥ 1.10): mesh traffic to port ${P} is refused`),
+      );
+    }
     if (!isLoopback(f.address)) s.support(0.15, note(`${f.client?.name ?? 'the client'} dials ${f.address}, which the proxy intercepts`));
     else if (P !== undefined && f.socketsRead && !accepts(f, f.address, P)) {
       s.oppose(0.6, note(`the target ${f.address}:${P} is loopback and nothing accepts it: the mesh does not redirect 127.0.0.1 → 127.0.0.1, so the refusal is not the proxy's`));
     }
     const proxy = proxies[0] ?? 'the proxy';
     const isLinkerd = /linkerd/.test(proxy);
+    const bindFirst = appLoopbackOnly ? `Bind ${f.server?.name ?? 'the app'} to 0.0.0.0 so the proxy can reach it on the pod IP. Otherwise: ` : '';
     const port = badPorts[0] ?? P ?? 'PORT';
-    const fix = isLinkerd
+    const fix = bindFirst + (isLinkerd
       ? `Exclude port ${port} from the proxy: annotate the pod config.linkerd.io/skip-inbound-ports: "${port}" (or skip-outbound-ports), or fix the Server/AuthorizationPolicy that rejects it.`
-      : `Exclude port ${port} from interception: annotate the pod traffic.sidecar.istio.io/excludeInboundPorts: "${port}" (or excludeOutboundPorts), or fix the mesh config (PeerAuthentication/AuthorizationPolicy, Sidecar); if it fails only at start, set proxy.istio.io/config holdApplicationUntilProxyStarts: true.`;
+      : `Exclude port ${port} from interception: annotate the pod traffic.sidecar.istio.io/excludeInboundPorts: "${port}" (or excludeOutboundPorts), or fix the mesh config (PeerAuthentication/AuthorizationPolicy, Sidecar); if it fails only at start, set proxy.istio.io/config holdApplicationUntilProxyStarts: true.`);
     const h = s.toHypothesis(
       'sidecar-interception',
       `The mesh proxy ${proxy} sits in the traffic path and rejects or holds the client's connections${badPorts.length > 0 ? ` on port ${badPorts.join(', ')}` : ''}.`,
