@@ -1,0 +1,483 @@
+/**
+ * A local stand-in for the Slack Web API, for tests and the demo. It speaks the wire format
+ * @slack/web-api sends (form-encoded, JSON or multipart bodies; Bearer or `token` auth),
+ * records every call, keeps message state (updates in place, thread replies under their
+ * parent), rejects what Slack rejects (Block Kit limits, missing auth, missing text), and can
+ * be told to answer the next calls with 429 + Retry-After or a 5xx.
+ *
+ * Not a mock of our code: it is the far side of the HTTP connection, so the real WebClient,
+ * Bolt's `respond` and our poster all run for real against it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkBlocks, SLACK_LIMITS } from './block-limits.js';
+
+type Params = Record<string, unknown>;
+
+/** One HTTP call the stand-in answered. Tokens are never recorded, only whether one was sent. */
+export interface RecordedCall {
+  /** Web API method (`chat.postMessage`), `upload` for the file upload URL, `respond` for response_url. */
+  method: string;
+  params: Params;
+  /** HTTP status answered. */
+  status: number;
+  ok: boolean;
+  error?: string;
+  authed: boolean;
+  /** ms since the epoch. */
+  at: number;
+}
+
+/** A message as it stands now (after updates), with its thread replies. */
+export interface StoredMessage {
+  channel: string;
+  ts: string;
+  text?: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  user: string;
+  bot_id: string;
+  /** How many times chat.update changed it. */
+  edits: number;
+  files?: { id: string; title?: string; name: string; size: number }[];
+  metadata?: unknown;
+  replies: StoredMessage[];
+}
+
+export interface StoredEphemeral {
+  channel: string;
+  user: string;
+  text?: string;
+  blocks?: unknown[];
+  thread_ts?: string;
+  message_ts: string;
+}
+
+export interface StoredFile {
+  id: string;
+  filename: string;
+  length: number;
+  content?: Buffer;
+  title?: string;
+  completed: boolean;
+  channel?: string;
+}
+
+export interface RecordedResponse {
+  id: string;
+  body: Params;
+  at: number;
+}
+
+export type FailureSpec = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
+
+export interface SlackStandInOptions {
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Tokens accepted; default any xoxb-/xoxp- token. */
+  tokens?: string[];
+  /** Artificial latency per Web API call, ms (default 0). */
+  latencyMs?: number;
+}
+
+export interface SlackStandIn {
+  /** Web API base, e.g. `http://127.0.0.1:PORT/api/` (give this to WebClient as slackApiUrl). */
+  url: string;
+  /** Server root, e.g. `http://127.0.0.1:PORT`. */
+  baseUrl: string;
+  /** Every call so far, optionally of one method. */
+  calls(method?: string): RecordedCall[];
+  /** Top-level messages of a channel (or all), in ts order, with replies nested. */
+  messages(channel?: string): StoredMessage[];
+  /** One message by channel and ts (top-level or reply). */
+  message(channel: string, ts: string): StoredMessage | undefined;
+  ephemerals(channel?: string): StoredEphemeral[];
+  files(): StoredFile[];
+  views(): Params[];
+  /** A response_url for a fake slash command / action; posts to it are recorded. */
+  responseUrl(id?: string): string;
+  /** Bodies posted to response_urls, optionally of one id. */
+  responses(id?: string): RecordedResponse[];
+  /**
+   * The next `times` calls of `method` ('*' = any, 'respond', 'upload') fail as specified;
+   * with `after`, the first `after` calls from now pass and the ones after them fail.
+   */
+  failNext(method: string, spec: FailureSpec, times?: number, options?: { after?: number }): void;
+  /** Forgets calls, messages and pending failures. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export const STAND_IN_IDS = { team: 'T0STANDIN', botUser: 'U0PODNETBOT', bot: 'B0PODNET' } as const;
+
+function parseMaybeJson(key: string, value: string): unknown {
+  if (['blocks', 'attachments', 'metadata', 'view', 'files', 'unfurl'].includes(key) || /^[[{]/.test(value)) {
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  }
+  return value;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function parseParams(req: IncomingMessage, body: Buffer, url: URL): Promise<{ params: Params; files: Record<string, Buffer> }> {
+  const type = (req.headers['content-type'] ?? '').toLowerCase();
+  const params: Params = {};
+  const files: Record<string, Buffer> = {};
+  for (const [k, v] of url.searchParams) params[k] = parseMaybeJson(k, v);
+  if (type.startsWith('application/json')) {
+    const parsed: unknown = body.length ? JSON.parse(body.toString('utf8')) : {};
+    if (typeof parsed === 'object' && parsed !== null) Object.assign(params, parsed);
+  } else if (type.startsWith('multipart/form-data')) {
+    const form = await new Response(new Uint8Array(body), { headers: { 'content-type': type } }).formData();
+    for (const [k, v] of form.entries()) {
+      if (typeof v === 'string') params[k] = parseMaybeJson(k, v);
+      else files[k] = Buffer.from(await v.arrayBuffer());
+    }
+  } else if (body.length > 0) {
+    for (const [k, v] of new URLSearchParams(body.toString('utf8'))) params[k] = parseMaybeJson(k, v);
+  }
+  return { params, files };
+}
+
+class SlackApiError extends Error {
+  constructor(
+    readonly error: string,
+    readonly extra: Params = {},
+  ) {
+    super(error);
+  }
+}
+
+/** Starts the stand-in on 127.0.0.1. */
+export async function startSlackStandIn(options: SlackStandInOptions = {}): Promise<SlackStandIn> {
+  let calls: RecordedCall[] = [];
+  let channels = new Map<string, StoredMessage[]>();
+  let byKey = new Map<string, StoredMessage>();
+  let ephemerals: StoredEphemeral[] = [];
+  let files = new Map<string, StoredFile>();
+  let views: Params[] = [];
+  let responses: RecordedResponse[] = [];
+  let failures: { method: string; spec: FailureSpec; left: number; skip: number }[] = [];
+  let tsCounter = 0;
+  let idCounter = 0;
+  const tsBase = Math.floor(Date.now() / 1000);
+  let baseUrl = '';
+
+  const nextTs = () => {
+    tsCounter += 1;
+    return `${tsBase + Math.floor(tsCounter / 1_000_000)}.${String(tsCounter % 1_000_000).padStart(6, '0')}`;
+  };
+  const nextId = (prefix: string) => `${prefix}${String((idCounter += 1)).padStart(8, '0')}`;
+  const key = (channel: string, ts: string) => `${channel}/${ts}`;
+
+  const tokenOk = (token: string) => (options.tokens ? options.tokens.includes(token) : /^xox[bpa]-/.test(token));
+
+  function takeFailure(method: string): FailureSpec | undefined {
+    const matching = failures.filter((x) => x.method === method || x.method === '*');
+    const f = matching.find((x) => x.skip === 0 && x.left > 0);
+    // Every matching entry counts this call towards its `after`.
+    for (const x of matching) if (x !== f && x.skip > 0) x.skip -= 1;
+    if (!f) return undefined;
+    f.left -= 1;
+    failures = failures.filter((x) => x.left > 0);
+    return f.spec;
+  }
+
+  function checkMessageContent(p: Params, requireContent: boolean): void {
+    const text = typeof p.text === 'string' ? p.text : undefined;
+    if (requireContent && (text === undefined || text === '') && p.blocks === undefined && p.attachments === undefined) throw new SlackApiError('no_text');
+    if (text !== undefined && text.length > SLACK_LIMITS.messageText) throw new SlackApiError('msg_too_long');
+    if (p.blocks !== undefined) {
+      const errors = checkBlocks(p.blocks);
+      if (errors.length) {
+        throw new SlackApiError('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
+      }
+    }
+  }
+
+  function requireString(p: Params, name: string, error: string): string {
+    const v = p[name];
+    if (typeof v !== 'string' || v === '') throw new SlackApiError(error, { needed: name });
+    return v;
+  }
+
+  function publicMessage(m: StoredMessage): Params {
+    const { replies: _r, edits: _e, channel: _c, ...rest } = m;
+    return { type: 'message', ...rest };
+  }
+
+  const methods: Record<string, (p: Params) => Params> = {
+    'api.test': (p) => ({ args: p }),
+    'auth.test': () => ({ url: `${baseUrl}/`, team: 'stand-in', user: 'podnet', team_id: STAND_IN_IDS.team, user_id: STAND_IN_IDS.botUser, bot_id: STAND_IN_IDS.bot }),
+    'chat.postMessage': (p) => {
+      const channel = requireString(p, 'channel', 'channel_not_found');
+      checkMessageContent(p, true);
+      let threadTs = typeof p.thread_ts === 'string' && p.thread_ts !== '' ? p.thread_ts : undefined;
+      let parent: StoredMessage | undefined;
+      if (threadTs !== undefined) {
+        parent = byKey.get(key(channel, threadTs));
+        if (!parent) throw new SlackApiError('thread_not_found');
+        // A reply to a reply joins the parent's thread, as in Slack.
+        if (parent.thread_ts !== undefined && parent.thread_ts !== parent.ts) {
+          threadTs = parent.thread_ts;
+          parent = byKey.get(key(channel, threadTs));
+        }
+      }
+      const msg: StoredMessage = {
+        channel,
+        ts: nextTs(),
+        ...(typeof p.text === 'string' && { text: p.text }),
+        ...(Array.isArray(p.blocks) && { blocks: p.blocks }),
+        ...(threadTs !== undefined && { thread_ts: threadTs }),
+        ...(p.metadata !== undefined && { metadata: p.metadata }),
+        user: STAND_IN_IDS.botUser,
+        bot_id: STAND_IN_IDS.bot,
+        edits: 0,
+        replies: [],
+      };
+      byKey.set(key(channel, msg.ts), msg);
+      if (parent) {
+        parent.thread_ts ??= parent.ts;
+        parent.replies.push(msg);
+      } else {
+        const list = channels.get(channel) ?? [];
+        list.push(msg);
+        channels.set(channel, list);
+      }
+      return { channel, ts: msg.ts, message: publicMessage(msg) };
+    },
+    'chat.update': (p) => {
+      const channel = requireString(p, 'channel', 'channel_not_found');
+      const ts = requireString(p, 'ts', 'message_not_found');
+      const msg = byKey.get(key(channel, ts));
+      if (!msg) throw new SlackApiError('message_not_found');
+      checkMessageContent(p, true);
+      if (typeof p.text === 'string') msg.text = p.text;
+      // As in Slack: an update without blocks replaces the blocks with none.
+      if (Array.isArray(p.blocks)) msg.blocks = p.blocks;
+      else delete msg.blocks;
+      msg.edits += 1;
+      return { channel, ts, text: msg.text ?? '', message: publicMessage(msg) };
+    },
+    'chat.delete': (p) => {
+      const channel = requireString(p, 'channel', 'channel_not_found');
+      const ts = requireString(p, 'ts', 'message_not_found');
+      const msg = byKey.get(key(channel, ts));
+      if (!msg) throw new SlackApiError('message_not_found');
+      byKey.delete(key(channel, ts));
+      channels.set(channel, (channels.get(channel) ?? []).filter((m) => m !== msg));
+      for (const top of channels.get(channel) ?? []) top.replies = top.replies.filter((m) => m !== msg);
+      return { channel, ts };
+    },
+    'chat.postEphemeral': (p) => {
+      const channel = requireString(p, 'channel', 'channel_not_found');
+      const user = requireString(p, 'user', 'user_not_found');
+      checkMessageContent(p, true);
+      const e: StoredEphemeral = {
+        channel,
+        user,
+        ...(typeof p.text === 'string' && { text: p.text }),
+        ...(Array.isArray(p.blocks) && { blocks: p.blocks }),
+        ...(typeof p.thread_ts === 'string' && { thread_ts: p.thread_ts }),
+        message_ts: nextTs(),
+      };
+      ephemerals.push(e);
+      return { message_ts: e.message_ts };
+    },
+    'views.open': (p) => {
+      requireString(p, 'trigger_id', 'invalid_trigger_id');
+      const view = p.view;
+      if (typeof view !== 'object' || view === null) throw new SlackApiError('invalid_arguments');
+      const v = view as Params;
+      if (v.blocks !== undefined) {
+        const errors = checkBlocks(v.blocks, '/view/blocks');
+        if (errors.length) throw new SlackApiError('invalid_arguments', { response_metadata: { messages: errors } });
+      }
+      const stored = { id: nextId('V'), ...v };
+      views.push(stored);
+      return { view: stored };
+    },
+    'files.getUploadURLExternal': (p) => {
+      const filename = requireString(p, 'filename', 'invalid_arguments');
+      const length = Number(p.length);
+      if (!Number.isInteger(length) || length < 0) throw new SlackApiError('invalid_arguments', { needed: 'length' });
+      const id = nextId('F');
+      files.set(id, { id, filename, length, completed: false });
+      return { upload_url: `${baseUrl}/upload/${id}`, file_id: id };
+    },
+    'files.completeUploadExternal': (p) => {
+      const list = p.files;
+      if (!Array.isArray(list) || list.length === 0) throw new SlackApiError('invalid_arguments', { needed: 'files' });
+      const done: StoredFile[] = [];
+      for (const item of list as Params[]) {
+        const f = files.get(String(item.id));
+        if (!f || f.content === undefined) throw new SlackApiError('file_not_found');
+        f.completed = true;
+        if (typeof item.title === 'string') f.title = item.title;
+        done.push(f);
+      }
+      const channel = typeof p.channel_id === 'string' ? p.channel_id : typeof p.channels === 'string' ? p.channels.split(',')[0] : undefined;
+      if (channel) {
+        const shared = methods['chat.postMessage']?.({
+          channel,
+          text: typeof p.initial_comment === 'string' && p.initial_comment !== '' ? p.initial_comment : done.map((f) => f.title ?? f.filename).join(', '),
+          ...(typeof p.thread_ts === 'string' && { thread_ts: p.thread_ts }),
+        }) as { ts: string };
+        const msg = byKey.get(key(channel, shared.ts));
+        if (msg) msg.files = done.map((f) => ({ id: f.id, name: f.filename, size: f.content?.length ?? 0, ...(f.title !== undefined && { title: f.title }) }));
+        for (const f of done) f.channel = channel;
+      }
+      return { files: done.map((f) => ({ id: f.id, title: f.title ?? f.filename, name: f.filename })) };
+    },
+    'conversations.info': (p) => {
+      const channel = requireString(p, 'channel', 'channel_not_found');
+      return { channel: { id: channel, name: `channel-${channel.toLowerCase()}`, is_channel: true, is_member: true } };
+    },
+    'users.info': (p) => {
+      const user = requireString(p, 'user', 'user_not_found');
+      return { user: { id: user, name: user.toLowerCase(), real_name: user } };
+    },
+  };
+
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+    const text = typeof body === 'string' ? body : JSON.stringify(body);
+    res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json; charset=utf-8', ...headers });
+    res.end(text);
+  }
+
+  function failWith(res: ServerResponse, spec: FailureSpec, record: RecordedCall): void {
+    record.status = spec.status;
+    record.ok = false;
+    if (spec.status === 429) {
+      record.error = 'ratelimited';
+      send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(spec.retryAfter) });
+    } else {
+      record.error = `http_${spec.status}`;
+      send(res, spec.status, 'upstream error');
+    }
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const body = await readBody(req);
+    const path = url.pathname;
+
+    if (path.startsWith('/respond/') && req.method === 'POST') {
+      const id = decodeURIComponent(path.slice('/respond/'.length));
+      const { params } = await parseParams(req, body, url);
+      const record: RecordedCall = { method: 'respond', params, status: 200, ok: true, authed: false, at: Date.now() };
+      calls.push(record);
+      const failure = takeFailure('respond');
+      if (failure) return failWith(res, failure, record);
+      responses.push({ id, body: params, at: record.at });
+      return send(res, 200, 'ok');
+    }
+
+    if (path.startsWith('/upload/') && req.method === 'POST') {
+      const id = decodeURIComponent(path.slice('/upload/'.length));
+      const { params, files: parts } = await parseParams(req, body, url);
+      const record: RecordedCall = { method: 'upload', params: { id, bytes: body.length }, status: 200, ok: true, authed: true, at: Date.now() };
+      calls.push(record);
+      const failure = takeFailure('upload');
+      if (failure) return failWith(res, failure, record);
+      const f = files.get(id);
+      if (!f) {
+        record.status = 404;
+        record.ok = false;
+        return send(res, 404, 'no such upload');
+      }
+      const first = Object.values(parts)[0];
+      f.content = first ?? (typeof params.body === 'string' ? Buffer.from(params.body) : body);
+      return send(res, 200, `OK - ${f.content.length}`);
+    }
+
+    const m = /^\/api\/([A-Za-z0-9_.]+)$/.exec(path);
+    if (!m || (req.method !== 'POST' && req.method !== 'GET')) return send(res, 404, 'not found');
+    const method = m[1] as string;
+    const { params } = await parseParams(req, body, url);
+    const auth = req.headers.authorization;
+    const token = auth?.startsWith('Bearer ') ? auth.slice(7) : typeof params.token === 'string' ? params.token : undefined;
+    delete params.token;
+    const record: RecordedCall = { method, params, status: 200, ok: false, authed: token !== undefined, at: Date.now() };
+    calls.push(record);
+    if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+
+    const failure = takeFailure(method);
+    if (failure) return failWith(res, failure, record);
+
+    const reply = (ok: boolean, payload: Params) => {
+      record.ok = ok;
+      if (!ok) record.error = String(payload.error);
+      send(res, 200, { ok, ...payload });
+    };
+    if (token === undefined) return reply(false, { error: 'not_authed' });
+    if (!tokenOk(token)) return reply(false, { error: 'invalid_auth' });
+    const impl = methods[method];
+    if (!impl) return reply(false, { error: 'unknown_method', req_method: method });
+    try {
+      reply(true, impl(params));
+    } catch (err) {
+      if (err instanceof SlackApiError) return reply(false, { error: err.error, ...err.extra });
+      throw err;
+    }
+  }
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, { ok: false, error: 'internal_error', detail: String(err) });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  baseUrl = `http://127.0.0.1:${port}`;
+
+  const clone = <T>(v: T): T => structuredClone(v);
+
+  return {
+    url: `${baseUrl}/api/`,
+    baseUrl,
+    calls: (method) => clone(method === undefined ? calls : calls.filter((c) => c.method === method)),
+    messages: (channel) => {
+      const all = channel === undefined ? [...channels.values()].flat() : (channels.get(channel) ?? []);
+      return clone([...all].sort((a, b) => Number(a.ts) - Number(b.ts)));
+    },
+    message: (channel, ts) => {
+      const msg = byKey.get(key(channel, ts));
+      return msg ? clone(msg) : undefined;
+    },
+    ephemerals: (channel) => clone(channel === undefined ? ephemerals : ephemerals.filter((e) => e.channel === channel)),
+    files: () => clone([...files.values()]),
+    views: () => clone(views),
+    responseUrl: (id) => `${baseUrl}/respond/${encodeURIComponent(id ?? nextId('R'))}`,
+    responses: (id) => clone(id === undefined ? responses : responses.filter((r) => r.id === id)),
+    failNext(method, spec, times = 1, opts = {}) {
+      failures.push({ method, spec, left: times, skip: opts.after ?? 0 });
+    },
+    reset() {
+      calls = [];
+      channels = new Map();
+      byKey = new Map();
+      ephemerals = [];
+      files = new Map();
+      views = [];
+      responses = [];
+      failures = [];
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
