@@ -15,9 +15,10 @@ import { BadInputError, ConfigError, PodnetError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/health.js';
-import { DEFAULT_PREFIX, queueName } from '../queue/contracts.js';
+import { loadConfig } from '../config.js';
+import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
-import { connectRedis, DEFAULT_REDIS_URL, redactRedisUrl } from '../queue/redis.js';
+import { connectRedis, redactRedisUrl } from '../queue/redis.js';
 import { startWorkers } from '../queue/workers.js';
 import { SlackPoster } from '../slack/poster.js';
 import { EXIT } from './cli.js';
@@ -55,13 +56,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new BadInputError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}".`);
   }
-  const token = env.SLACK_BOT_TOKEN;
-  if (!token) throw new ConfigError('SLACK_BOT_TOKEN is not set: the worker posts results with the bot token (xoxb-…). Set it in the environment (or .env for docker compose).');
+  const config = loadConfig(env, { role: 'worker' });
   const opsPort = Number(env.OPS_PORT ?? 9464);
   if (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535) throw new ConfigError(`OPS_PORT must be a port number (0 turns the ops server off), not "${env.OPS_PORT}".`);
-  const prefix = env.PODNET_QUEUE_PREFIX ?? DEFAULT_PREFIX;
-  const redisUrl = env.REDIS_URL ?? DEFAULT_REDIS_URL;
-  const logger = createLogger({ name: 'podnet-worker' });
+  const prefix = config.queuePrefix;
+  const redisUrl = config.redisUrl;
+  const logger = createLogger({ name: 'podnet-worker', level: config.logLevel });
 
   let redis;
   try {
@@ -80,7 +80,13 @@ export async function main(argv: string[]): Promise<number> {
     ...(env.KUBE_CONTEXT && { context: env.KUBE_CONTEXT }),
     logger,
   });
-  const poster = new SlackPoster({ token, redis, logger, keyPrefix: `${prefix}:posted:`, ...(env.SLACK_API_URL && { slackApiUrl: env.SLACK_API_URL }) });
+  const poster = new SlackPoster({
+    token: config.slack.botToken,
+    redis,
+    logger,
+    keyPrefix: `${prefix}:posted:`,
+    ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }),
+  });
 
   const metrics = createMetrics({ defaultLabels: { component: 'worker', cluster } });
   const running = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger, deps: defaultDeps(), prefix, concurrency });
