@@ -5,7 +5,6 @@
  * a few chunks of memory, not a gigabyte.
  */
 import { createReadStream } from 'node:fs';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { createInterface } from 'node:readline';
 
@@ -22,6 +21,19 @@ export interface LogQuery {
   limitBytes?: number;
   sinceSeconds?: number;
   sinceTime?: string;
+}
+
+/** Resolves on `drain` or `close`, removing both listeners (a long stream waits thousands of times). */
+function drained(out: Writable): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      out.off('drain', done);
+      out.off('close', done);
+      resolve();
+    };
+    out.on('drain', done);
+    out.on('close', done);
+  });
 }
 
 /** Lines of a source, without their trailing newline. */
@@ -92,7 +104,7 @@ export async function streamLog(source: LogSource, query: LogQuery, now: number,
     budget -= chunk.length;
     written += chunk.length;
     if (out.destroyed) throw new Error('client went away');
-    if (!out.write(chunk)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    if (!out.write(chunk)) await drained(out);
   };
   for await (const raw of lines) {
     let line = raw;

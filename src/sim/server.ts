@@ -6,7 +6,7 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
 import { PodnetError } from '../errors.js';
@@ -581,7 +581,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
   const kubeconfigYaml = (): string => kubeconfigFor(url, scenario);
-  if (options.kubeconfigPath) writeFileSync(options.kubeconfigPath, kubeconfigYaml(), { mode: 0o600 });
+  if (options.kubeconfigPath) {
+    writeFileSync(options.kubeconfigPath, kubeconfigYaml(), { mode: 0o600 });
+    // `mode` only applies to a new file; an existing one keeps its (maybe wider) mode otherwise.
+    chmodSync(options.kubeconfigPath, 0o600);
+  }
 
   return {
     url,
