@@ -34,6 +34,7 @@ let server: net.Server;
 let port: number;
 let closedPort: number;
 let binWithoutNc: string;
+let binBare: string;
 
 beforeAll(async () => {
   if (!ready) return;
@@ -44,11 +45,13 @@ beforeAll(async () => {
   await new Promise<void>((done) => probe.listen({ host: '127.0.0.1', port: 0 }, done));
   closedPort = (probe.address() as net.AddressInfo).port;
   await new Promise((done) => probe.close(done));
-  // A PATH with the coreutils the scripts use but no nc.
+  // PATHs with the coreutils the scripts use (and bash), but no nc; and without bash either.
   binWithoutNc = mkdtempSync(join(tmpdir(), 'podnet-sim-bin-'));
-  for (const tool of ['cat', 'readlink']) {
+  binBare = mkdtempSync(join(tmpdir(), 'podnet-sim-bin-'));
+  for (const tool of ['cat', 'readlink', 'bash']) {
     const path = which(tool);
     if (path) symlinkSync(path, join(binWithoutNc, tool));
+    if (path && tool !== 'bash') symlinkSync(path, join(binBare, tool));
   }
 });
 
@@ -56,6 +59,7 @@ afterAll(async () => {
   if (!ready) return;
   await new Promise((done) => server.close(done));
   rmSync(binWithoutNc, { recursive: true, force: true });
+  rmSync(binBare, { recursive: true, force: true });
 });
 
 function model(argv: string[], tools: string[]): { stdout: string; stderr: string; exitCode: number } {
@@ -73,27 +77,37 @@ function model(argv: string[], tools: string[]): { stdout: string; stderr: strin
   return { stdout, stderr, exitCode };
 }
 
+type Image = 'all' | 'no-nc' | 'bare';
+const TOOLS: Record<Image, string[]> = {
+  all: ['sh', 'bash', 'cat', 'readlink', 'nc'],
+  'no-nc': ['sh', 'bash', 'cat', 'readlink'],
+  bare: ['sh', 'cat', 'readlink'],
+};
+
 /** Runs argv for real; argv[0] `sh` is dash invoked as `sh`. */
-function real(argv: string[], withNc = true): { stdout: string; stderr: string; exitCode: number } {
+function real(argv: string[], image: Image): { stdout: string; stderr: string; exitCode: number } {
   const [name = '', ...args] = argv;
   const file = name === 'sh' ? (dash as string) : name === 'bash' ? (bash as string) : name;
-  const env = { ...process.env, PATH: withNc ? (process.env.PATH ?? '') : binWithoutNc, LC_ALL: 'C' };
+  const path = image === 'all' ? (process.env.PATH ?? '') : image === 'no-nc' ? binWithoutNc : binBare;
+  const env = { ...process.env, PATH: path, LC_ALL: 'C' };
   const result = spawnSync(file, args, { argv0: name, encoding: 'utf8', env, timeout: 10_000 });
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.status ?? -1 };
 }
 
-const ALL = ['sh', 'bash', 'cat', 'readlink', 'nc'];
-const NO_NC = ['sh', 'bash', 'cat', 'readlink'];
-
 (ready ? describe : describe.skip)('simulated shell = real dash/bash/nc', () => {
-  const cases: { name: string; argv: () => string[]; withNc?: boolean }[] = [
+  const cases: { name: string; argv: () => string[]; image?: Image }[] = [
     { name: 'probe DIAL_SCRIPT, listener', argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(port)] },
     { name: 'probe DIAL_SCRIPT, nothing listening', argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(closedPort)] },
     {
       name: 'probe DIAL_BOTH_SCRIPT: loopback connects, pod IP refused',
       argv: () => ['sh', '-c', DIAL_BOTH_SCRIPT, 'sh', '127.0.0.1', String(port), POD_IP_STAND_IN],
     },
-    { name: 'probe DIAL_SCRIPT without nc', argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(port)], withNc: false },
+    {
+      name: 'probe DIAL_SCRIPT without nc (bash /dev/tcp)',
+      argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(port), POD_IP_STAND_IN],
+      image: 'no-nc',
+    },
+    { name: 'probe DIAL_SCRIPT without nc or bash', argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(port)], image: 'bare' },
     { name: 'nc -z -v, listener', argv: () => ['nc', '-z', '-v', '-w', '2', '127.0.0.1', String(port)] },
     { name: 'nc -vz, pod IP refused', argv: () => ['nc', '-vz', POD_IP_STAND_IN, String(port)] },
     { name: 'nc bad port', argv: () => ['nc', '-z', '127.0.0.1', 'grpc'] },
@@ -102,10 +116,10 @@ const NO_NC = ['sh', 'bash', 'cat', 'readlink'];
     { name: 'bash /dev/tcp refused, line 2, no $0', argv: () => ['bash', '-c', `true\n</dev/tcp/127.0.0.1/${closedPort}`] },
     { name: 'dash has no /dev/tcp', argv: () => ['sh', '-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; echo after`] },
     { name: 'dash < /dev/tcp', argv: () => ['sh', '-c', `cat </dev/tcp/127.0.0.1/${port}; echo rc=$?`] },
-    { name: 'dash: nc not found', argv: () => ['sh', '-c', 'true\nnc -z 127.0.0.1 1'], withNc: false },
-    { name: 'bash: nc not found', argv: () => ['bash', '-c', 'nc -z 127.0.0.1 1', 'probe'], withNc: false },
-    { name: 'dash command -v', argv: () => ['sh', '-c', 'command -v nc >/dev/null; echo $?; command -v echo'], withNc: false },
-    { name: 'bash command -v', argv: () => ['bash', '-c', 'command -v nc; echo $?'], withNc: false },
+    { name: 'dash: nc not found', argv: () => ['sh', '-c', 'true\nnc -z 127.0.0.1 1'], image: 'no-nc' },
+    { name: 'bash: nc not found', argv: () => ['bash', '-c', 'nc -z 127.0.0.1 1', 'probe'], image: 'no-nc' },
+    { name: 'dash command -v', argv: () => ['sh', '-c', 'command -v nc >/dev/null; echo $?; command -v echo'], image: 'no-nc' },
+    { name: 'bash command -v', argv: () => ['bash', '-c', 'command -v nc; echo $?'], image: 'no-nc' },
     { name: 'quoting and "$@"', argv: () => ['sh', '-c', `for a in "$@"; do echo "[$a]"; done; echo '$1' "\\$2" $#`, 'x', 'a b', '', 'c'] },
     { name: 'cat missing file, 2>&1', argv: () => ['sh', '-c', 'cat /nope 2>&1; echo rc=$?'] },
     { name: 'set -e', argv: () => ['sh', '-c', 'set -e; false || echo ok; if false; then :; fi; false; echo never'] },
@@ -113,8 +127,8 @@ const NO_NC = ['sh', 'bash', 'cat', 'readlink'];
     { name: 'readlink netns', argv: () => ['readlink', '/proc/self/ns/net'] },
   ];
 
-  it.each(cases)('$name', ({ argv, withNc = true }) => {
+  it.each(cases)('$name', ({ argv, image = 'all' }) => {
     const command = argv();
-    expect(model(command, withNc ? ALL : NO_NC)).toEqual(real(command, withNc));
+    expect(model(command, TOOLS[image])).toEqual(real(command, image));
   });
 });
