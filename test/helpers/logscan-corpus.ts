@@ -41,6 +41,12 @@ export const POSITIVE: PositiveLine[] = [
     line: 'time="2025-07-06T15:17:51Z" level=info msg="Waiting for Inference Server service to become ready... connection refused"',
     ids: ['agent-waiting', 'client-refused'],
   },
+  // seed scenario: the agent's refusal with the gRPC error attached (the address is captured)
+  {
+    line: 'time="2025-07-06T15:19:24Z" level=info msg="Waiting for Inference Server service to become ready... connection refused" Source=Client error="rpc error: code = Unavailable desc = connection error: desc = \\"transport: Error while dialing: dial tcp 127.0.0.1:9500: connect: connection refused\\""',
+    ids: ['client-refused', 'agent-waiting'],
+    groups: { host: '127.0.0.1', port: '9500' },
+  },
   {
     line: 'time="2025-07-06T15:18:51Z" level=warning msg="Waiting for Inference Server service to become ready... next check in 1.5s" Name=InferenceServer',
     ids: ['agent-waiting'],
