@@ -1,0 +1,82 @@
+/**
+ * End to end: `/podnet check mlserver-0 -n financial-ml` → jobs in real Redis → podnet's
+ * workers → real client-node → the simulator serving the seed incident → analysis → the
+ * Slack stand-in. The channel message is updated in place to the summary naming
+ * probe-bind-mismatch, the thread carries the evidence, every message is within Block Kit
+ * limits, and a 429 storm delays messages without losing or duplicating any.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { checkBlocks } from '../../src/slack/block-limits.js';
+import type { StoredMessage } from '../../src/slack/stand-in.js';
+import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';
+
+const CHANNEL = 'C0MLONCALL';
+const STORM = 'C0STORM01';
+let stack: E2EStack;
+
+beforeAll(async () => {
+  stack = await startE2EStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+beforeEach(() => stack.slack.reset());
+
+/** The top-level message of this run, once its summary (not the progress text) is in place with its thread. */
+function finished(): StoredMessage | undefined {
+  const [m] = stack.slack.messages(CHANNEL);
+  return m && m.edits > 0 && m.replies.length > 0 ? m : undefined;
+}
+
+const allText = (m: StoredMessage): string => JSON.stringify([m.text, m.blocks]);
+
+describe('check through the queue', () => {
+  test('progress message updated in place to the summary; thread with the evidence; within limits', async () => {
+    const started = Date.now();
+    const { jobId } = await stack.producer.enqueueCommand({ verb: 'check', pod: 'mlserver-0', namespace: 'financial-ml' }, { slack: { channel: CHANNEL, user: 'U0ALICE001' }, requestId: `e2e-${started}` });
+    // The first thing the user sees is the progress message.
+    const progress = await waitFor(() => stack.slack.calls('chat.postMessage').find((c) => c.ok), 10_000, 'the progress message');
+    expect(String(progress.params.text)).toContain('mlserver-0');
+    expect(progress.params.thread_ts).toBeUndefined();
+
+    const msg = await waitFor(() => finished(), 20_000, 'the summary');
+    const job = await stack.finished(jobId);
+    expect(job.failedReason).toBeUndefined();
+    const final = stack.slack.messages(CHANNEL);
+    expect(final).toHaveLength(1);
+    const m = final[0]!;
+    expect(m.ts).toBe(msg.ts);
+    // Summary names the cause.
+    expect(allText(m)).toContain('probe-bind-mismatch');
+    // Thread: evidence quoted from the cluster (socket table row / log lines / status).
+    expect(m.replies.length).toBeGreaterThan(0);
+    const thread = m.replies.map(allText).join('\n');
+    expect(thread).toMatch(/9500/);
+    expect(thread).toMatch(/127\.0\.0\.1/);
+    // Every message within Block Kit limits (the stand-in also rejects violations).
+    for (const posted of [m, ...m.replies]) {
+      expect(posted.text).toBeTruthy();
+      expect(checkBlocks(posted.blocks ?? [])).toEqual([]);
+    }
+    expect(stack.slack.calls().filter((c) => !c.ok)).toEqual([]);
+  }, 40_000);
+
+  test('a 429 storm: every message is delivered once, after Retry-After', async () => {
+    // The next six Web API calls of any method answer 429 Retry-After: 1.
+    stack.slack.failNext('*', { status: 429, retryAfter: 1 }, 6);
+    // Another channel: the same check in the same channel within 10 s would coalesce with the first.
+    const { jobId, deduplicated } = await stack.producer.enqueueCommand({ verb: 'check', pod: 'mlserver-0', namespace: 'financial-ml' }, { slack: { channel: STORM, user: 'U0ALICE001' }, requestId: `e2e-429-${Date.now()}` });
+    expect(deduplicated).toBe(false);
+    const job = await stack.finished(jobId, 30_000);
+    expect(job.failedReason).toBeUndefined();
+    const result = job.returnvalue as { threadPosts: number };
+    const limited = stack.slack.calls().filter((c) => c.status === 429);
+    expect(limited).toHaveLength(6);
+    const messages = stack.slack.messages(STORM);
+    expect(messages).toHaveLength(1);
+    expect(allText(messages[0]!)).toContain('probe-bind-mismatch');
+    expect(messages[0]!.replies).toHaveLength(result.threadPosts);
+    // Exactly one successful post per message: one top-level + one per reply.
+    expect(stack.slack.calls('chat.postMessage').filter((c) => c.ok)).toHaveLength(1 + result.threadPosts);
+  }, 60_000);
+});

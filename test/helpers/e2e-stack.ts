@@ -1,0 +1,83 @@
+/**
+ * The whole podnet stack in one process for end-to-end tests: the simulator on a scenario,
+ * the Slack stand-in, real Redis (a fresh queue prefix), real client-node, the real probes,
+ * analysis and renderers, podnet's workers and SlackPoster. Nothing mocked.
+ */
+import { randomUUID } from 'node:crypto';
+import { Job, Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createClusterAccess } from '../../src/cluster/client.js';
+import { silentLogger } from '../../src/logger.js';
+import { queueName } from '../../src/queue/contracts.js';
+import { defaultDeps } from '../../src/queue/default-deps.js';
+import { createProducer, type Producer } from '../../src/queue/enqueue.js';
+import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
+import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
+import { SlackPoster } from '../../src/slack/poster.js';
+import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
+
+export interface E2EStack {
+  sim: RunningSimulator;
+  slack: SlackStandIn;
+  redis: Redis;
+  prefix: string;
+  cluster: string;
+  producer: Producer;
+  workers: RunningWorkers;
+  poster: SlackPoster;
+  /** Resolves with the check (or logs) job once it has finished. */
+  finished(jobId: string, timeoutMs?: number): Promise<Job>;
+  close(): Promise<void>;
+}
+
+export async function startE2EStack(options: { scenario?: string; cluster?: string } = {}): Promise<E2EStack> {
+  const cluster = options.cluster ?? 'e2e';
+  const prefix = `podnet-e2e-${randomUUID().slice(0, 8)}`;
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const sim = await startSimulator({ scenario: options.scenario ?? 'scenarios/seed-incident.yaml', port: 0 });
+  const slack = await startSlackStandIn();
+  const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: 50, burst: 100 });
+  // Short retry delays so a 429 storm test does not take minutes; Retry-After is still honoured.
+  const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:`, minRetryDelayMs: 20, maxRetryDelayMs: 200 });
+  const workers = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps: defaultDeps(), prefix });
+  const producer = createProducer({ connection: redis, prefix, cluster });
+  const checks = new Queue(queueName(cluster, 'checks'), { connection: redis, prefix });
+  return {
+    sim, slack, redis, prefix, cluster, producer, workers, poster,
+    finished: (jobId, timeoutMs = 20_000) =>
+      waitFor(async () => {
+        const job = await Job.fromId(checks, jobId);
+        return job?.finishedOn ? job : undefined;
+      }, timeoutMs, `job ${jobId} to finish`),
+    async close() {
+      await checks.close();
+      await workers.close();
+      await producer.close();
+      for (const kind of ['checks', 'probes'] as const) {
+        const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+      await redis.quit();
+      await slack.close();
+      await sim.close();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value (not undefined) or the timeout passes. */
+export async function waitFor<T>(probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
