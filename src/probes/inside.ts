@@ -18,10 +18,26 @@ import { recordStep, runStep, type StepSink } from './step.js';
 
 /** Prints the namespace and both socket tables, each after a marker line. */
 export const TABLE_SCRIPT = 'echo @netns; readlink /proc/self/ns/net; echo @tcp; cat /proc/net/tcp; echo @tcp6; cat /proc/net/tcp6 2>/dev/null';
-/** Prints the namespace, then dials $1:$2 and reports nc's exit status. */
-export const DIAL_SCRIPT = 'echo @netns; readlink /proc/self/ns/net; echo "@dial $1 $2"; nc -v -z -w 2 "$1" "$2" 2>&1; echo "@rc $?"';
-/** As {@link DIAL_SCRIPT}, then dials the pod IP ($3) on the same port. */
-export const DIAL_BOTH_SCRIPT = `${DIAL_SCRIPT}; echo "@dial $3 $2"; nc -v -z -w 2 "$3" "$2" 2>&1; echo "@rc $?"`;
+/**
+ * Prints the namespace, then dials $1:$2 and, when $3 is set, $3:$2 (the pod IP). Uses nc when
+ * the image has it, else bash's /dev/tcp (many slim images have bash but no nc), and prints
+ * which tool it used and each dial's exit status after marker lines.
+ */
+export const DIAL_SCRIPT = [
+  'echo @netns; readlink /proc/self/ns/net',
+  'if command -v nc >/dev/null 2>&1; then T=nc; elif command -v bash >/dev/null 2>&1; then T=bash; else T=none; fi',
+  'echo "@tool $T"',
+  'for H in "$1" "$3"; do',
+  '  if [ -n "$H" ]; then',
+  '    echo "@dial $H $2"',
+  '    if [ "$T" = nc ]; then nc -v -z -w 2 "$H" "$2" 2>&1; echo "@rc $?"',
+  '    elif [ "$T" = bash ]; then bash -c \'exec 3<>"/dev/tcp/$1/$2"\' bash "$H" "$2" 2>&1; echo "@rc $?"',
+  '    else echo "@rc 127"; fi',
+  '  fi',
+  'done',
+].join('\n');
+/** The same script: it dials the pod IP too when given as $3 (kept for callers that name it). */
+export const DIAL_BOTH_SCRIPT = DIAL_SCRIPT;
 /** Prints the namespace only (when there is no port to dial). */
 export const NETNS_SCRIPT = 'echo @netns; readlink /proc/self/ns/net';
 
@@ -51,6 +67,8 @@ export interface ScriptOutput {
   netnsError?: string;
   tcp?: string;
   tcp6?: string;
+  /** The dial tool the script chose: `nc`, `bash` or `none`. */
+  tool?: string;
   dials: { host: string; port: string; output: string; rc?: number }[];
 }
 
@@ -62,6 +80,12 @@ export function parseScriptOutput(stdout: string): ScriptOutput {
   for (const line of stdout.split('\n')) {
     if (line === '@netns' || line === '@tcp' || line === '@tcp6') {
       section = line.slice(1) as 'netns' | 'tcp' | 'tcp6';
+      continue;
+    }
+    const tool = line.match(/^@tool (\S+)$/);
+    if (tool) {
+      out.tool = tool[1];
+      section = undefined;
       continue;
     }
     const dial = line.match(/^@dial (\S*) (\S*)$/);
@@ -219,8 +243,9 @@ export async function probeInside(
   const port = target.port;
   const dialArgs = (): string[] => {
     if (port === undefined) return ['sh', '-c', NETNS_SCRIPT];
-    const both = podIP && podIP !== address;
-    return both ? ['sh', '-c', DIAL_BOTH_SCRIPT, 'sh', address, String(port), podIP] : ['sh', '-c', DIAL_SCRIPT, 'sh', address, String(port)];
+    // The pod IP as $3 (empty when it is the address already: one dial is enough).
+    const second = podIP && podIP !== address ? podIP : '';
+    return ['sh', '-c', DIAL_SCRIPT, 'sh', address, String(port), second];
   };
 
   /** One dial attempt from `container`; true when a dial result was recorded. */
@@ -237,7 +262,7 @@ export async function probeInside(
       if (port === undefined) return true;
       let dialled = false;
       for (const d of out.dials) {
-        const outcome = dialOutcome(d.output, d.rc);
+        const outcome = out.tool === 'none' ? 'no-tool' : dialOutcome(d.output, d.rc);
         if (outcome === 'no-tool') {
           missing(container, 'nc');
           continue;
@@ -250,10 +275,10 @@ export async function probeInside(
           ok: outcome === 'connected',
           outcome,
           ...(d.output.trim() ? { detail: d.output.trim().split('\n')[0]!.slice(0, 300) } : {}),
-          tool: 'nc',
+          tool: out.tool === 'bash' ? 'bash /dev/tcp' : 'nc',
         });
       }
-      if (!dialled) throw new PodnetError('no-tool', `container ${container} has no nc: cannot dial ${address}:${port} from it`);
+      if (!dialled) throw new PodnetError('no-tool', `container ${container} has neither nc nor bash: cannot dial ${address}:${port} from it`);
       return true;
     });
     return done === true;

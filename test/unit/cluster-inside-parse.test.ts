@@ -6,6 +6,7 @@ describe('exec script output', () => {
       [
         '@netns',
         'net:[4026532890]',
+        '@tool nc',
         '@dial 127.0.0.1 9500',
         'nc: connect to 127.0.0.1 port 9500 (tcp) failed: Connection refused',
         '@rc 1',
@@ -16,10 +17,20 @@ describe('exec script output', () => {
       ].join('\n'),
     );
     expect(out.netns).toBe('net:[4026532890]');
+    expect(out.tool).toBe('nc');
     expect(out.dials).toEqual([
       { host: '127.0.0.1', port: '9500', output: 'nc: connect to 127.0.0.1 port 9500 (tcp) failed: Connection refused', rc: 1 },
       { host: '10.42.1.17', port: '9500', output: 'Connection to 10.42.1.17 9500 port [tcp/*] succeeded!', rc: 0 },
     ]);
+  });
+
+  it('reads a bash /dev/tcp dial and a container with no dial tool', () => {
+    const bash = parseScriptOutput('@netns\nnet:[1]\n@tool bash\n@dial 10.42.1.17 9500\nbash: connect: Connection refused\nbash: line 1: /dev/tcp/10.42.1.17/9500: Connection refused\n@rc 1\n');
+    expect(bash.tool).toBe('bash');
+    expect(dialOutcome(bash.dials[0]!.output, bash.dials[0]!.rc)).toBe('refused');
+    const none = parseScriptOutput('@netns\nnet:[1]\n@tool none\n@dial 127.0.0.1 9500\n@rc 127\n');
+    expect(none.tool).toBe('none');
+    expect(dialOutcome(none.dials[0]!.output, none.dials[0]!.rc)).toBe('no-tool');
   });
 
   it('reads the socket tables', () => {

@@ -1,0 +1,200 @@
+/**
+ * Every shipped scenario through the whole check: real client-node → simulator → probes →
+ * diagnose. A scenario whose first line is `# expect: CAUSE` must come out with that cause on
+ * top; the seed incident must be probe-bind-mismatch within the 12-request budget.
+ */
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { diagnose } from '../../src/analysis/diagnose.js';
+import { createClusterAccess } from '../../src/cluster/client.js';
+import { collectEvidence, collectLogs } from '../../src/probes/collect.js';
+import { loadScenario } from '../../src/sim/scenario.js';
+import { startSimulator } from '../../src/sim/server.js';
+import { main as checkMain } from '../../src/bin/check.js';
+import { main as analyzeMain } from '../../src/bin/analyze.js';
+import type { CliIo } from '../../src/bin/check.js';
+
+const DIR = join(process.cwd(), 'scenarios');
+const SEED = join(DIR, 'seed-incident.yaml');
+
+interface Case {
+  file: string;
+  expect: string;
+}
+
+/** The scenarios with an expected cause: `# expect: CAUSE` on line 1 (the seed is known). */
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const file of readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort()) {
+    const first = readFileSync(join(DIR, file), 'utf8').split('\n', 1)[0] ?? '';
+    const m = first.match(/^#\s*expect:\s*([a-z0-9-]+)/);
+    if (m) out.push({ file, expect: m[1]! });
+    else if (file === 'seed-incident.yaml') out.push({ file, expect: 'probe-bind-mismatch' });
+  }
+  return out;
+}
+
+/** The pod a scenario is about: the first pod under `pods:` (its NAMESPACE/POD key). */
+function podOf(file: string): { namespace: string; pod: string } {
+  const s = loadScenario(join(DIR, file));
+  const key = Object.keys(s.pods)[0];
+  if (!key) throw new Error(`${file}: no pods`);
+  const [namespace, pod] = key.split('/') as [string, string];
+  return { namespace, pod };
+}
+
+async function check(scenario: Parameters<typeof startSimulator>[0]['scenario'], request: { namespace: string; pod: string }) {
+  const s = typeof scenario === 'string' ? loadScenario(scenario) : (scenario as { now: string });
+  const now = new Date(s.now);
+  const sim = await startSimulator({ scenario, port: 0 });
+  try {
+    const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
+    const evidence = await collectEvidence(cluster, request, { now: () => now });
+    return { evidence, diagnosis: diagnose(evidence, { now }), simRequests: sim.requestCount() };
+  } finally {
+    await sim.close();
+  }
+}
+
+describe('every scenario with an expected cause', () => {
+  const all = cases();
+  it('finds the seed incident at least', () => {
+    expect(all.map((c) => c.file)).toContain('seed-incident.yaml');
+  });
+
+  it.each(all)('$file → $expect', async ({ file, expect: cause }) => {
+    const { evidence, diagnosis } = await check(join(DIR, file), podOf(file));
+    expect(diagnosis.hypotheses[0]?.cause).toBe(cause);
+    expect(evidence.steps.length).toBeGreaterThan(0);
+  });
+});
+
+describe('the seed incident', () => {
+  it('takes at most 12 API requests, counted by the client and by the simulator', async () => {
+    const { evidence, diagnosis, simRequests } = await check(SEED, { namespace: 'financial-ml', pod: 'mlserver-0' });
+    expect(diagnosis.hypotheses[0]?.cause).toBe('probe-bind-mismatch');
+    expect(evidence.apiRequests).toBeLessThanOrEqual(12);
+    expect(simRequests).toBe(evidence.apiRequests);
+    // What it collected: sockets from inside, a dial from the agent itself, both netns.
+    expect(evidence.target).toMatchObject({ client: 'agent', server: 'mlserver', port: 9500, address: '127.0.0.1' });
+    expect(evidence.sockets[0]?.listeners.some((l) => l.address === '127.0.0.1' && l.port === 9500)).toBe(true);
+    expect(evidence.dials.map((d) => `${d.from} ${d.host} ${d.outcome}`)).toEqual(['agent 127.0.0.1 connected', 'agent 10.42.1.17 refused']);
+    expect(new Set(evidence.netns.map((n) => n.netns)).size).toBe(1);
+    expect(evidence.steps.every((s) => s.ok)).toBe(true);
+  });
+
+  it('still completes when exec is forbidden, and the steps name the missing permission', async () => {
+    const scenario = loadScenario(SEED);
+    scenario.faults = [...scenario.faults, { path: '/api/v1/namespaces/.*/pods/.*/exec', status: 403 }];
+    const { evidence, diagnosis } = await check(scenario, { namespace: 'financial-ml', pod: 'mlserver-0' });
+    const failed = evidence.steps.filter((s) => !s.ok);
+    expect(failed.length).toBeGreaterThan(0);
+    for (const s of failed) {
+      expect(s.name.startsWith('exec')).toBe(true);
+      expect(s.code).toBe('forbidden');
+      expect(s.error).toMatch(/^forbidden: cannot (get|create) pods\/exec in namespace financial-ml — add it to the podnet ClusterRole/);
+    }
+    expect(evidence.logs.length).toBe(4);
+    expect(diagnosis.hypotheses.length).toBeGreaterThan(0);
+    expect(diagnosis.steps.some((s) => !s.ok && /pods\/exec/.test(s.error ?? ''))).toBe(true);
+  });
+
+  it('collectLogs alone fetches the pod and its four logs', async () => {
+    const sim = await startSimulator({ scenario: SEED, port: 0 });
+    try {
+      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
+      const { logs, steps } = await collectLogs(cluster, { namespace: 'financial-ml', pod: 'mlserver-0' }, undefined);
+      expect(logs.map((l) => `${l.container}${l.previous ? ':previous' : ''}`).sort()).toEqual(['agent', 'mlserver', 'mlserver:previous', 'rclone']);
+      expect(steps.map((s) => s.name)).toContain('get-pod');
+      expect(logs.find((l) => l.container === 'agent')?.matches.some((m) => m.signature === 'client-refused')).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
+describe('podnet check / analyze (in-process main)', () => {
+  function io(): CliIo & { out: string; err: string } {
+    const c = {
+      out: '',
+      err: '',
+      stdoutIsTTY: false,
+      stderrIsTTY: false,
+      env: {},
+      stdout: (t: string) => void (c.out += t),
+      stderr: (t: string) => void (c.err += t),
+    };
+    return c;
+  }
+
+  it('prints JSON for the seed scenario and writes evidence that analyze reads back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-check-'));
+    try {
+      const out = join(dir, 'ev.json');
+      const c = io();
+      const code = await checkMain(['mlserver-0', '-n', 'financial-ml', '--scenario', SEED, '--output', 'json', '--evidence', out], c);
+      expect(c.err).toBe('');
+      expect(code).toBe(0);
+      const json = JSON.parse(c.out) as { hypotheses: { cause: string }[]; target: { port: number } };
+      expect(json.hypotheses[0]?.cause).toBe('probe-bind-mismatch');
+      expect(json.target.port).toBe(9500);
+      const a = io();
+      expect(await analyzeMain([out, '-o', 'markdown'], a)).toBe(0);
+      expect(a.out).toContain('probe-bind-mismatch');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    [['Bad_Pod'], /is not a valid pod name/],
+    [['mlserver-0', '--prot', '9'], /Unknown option '--prot'/],
+    [['mlserver-0', '--port', '0'], /--port must be a port number from 1 to 65535/],
+    [['mlserver-0', '-n', 'a_b'], /is not a valid namespace/],
+    [['mlserver-0', '-o', 'yaml'], /--output must be one of text, markdown, json/],
+  ])('bad input %j → exit 2, one clear line and the usage', async (argv, message) => {
+    const c = io();
+    expect(await checkMain(argv as string[], c)).toBe(2);
+    expect(c.err.split('\n')[0]).toMatch(message);
+    expect(c.err).toContain('Usage: podnet check POD');
+    expect(c.err).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('a missing pod exits 4 and says so', async () => {
+    const c = io();
+    expect(await checkMain(['mlserver-9', '-n', 'financial-ml', '--scenario', SEED], c)).toBe(4);
+    expect(c.err).toBe('podnet check: pod financial-ml/mlserver-9 not found\n');
+  });
+
+  it('an unreachable cluster exits 3 and names the URL', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-check-'));
+    try {
+      const kc = join(dir, 'kubeconfig');
+      const { writeFileSync } = await import('node:fs');
+      writeFileSync(
+        kc,
+        'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "http://127.0.0.1:9"}}]\nusers: [{name: u, user: {token: t}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n',
+      );
+      const c = io();
+      expect(await checkMain(['mlserver-0', '--kubeconfig', kc], c)).toBe(3);
+      expect(c.err).toBe('podnet check: cannot reach the Kubernetes API at http://127.0.0.1:9 (ECONNREFUSED)\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('analyze rejects a file that is not evidence, clearly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'podnet-analyze-'));
+    try {
+      const { writeFileSync } = await import('node:fs');
+      const f = join(dir, 'x.json');
+      writeFileSync(f, JSON.stringify({ schemaVersion: 1, collectedAt: '2025-07-06T15:20:00Z', target: { namespace: 'a', pod: 'b', inferredFrom: [] } }));
+      const c = io();
+      expect(await analyzeMain([f], c)).toBe(2);
+      expect(c.err).toBe(`podnet analyze: ${f} is not podnet evidence: events must be a list\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
