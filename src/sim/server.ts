@@ -86,6 +86,14 @@ function uidFor(key: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
+/** An open watch request. */
+interface Watcher {
+  type: ResourceType;
+  namespace: string | undefined;
+  matches(o: Obj): boolean;
+  send(kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void;
+}
+
 interface Fault {
   re: RegExp;
   method?: string;
@@ -187,12 +195,13 @@ class ClusterState {
 
   /** Network-namespace inode for a container: one per pod, or one per container in `per-container` pods. */
   netnsInode(podKey: string, container: string | undefined): number {
-    const base = 4026532200 + (this.podIndex.get(podKey) ?? 0) * 16;
+    const base = 4026532200 + (this.podIndex.get(podKey) ?? 0) * 64;
     const sim = this.scenario.pods[podKey];
     if (!sim || sim.netns === 'shared' || container === undefined) return base;
     const names = Object.keys(sim.containers);
     const i = names.indexOf(container);
-    return base + 1 + (i < 0 ? 15 : i);
+    // Containers the model does not list (a debug container without a target) get a namespace of their own.
+    return base + 1 + (i < 0 ? 62 : i);
   }
 
   /** Every listener in the given netns of a pod. */
@@ -290,6 +299,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const scenario: LoadedScenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : validateScenario(options.scenario, '(in-memory scenario)');
   const state = new ClusterState(scenario);
   const log: { method: string; path: string }[] = [];
+  const watchers = new Set<Watcher>();
   let port = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -376,14 +386,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
   const list = (res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams): void => {
     let items: Obj[];
+    let matches: (o: Obj) => boolean;
     try {
       const byLabel = parseLabelSelector(q.get('labelSelector') ?? undefined);
       const byField = parseFieldSelector(q.get('fieldSelector') ?? undefined, type.kind);
-      items = state.itemsOf(type, namespace).filter((o) => byLabel(o) && byField(o));
+      matches = (o) => byLabel(o) && byField(o);
+      items = state.itemsOf(type, namespace).filter(matches);
     } catch (err) {
       if (err instanceof SelectorError) return sendStatus(res, failure(400, err.message));
       throw err;
     }
+    if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(res, req, type, namespace, q, items, matches);
     const rv = state.resourceVersion();
     const listMeta: Obj = { resourceVersion: rv };
     const limit = Number(q.get('limit') ?? '0');
@@ -403,6 +416,36 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return sendJson(res, 200, table);
     }
     return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: type.group ? `${type.group}/${type.version}` : type.version, metadata: listMeta, items });
+  };
+
+  /**
+   * A watch: the current objects as ADDED (unless the client resumes from a resourceVersion,
+   * as informers and `kubectl get -w` do after their list), then changes as they happen,
+   * until `timeoutSeconds` or the client leaves.
+   */
+  const watch = (res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams, items: Obj[], matches: (o: Obj) => boolean): void => {
+    const asTable = wantsTable(req.headers.accept);
+    const wire = (o: Obj): Obj => (asTable ? toTable(type.kind, [o], { now: state.now, resourceVersion: state.resourceVersion(), includeObject: includeObject(q) }) : o);
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+    const send = (kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void => void res.write(`${JSON.stringify({ type: kind, object: wire(o) })}\n`);
+    const from = q.get('resourceVersion');
+    if (!from || from === '0') for (const o of items) send('ADDED', o);
+    const watcher: Watcher = { type, namespace, matches, send };
+    watchers.add(watcher);
+    const timeout = Number(q.get('timeoutSeconds') ?? '0');
+    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+    res.on('close', () => {
+      watchers.delete(watcher);
+      if (timer) clearTimeout(timer);
+    });
+  };
+
+  /** Tells open watches about a changed object. */
+  const notify = (kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void => {
+    for (const w of watchers) {
+      if (w.type.kind !== o.kind || (w.namespace !== undefined && w.namespace !== nsOf(o)) || !w.matches(o)) continue;
+      w.send(kind, o);
+    }
   };
 
   const podLog = async (res: ServerResponse, pod: Obj, q: URLSearchParams): Promise<void> => {
@@ -507,6 +550,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     }
     status.ephemeralContainerStatuses = statuses;
     meta(pod).resourceVersion = String(state.nextRv());
+    notify('MODIFIED', pod);
     return sendJson(res, 200, pod);
   };
 
@@ -524,7 +568,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (!containerNames(pod as Scenario['objects'][number]).includes(name)) return { status: 400, reason: 'BadRequest', message: `container ${name} is not valid for pod ${podName}` };
     const cs = containerStatus(pod, name);
     const running = cs ? !!(cs.state as Obj | undefined)?.running : true;
-    if (!running) return { status: 500, reason: 'InternalError', message: `Internal error occurred: unable to upgrade connection: container not found ("${name}")` };
+    // kubelet's answer for a container that is not running; clients print it as "unable to upgrade connection: …".
+    if (!running) return { status: 500, reason: 'InternalError', message: `container not found ("${name}")` };
     const key = `${namespace}/${podName}`;
     const sim = scenario.pods[key];
     const isEphemeral = eph.includes(name);

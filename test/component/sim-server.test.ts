@@ -7,7 +7,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { CoreV1Api, Exec, Log, NetworkingV1Api, PatchStrategy, setHeaderOptions, VersionApi, type V1Status } from '@kubernetes/client-node';
+import { CoreV1Api, Exec, Log, NetworkingV1Api, PatchStrategy, setHeaderOptions, VersionApi, Watch, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import type { ScenarioInput } from '../../src/sim/scenario.js';
 import { kubeConfigFor, rejectionOf, smallScenario, statusOf } from '../helpers/sim-client.js';
@@ -312,6 +312,30 @@ describe('simulator: exec and ephemeral containers', () => {
     expect(statusOf(err).message).toContain('Duplicate value: "only"');
   });
 
+  it('serves watches: current objects as ADDED, then changes as MODIFIED', async () => {
+    const seen: string[] = [];
+    let modified: (pod: V1Pod) => void = () => undefined;
+    const gotModified = new Promise<V1Pod>((resolve) => (modified = resolve));
+    const req = await new Watch(kubeConfigFor(sim)).watch(
+      '/api/v1/namespaces/team-a/pods',
+      { labelSelector: 'app=db' },
+      (type: string, obj: V1Pod) => {
+        seen.push(`${type} ${obj.metadata?.name}`);
+        if (type === 'MODIFIED') modified(obj);
+      },
+      () => undefined,
+    );
+    for (let i = 0; i < 50 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual(['ADDED db-0']);
+    await kubeConfigFor(sim).makeApiClient(CoreV1Api).patchNamespacedPodEphemeralcontainers(
+      { name: 'db-0', namespace: 'team-a', body: { spec: { ephemeralContainers: [{ name: 'dbg', image: 'busybox:1.36' }] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
+    );
+    const pod = await gotModified;
+    expect(pod.spec?.ephemeralContainers?.[0]?.name).toBe('dbg');
+    req.abort();
+  });
+
   it('keeps pods/exec a WebSocket-only endpoint', async () => {
     const res = await new Promise<{ code: number; body: string }>((resolve, reject) => {
       const req = request(`${sim.url}/api/v1/namespaces/team-a/pods/web-0/exec?command=ls&stdout=true`, { method: 'POST' }, (r) => {
@@ -324,6 +348,35 @@ describe('simulator: exec and ephemeral containers', () => {
     });
     expect(res.code).toBe(400);
     expect(JSON.parse(res.body)).toMatchObject({ kind: 'Status', message: 'Upgrade request required' });
+  });
+});
+
+describe('simulator: per-container network namespaces (a runtime fault)', () => {
+  it('gives each container its own inode and listeners', async () => {
+    const scenario = smallScenario();
+    (scenario.pods as Record<string, { netns?: string }>)['team-a/web-0']!.netns = 'per-container';
+    await withSim(scenario, async (sim) => {
+      const web = await execIn(sim, 'team-a', 'web-0', 'web', ['readlink', '/proc/self/ns/net']);
+      const proxy = await execIn(sim, 'team-a', 'web-0', 'proxy', ['readlink', '/proc/self/ns/net']);
+      expect(web.stdout).not.toBe(proxy.stdout);
+      const tcp = await execIn(sim, 'team-a', 'web-0', 'proxy', ['cat', '/proc/net/tcp']);
+      expect(tcp.stdout).not.toMatch(/0100007F:1F90/);
+      const tcp6 = await execIn(sim, 'team-a', 'web-0', 'proxy', ['cat', '/proc/net/tcp6']);
+      expect(tcp6.stdout).toMatch(/:3A99 /);
+      // another pod's namespace never collides with these
+      const one = await execIn(sim, 'team-a', 'one-0', 'only', ['readlink', '/proc/self/ns/net']);
+      expect([web.stdout, proxy.stdout]).not.toContain(one.stdout);
+    });
+  });
+
+  it('refuses exec into a container that is not running', async () => {
+    const scenario = smallScenario();
+    const db = (scenario.objects as { metadata: { name: string }; status?: { containerStatuses?: { state: unknown }[] } }[]).find((o) => o.metadata.name === 'db-0')!;
+    db.status!.containerStatuses![0]!.state = { waiting: { reason: 'CrashLoopBackOff' } };
+    await withSim(scenario, async (sim) => {
+      const err = await rejectionOf(execIn(sim, 'team-a', 'db-0', 'db', ['cat', '/proc/net/tcp']));
+      expect(String((err as Error).message ?? err)).toMatch(/500/);
+    });
   });
 });
 
