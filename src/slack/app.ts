@@ -1,0 +1,426 @@
+/**
+ * The Slack side of podnet: a Bolt app whose listeners parse, authorize, enqueue and ack.
+ * They never call a cluster; workers do that. Every command and button press is audited.
+ *
+ * Transport: Bolt's HTTPReceiver (signature + 5-minute timestamp check, 401 otherwise) on
+ * /slack/events, /slack/commands and /slack/actions, or Socket Mode when an app token is set.
+ * The Web API client points at `config.slack.apiUrl` when given (the stand-in in tests).
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  App,
+  HTTPReceiver,
+  LogLevel,
+  SocketModeReceiver,
+  type BlockAction,
+  type ButtonAction,
+  type Logger as BoltLogger,
+  type Receiver,
+  type RespondArguments,
+  type RespondFn,
+  type SlashCommand,
+} from '@slack/bolt';
+import { channelDefaults, authorize, type Policy } from '../authz/policy.js';
+import type { AuditEntry, AuditLog } from '../authz/audit.js';
+import {
+  HELP_TEXT,
+  commandNamespace,
+  describeCommand,
+  formatCommand,
+  helpFor,
+  isIntrusive,
+  parseCommand,
+  type CheckCommand,
+  type ParsedCommand,
+} from '../commands/grammar.js';
+import { validateImage, validateLabel, validatePodName } from '../commands/validate.js';
+import type { Config } from '../config.js';
+import { BadInputError, PodnetError, describeError } from '../errors.js';
+import { silentLogger, type Logger } from '../logger.js';
+import { escapeSlackText, unescapeSlackText } from './text.js';
+
+type BoltApp = App;
+
+/** The buttons podnet's messages carry (rendered by src/render/slack.ts). */
+export const ACTION_IDS = {
+  rerun: 'podnet_rerun',
+  logs: 'podnet_logs',
+  debug: 'podnet_debug',
+  evidence: 'podnet_evidence',
+} as const;
+export type PodnetActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
+
+/** Who asked and where to answer; passed to `enqueue`. Ids only, never tokens. */
+export interface EnqueueContext {
+  channel: string;
+  user: string;
+  teamId: string;
+  responseUrl: string;
+  /** Set for button presses: the thread of the message carrying the button. */
+  threadTs?: string;
+  channelName?: string;
+  /** `slash` or `button:<action_id>`. */
+  source: string;
+}
+
+export type EnqueueFn = (cmd: ParsedCommand, ctx: EnqueueContext) => Promise<{ jobId: string; deduplicated?: boolean }>;
+
+export interface SlackAppOptions {
+  config: Pick<Config, 'slack' | 'defaultCluster'>;
+  policy: Policy;
+  audit: AuditLog;
+  enqueue: EnqueueFn;
+  logger?: Logger;
+  /** A receiver to use instead of HTTP / Socket Mode (tests, custom hosting). */
+  receiver?: Receiver;
+  /** The slash command name. Default `/podnet`. */
+  commandName?: string;
+  /**
+   * How long the slash listener waits for `enqueue` before acking anyway (Slack allows 3 s).
+   * When exceeded, the ack says "accepted" and the job id follows via response_url. Default 1500 ms.
+   */
+  ackBudgetMs?: number;
+  /** Whether "Queued …" acks are visible to the channel. Default `ephemeral`. */
+  ackVisibility?: 'ephemeral' | 'in_channel';
+  /** Image for the debug-container button when the button names none. Default `busybox:1.36`. */
+  debugImage?: string;
+  /** The bot's ids, when known, so no auth.test is needed. */
+  botId?: string;
+  botUserId?: string;
+}
+
+export interface SlackApp {
+  app: BoltApp;
+  /** Starts listening (HTTP: on `port`, 0 = any; Socket Mode: connects). Returns the bound port. */
+  start(port?: number): Promise<{ port: number }>;
+  /** Stops taking requests. */
+  stop(): Promise<void>;
+}
+
+type Ephemeral = { response_type: 'ephemeral' | 'in_channel'; text: string };
+const ephemeral = (text: string): Ephemeral => ({ response_type: 'ephemeral', text });
+
+function usageBlock(usage: string): string {
+  return usage.includes('\n') ? `\`\`\`${usage}\`\`\`` : `Usage: \`/podnet ${usage}\``;
+}
+
+/** Adapts pino to Bolt's logger interface. */
+export function boltLogger(logger: Logger): BoltLogger {
+  const child = logger.child({ component: 'bolt' });
+  let level: LogLevel = LogLevel.INFO;
+  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  return {
+    debug: (...msg: unknown[]) => child.debug(text(msg)),
+    info: (...msg: unknown[]) => child.info(text(msg)),
+    warn: (...msg: unknown[]) => child.warn(text(msg)),
+    error: (...msg: unknown[]) => child.error(text(msg)),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level,
+    setName: () => undefined,
+  };
+}
+
+/** Builds the Bolt app. Nothing listens until `start`. */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { config, policy, audit, enqueue } = options;
+  const logger = options.logger ?? silentLogger;
+  const commandName = options.commandName ?? '/podnet';
+  const ackBudgetMs = options.ackBudgetMs ?? 1500;
+  const visibility = options.ackVisibility ?? 'ephemeral';
+  const debugImage = validateImage(options.debugImage ?? 'busybox:1.36');
+  const bLogger = boltLogger(logger);
+
+  let receiver: Receiver;
+  let httpReceiver: HTTPReceiver | undefined;
+  if (options.receiver) {
+    receiver = options.receiver;
+  } else if (config.slack.appToken) {
+    receiver = new SocketModeReceiver({ appToken: config.slack.appToken, logger: bLogger });
+  } else {
+    if (!config.slack.signingSecret) {
+      throw new PodnetError('bad-input', "SLACK_SIGNING_SECRET is required for the HTTP receiver; set it from your Slack app's Basic Information page");
+    }
+    httpReceiver = new HTTPReceiver({
+      signingSecret: config.slack.signingSecret,
+      endpoints: ['/slack/events', '/slack/commands', '/slack/actions'],
+      logger: bLogger,
+      processBeforeResponse: false,
+      customRoutes: [
+        {
+          path: '/healthz',
+          method: ['GET'],
+          handler: (_req, res) => {
+            res.writeHead(200, { 'content-type': 'text/plain' });
+            res.end('ok');
+          },
+        },
+      ],
+    });
+    receiver = httpReceiver;
+  }
+
+  // Known ids are used as they are; otherwise they are looked up once in the background at
+  // start. Listeners never wait on auth.test: acks must not depend on Slack's Web API.
+  const identity: { botId?: string; botUserId?: string } = {
+    ...(options.botId !== undefined && { botId: options.botId }),
+    ...(options.botUserId !== undefined && { botUserId: options.botUserId }),
+  };
+  const app = new App({
+    receiver,
+    logger: bLogger,
+    clientOptions: { ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }) },
+    authorize: async () => ({ botToken: config.slack.botToken, ...identity }),
+  });
+
+  const record = (entry: AuditEntry) => {
+    try {
+      audit.record(entry);
+    } catch (err) {
+      logger.error({ err: describeError(err) }, 'audit write failed');
+    }
+  };
+
+  /** Fills the cluster from the channel's policy or the default, on verbs that route. */
+  function routed(cmd: ParsedCommand, channelCluster: string | undefined): ParsedCommand {
+    if (!('cluster' in cmd) && !['check', 'logs', 'sweep'].includes(cmd.verb) && !(cmd.verb === 'watch' && cmd.action === 'start') && !(cmd.verb === 'runbook' && cmd.action === 'run')) {
+      return cmd;
+    }
+    const c = cmd as ParsedCommand & { cluster?: string };
+    return { ...c, cluster: c.cluster ?? channelCluster ?? config.defaultCluster } as ParsedCommand;
+  }
+
+  function queuedText(cmd: ParsedCommand, res: { jobId: string; deduplicated?: boolean }): string {
+    const dedup = res.deduplicated ? ' — the same check was already running; its results will appear in its thread' : '';
+    return `:hourglass_flowing_sand: Queued ${escapeSlackText(describeCommand(cmd))} (job \`${res.jobId}\`)${dedup}`;
+  }
+
+  function enqueueFailureText(cmd: ParsedCommand, err: unknown): string {
+    if (err instanceof PodnetError && err.code === 'bad-input') return `:warning: ${escapeSlackText(describeError(err))}`;
+    return `:x: Could not queue the ${escapeSlackText(describeCommand(cmd))}: ${escapeSlackText(describeError(err))}. Nothing was started; try again in a moment.`;
+  }
+
+  /**
+   * Authorizes and enqueues; returns what to tell the user. `waitMs` bounds how long the
+   * caller waits; past it, `late` gets the final text.
+   */
+  async function accept(
+    cmd: ParsedCommand,
+    ctx: EnqueueContext,
+    base: Omit<AuditEntry, 'outcome'>,
+    channelCluster: string | undefined,
+    waitMs: number,
+    late: (text: string) => Promise<unknown>,
+  ): Promise<{ text: string; accepted: boolean }> {
+    const decision = authorize(policy, {
+      channel: ctx.channel,
+      ...(ctx.channelName !== undefined && { channelName: ctx.channelName }),
+      user: ctx.user,
+      verb: cmd.verb,
+      ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }),
+      ...('cluster' in cmd && cmd.cluster !== undefined && { cluster: cmd.cluster }),
+      intrusive: isIntrusive(cmd),
+    });
+    if (!decision.allowed) {
+      record({ ...base, outcome: 'denied', reason: decision.reason });
+      return { text: `:no_entry: ${escapeSlackText(decision.reason)}`, accepted: false };
+    }
+    const final = routed(cmd, decision.cluster ?? channelCluster);
+    const clusterOf = (c: ParsedCommand) => ('cluster' in c ? c.cluster : undefined);
+    const auditBase = { ...base, command: formatCommand(final), ...(clusterOf(final) !== undefined && { cluster: clusterOf(final) }) };
+    const job = enqueue(final, ctx).then(
+      (res) => {
+        record({ ...auditBase, outcome: 'queued', jobId: res.jobId });
+        return { text: queuedText(final, res), accepted: true };
+      },
+      (err: unknown) => {
+        logger.warn({ err: describeError(err), verb: final.verb }, 'enqueue failed');
+        record({ ...auditBase, outcome: 'failed', reason: describeError(err) });
+        return { text: enqueueFailureText(final, err), accepted: false };
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<'slow'>((resolve) => {
+      timer = setTimeout(() => resolve('slow'), waitMs);
+    });
+    const first = await Promise.race([job, slow]);
+    clearTimeout(timer);
+    if (first !== 'slow') return first;
+    void job.then((r) => late(r.text)).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'late response failed'));
+    return { text: `:hourglass: Accepted the ${escapeSlackText(describeCommand(final))}; queueing is slow, I will confirm here.`, accepted: true };
+  }
+
+  app.command(commandName, async ({ command, ack, respond }: { command: SlashCommand; ack: (r?: Ephemeral) => Promise<void>; respond: RespondFn }) => {
+    const text = unescapeSlackText(command.text ?? '');
+    const base = {
+      who: command.user_id,
+      channel: command.channel_id,
+      ...(command.channel_name !== undefined && { channelName: command.channel_name }),
+      command: text,
+      source: 'slash',
+    };
+    const defaults = channelDefaults(policy, command.channel_id, command.channel_name);
+    let cmd: ParsedCommand;
+    try {
+      cmd = parseCommand(text, defaults.namespace !== undefined ? { namespace: defaults.namespace } : undefined);
+    } catch (err) {
+      if (!(err instanceof BadInputError)) throw err;
+      await ack(ephemeral(`:warning: ${escapeSlackText(err.message)}\n${usageBlock(err.usage ?? HELP_TEXT)}`));
+      record({ ...base, outcome: 'invalid', reason: err.message });
+      return;
+    }
+    const audited = { ...base, verb: cmd.verb, ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }) };
+    if (cmd.verb === 'help') {
+      await ack(ephemeral(`\`\`\`${cmd.topic ? helpFor(cmd.topic) : HELP_TEXT}\`\`\``));
+      record({ ...audited, outcome: 'done' });
+      return;
+    }
+    const ctx: EnqueueContext = {
+      channel: command.channel_id,
+      user: command.user_id,
+      teamId: command.team_id,
+      responseUrl: command.response_url,
+      ...(command.channel_name !== undefined && { channelName: command.channel_name }),
+      source: 'slash',
+    };
+    const result = await accept(cmd, ctx, audited, defaults.cluster, ackBudgetMs, (late) =>
+      respond({ response_type: 'ephemeral', text: late } as RespondArguments),
+    );
+    await ack({ response_type: result.accepted ? visibility : 'ephemeral', text: result.text });
+  });
+
+  /** The command a button stands for. Its value is podnet command text or a small JSON target. */
+  function commandForAction(actionId: PodnetActionId, value: string, defaultNamespace: string | undefined): ParsedCommand {
+    let base: ParsedCommand;
+    if (value.trim().startsWith('{')) {
+      let data: Record<string, unknown>;
+      try {
+        data = JSON.parse(value) as Record<string, unknown>;
+      } catch {
+        throw new BadInputError('This button carries data podnet cannot read; run the command by hand (/podnet help)');
+      }
+      const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : undefined);
+      const pod = str('pod');
+      if (pod === undefined) throw new BadInputError('This button names no pod; run the command by hand (/podnet help)');
+      const check: CheckCommand = { verb: 'check', pod: validatePodName(pod), namespace: validateLabel(str('namespace') ?? defaultNamespace ?? 'default', 'namespace') };
+      if (str('client') !== undefined) check.client = validateLabel(str('client') as string, 'container name');
+      if (str('server') !== undefined) check.server = validateLabel(str('server') as string, 'container name');
+      if (typeof data.port === 'number') check.port = data.port;
+      if (str('cluster') !== undefined) check.cluster = validateLabel(str('cluster') as string, 'cluster name');
+      if (str('image') !== undefined) check.debugContainerImage = validateImage(str('image') as string);
+      if (actionId === ACTION_IDS.logs) {
+        return {
+          verb: 'logs',
+          pod: check.pod,
+          namespace: check.namespace,
+          previous: data.previous === true,
+          ...(str('container') !== undefined && { container: validateLabel(str('container') as string, 'container name') }),
+          ...(check.cluster !== undefined && { cluster: check.cluster }),
+        };
+      }
+      base = check;
+    } else {
+      base = parseCommand(value, defaultNamespace !== undefined ? { namespace: defaultNamespace } : undefined);
+    }
+    switch (actionId) {
+      case ACTION_IDS.rerun:
+        if (base.verb === 'help') throw new BadInputError('This button has nothing to re-run');
+        return base;
+      case ACTION_IDS.logs:
+        if (base.verb === 'logs') return base;
+        if (base.verb === 'check') {
+          return { verb: 'logs', pod: base.pod, namespace: base.namespace, previous: false, ...(base.server !== undefined && { container: base.server }), ...(base.cluster !== undefined && { cluster: base.cluster }) };
+        }
+        throw new BadInputError('This logs button does not name a pod');
+      case ACTION_IDS.debug:
+        if (base.verb !== 'check') throw new BadInputError('This debug button does not name a pod to check');
+        return { ...base, debugContainerImage: base.debugContainerImage ?? debugImage };
+      case ACTION_IDS.evidence:
+        if (base.verb !== 'check') throw new BadInputError('This evidence button does not name a pod to check');
+        return { ...base, evidence: true };
+    }
+  }
+
+  const podnetAction = /^podnet_(rerun|logs|debug|evidence)$/;
+  app.action({ type: 'block_actions', action_id: podnetAction }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const b = body as BlockAction;
+    const a = action as ButtonAction;
+    const actionId = a.action_id as PodnetActionId;
+    const channel = b.channel?.id ?? b.container?.channel_id ?? '';
+    const channelName = b.channel?.name;
+    const user = b.user.id;
+    const source = `button:${actionId}`;
+    const base = { who: user, channel, ...(channelName !== undefined && { channelName }), command: a.value ?? '', source };
+    const reply = (text: string) =>
+      respond({ response_type: 'ephemeral', replace_original: false, text } as RespondArguments).catch((err: unknown) =>
+        logger.warn({ err: describeError(err) }, 'could not answer the button press'),
+      );
+    const defaults = channelDefaults(policy, channel, channelName);
+    let cmd: ParsedCommand;
+    try {
+      cmd = commandForAction(actionId, a.value ?? '', defaults.namespace);
+    } catch (err) {
+      if (!(err instanceof BadInputError)) throw err;
+      record({ ...base, outcome: 'invalid', reason: err.message });
+      await reply(`:warning: ${escapeSlackText(err.message)}`);
+      return;
+    }
+    const message = (b as BlockAction & { message?: { ts?: string; thread_ts?: string } }).message;
+    const threadTs = message?.thread_ts ?? message?.ts ?? b.container?.message_ts;
+    const ctx: EnqueueContext = {
+      channel,
+      user,
+      teamId: b.team?.id ?? b.user.team_id ?? '',
+      responseUrl: b.response_url,
+      ...(threadTs !== undefined && { threadTs }),
+      ...(channelName !== undefined && { channelName }),
+      source,
+    };
+    const audited = { ...base, verb: cmd.verb, ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }) };
+    // The ack went out first; there is no 3 s budget left to protect, so wait for the queue.
+    const result = await accept(cmd, ctx, audited, defaults.cluster, 60_000, (text) => reply(text));
+    await reply(result.text);
+  });
+
+  // Every other interaction is acknowledged so Slack shows no error to the user.
+  app.action(/^(?!podnet_(rerun|logs|debug|evidence)$)/, async ({ ack }) => {
+    await ack();
+  });
+  app.view(/.*/, async ({ ack }) => {
+    await ack();
+  });
+  app.shortcut(/.*/, async ({ ack }) => {
+    await ack();
+  });
+
+  app.error(async (err) => {
+    logger.error({ err: describeError(err) }, 'slack listener failed');
+  });
+
+  return {
+    app,
+    async start(port = 3000) {
+      const started = (await app.start(port)) as unknown;
+      if (identity.botId === undefined) {
+        // Background: verifies the token and learns the bot's ids; acks never wait on it.
+        app.client.auth
+          .test({ token: config.slack.botToken })
+          .then((r) => {
+            if (r.bot_id) identity.botId = r.bot_id;
+            if (r.user_id) identity.botUserId = r.user_id;
+            logger.info({ team: r.team, botUserId: r.user_id }, 'slack token verified');
+          })
+          .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'auth.test failed; check SLACK_BOT_TOKEN'));
+      }
+      const server = started as Server | undefined;
+      const address = server && typeof server.address === 'function' ? (server.address() as AddressInfo | null) : null;
+      return { port: address?.port ?? 0 };
+    },
+    async stop() {
+      await app.stop();
+    },
+  };
+}
