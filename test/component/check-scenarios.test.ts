@@ -100,6 +100,33 @@ describe('the seed incident', () => {
     expect(diagnosis.steps.some((s) => !s.ok && /pods\/exec/.test(s.error ?? ''))).toBe(true);
   });
 
+  it('with no dial tool anywhere, says to use --debug-container; with it, dials from an ephemeral container', async () => {
+    const bare = () => {
+      const scenario = loadScenario(SEED);
+      for (const c of Object.values(scenario.pods['financial-ml/mlserver-0']!.containers)) c.tools = ['sh', 'cat', 'readlink'];
+      return scenario;
+    };
+    const without = await check(bare(), { namespace: 'financial-ml', pod: 'mlserver-0' });
+    expect(without.evidence.dials).toEqual([]);
+    expect(without.evidence.missingTools).toEqual(expect.arrayContaining([{ container: 'agent', tool: 'nc' }]));
+    const hint = without.evidence.steps.find((s) => s.name === 'exec:dial' && !s.ok);
+    expect(hint?.error).toMatch(/no container could dial 127\.0\.0\.1:9500 .* rerun with --debug-container busybox:1\.36/);
+
+    const sim = await startSimulator({ scenario: bare(), port: 0 });
+    try {
+      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
+      const ev = await collectEvidence(cluster, { namespace: 'financial-ml', pod: 'mlserver-0', debugContainerImage: 'busybox:1.36' });
+      expect(ev.debugContainer?.name).toMatch(/^podnet-debug-[0-9a-f]{6}$/);
+      expect(ev.dials.map((d) => `${d.from === ev.debugContainer?.name ? 'debug' : d.from} ${d.host} ${d.outcome}`)).toEqual([
+        'debug 127.0.0.1 connected',
+        'debug 10.42.1.17 refused',
+      ]);
+      expect(ev.steps.find((s) => s.name === 'debug-container')?.ok).toBe(true);
+    } finally {
+      await sim.close();
+    }
+  });
+
   it('collectLogs alone fetches the pod and its four logs', async () => {
     const sim = await startSimulator({ scenario: SEED, port: 0 });
     try {
