@@ -159,16 +159,27 @@ export interface LineMatch {
   groups?: Record<string, string>;
 }
 
-function foldGroups(groups: Record<string, string | undefined> | undefined): Record<string, string> | undefined {
-  if (!groups) return undefined;
-  let out: Record<string, string> | undefined;
-  for (const [name, value] of Object.entries(groups)) {
-    if (value === undefined) continue;
-    const key = name.replace(/_[a-z]+$/, '');
-    out ??= {};
-    out[key] ??= value;
-  }
-  return out;
+/** Group names of a pattern, in order, with their folded form (`host_grpc` -> `host`). */
+function groupNamesOf(pattern: RegExp): { name: string; key: string }[] {
+  return [...pattern.source.matchAll(/\(\?<([A-Za-z_][A-Za-z0-9_]*)>/g)].map((m) => ({ name: m[1]!, key: m[1]!.replace(/_[a-z]+$/, '') }));
+}
+
+/** Per-line matching plan, built once: which signatures each keyword points at, group names. */
+interface Compiled {
+  sig: Signature;
+  groups: { name: string; key: string }[];
+}
+let compiled: { list: Compiled[]; byKeyword: Map<string, number>; keywords: RegExp } | undefined;
+
+function compile(): NonNullable<typeof compiled> {
+  // Candidate sets are 32-bit masks.
+  if (SIGNATURES.length > 31) throw new Error('matchLine: more than 31 signatures; widen the candidate mask');
+  const list = SIGNATURES.map((sig) => ({ sig, groups: groupNamesOf(sig.pattern) }));
+  const byKeyword = new Map<string, number>();
+  SIGNATURES.forEach((sig, i) => {
+    for (const k of sig.keywords) byKeyword.set(k, (byKeyword.get(k) ?? 0) | (1 << i));
+  });
+  return { list, byKeyword, keywords: keywordPrefilter() };
 }
 
 /**
@@ -177,12 +188,35 @@ function foldGroups(groups: Record<string, string | undefined> | undefined): Rec
  * `agent-waiting` and `client-refused`). Pass the line without the kubelet timestamp.
  */
 export function matchLine(line: string): LineMatch[] {
+  const plan = (compiled ??= compile());
+  // One pass over the line finds which signatures can match at all (their keywords are
+  // necessary, tested over the corpus); only those patterns run. A log that is nothing but
+  // refusals thus costs one keyword scan and one pattern per line, not fourteen.
+  let candidates = 0;
+  const re = plan.keywords;
+  re.lastIndex = 0;
+  let k: RegExpExecArray | null;
+  while ((k = re.exec(line)) !== null) {
+    candidates |= plan.byKeyword.get(k[0]) ?? 0;
+    re.lastIndex = k.index + 1; // overlapping keywords of different signatures both count
+  }
   const out: LineMatch[] = [];
-  for (const sig of SIGNATURES) {
+  for (let i = 0; candidates !== 0 && i < plan.list.length; i++) {
+    if ((candidates & (1 << i)) === 0) continue;
+    candidates &= ~(1 << i);
+    const { sig, groups } = plan.list[i]!;
     const m = sig.pattern.exec(line);
     if (!m) continue;
-    const groups = foldGroups(m.groups);
-    out.push(groups ? { id: sig.id, groups } : { id: sig.id });
+    let found: Record<string, string> | undefined;
+    if (m.groups) {
+      for (const g of groups) {
+        const value = m.groups[g.name];
+        if (value === undefined) continue;
+        found ??= {};
+        found[g.key] ??= value;
+      }
+    }
+    out.push(found ? { id: sig.id, groups: found } : { id: sig.id });
   }
   return out;
 }

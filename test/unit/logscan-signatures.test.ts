@@ -45,6 +45,14 @@ describe('SIGNATURES', () => {
     expect(bare).toEqual({ id: 'client-refused' });
   });
 
+  it("each signature's keywords occur in every corpus line its pattern matches (matchLine relies on it)", () => {
+    for (const line of [...POSITIVE.map((p) => p.line), ...NEGATIVE]) {
+      for (const sig of SIGNATURES) {
+        if (sig.pattern.test(line)) expect([sig.id, line, sig.keywords.some((k) => line.includes(k))]).toEqual([sig.id, line, true]);
+      }
+    }
+  });
+
   it('the keyword prefilter finds every positive line (it is never stricter than the patterns)', () => {
     const pre = keywordPrefilter();
     for (const p of POSITIVE) {
