@@ -213,7 +213,16 @@ export function envOf(c: ContainerEvidence | undefined, name: string): Container
 
 /** Env vars of a container whose literal value is a loopback address (e.g. MLSERVER_HOST=127.0.0.1). */
 export function loopbackHostEnv(c: ContainerEvidence | undefined): ContainerEvidence['env'] {
-  return (c?.env ?? []).filter((e) => /HOST|ADDR|BIND|LISTEN/i.test(e.name) && e.value !== undefined && isLoopback(e.value));
+  if (!c) return [];
+  // A HOST:PORT value is a bind setting only when the port is the container's own; otherwise
+  // it is where the container dials (RANKER_ADDR=127.0.0.1:7000 on a client).
+  const own = new Set([...c.ports.map((p) => p.containerPort), ...c.probes.map((p) => p.port).filter((p): p is number => p !== undefined)]);
+  return c.env.filter((e) => {
+    if (!/HOST|ADDR|BIND|LISTEN/i.test(e.name) || e.value === undefined) return false;
+    const hp = findHostPorts(e.value)[0];
+    if (hp) return isLoopback(hp.host) && own.has(hp.port);
+    return isLoopback(e.value.replace(/^\[|\]$/g, ''));
+  });
 }
 
 /** Env vars of a container that name a port (value is a number). */

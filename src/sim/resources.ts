@@ -120,11 +120,13 @@ export const SIM_USER = 'system:serviceaccount:podnet:podnet';
 
 /** 403 worded as the RBAC authorizer words it. */
 export function forbidden(attrs: RequestAttributes, user = SIM_USER): StatusBody {
-  const [base, sub] = attrs.resource.split('/');
-  const what = attrs.name ? `${attrs.group ? `${base}.${attrs.group}` : base} "${attrs.name}"` : attrs.group ? `${base}.${attrs.group}` : (base as string);
+  // `pods/exec` is reported against its parent resource: pods "x" is forbidden … "pods/exec".
+  const base = attrs.resource.split('/')[0] as string;
+  const qualified = attrs.group ? `${base}.${attrs.group}` : base;
+  const what = attrs.name ? `${qualified} "${attrs.name}"` : qualified;
   const scope = attrs.namespace ? ` in the namespace "${attrs.namespace}"` : ' at the cluster scope';
   const message = `${what} is forbidden: User "${user}" cannot ${attrs.verb} resource "${attrs.resource}" in API group "${attrs.group}"${scope}`;
-  return failure(403, message, { ...(attrs.name ? { name: attrs.name } : {}), ...(attrs.group ? { group: attrs.group } : {}), kind: sub ? (base as string) : (base as string) });
+  return failure(403, message, { ...(attrs.name ? { name: attrs.name } : {}), ...(attrs.group ? { group: attrs.group } : {}), kind: base });
 }
 
 /** The Status for a fault with only a status code, worded per code. */

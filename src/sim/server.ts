@@ -341,11 +341,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
     if (rest.length === 0) return sendJson(res, 200, resourceList(state, group, version));
 
+    // `namespaces/NS/<resource>...` is namespaced; `namespaces[/NS]` alone is the Namespace kind itself.
     let namespace: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3 && group === '') {
-      namespace = rest[1];
-      rest = rest.slice(2);
-    } else if (rest[0] === 'namespaces' && rest.length >= 3) {
+    if (rest[0] === 'namespaces' && rest.length >= 3) {
       namespace = rest[1];
       rest = rest.slice(2);
     }

@@ -112,6 +112,9 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   const refusals = f.refusals.filter((r) => r.source === 'log' && r.container !== c.name);
   if (refusals.length > 0 && (restarts > 0 || killing.length > 0)) s.support(0.05, ...refusals.slice(-2).map(quoteRefusal));
 
+  // Without a socket table, a loopback setting alone says nothing unless the probes fail.
+  if (loopbackOnlyPorts.length === 0 && unhealthy.length === 0 && killing.length === 0) return undefined;
+
   // Against: nothing ever refused the probes and the container never restarts.
   if (unhealthy.length === 0 && killing.length === 0 && restarts === 0) {
     s.oppose(0.5, { kind: 'note', text: `no Unhealthy/Killing events for ${c.name} and restartCount=0: its probes are not failing` });
@@ -128,8 +131,9 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
     `Bind ${c.name} to all addresses: ${unsetWhat}, so kubelet's ${probeKinds} probes on ${podIP ?? 'the pod IP'}:${port} stop failing and stop restarting it. ` +
     `Or, if it must stay on loopback, set \`host: 127.0.0.1\` on those probes (httpGet.host / tcpSocket.host). ` +
     `The client's 127.0.0.1 dial needs no change; it was refused only while ${c.name} was being restarted.`;
+  const bound = loopbackOnlyPorts.length > 0 ? `listens on loopback only (port ${port})` : `is set to bind loopback (${envNames.map((n) => `${n}=${envValue(c, n)}`).join(', ') || 'see its log'})`;
   const summary =
-    `${c.name} listens on loopback only${port !== undefined ? ` (port ${port})` : ''}; kubelet probes the pod IP, is refused, and restarts ${c.name} (restartCount=${restarts}) — the client is refused in each restart gap.`;
+    `${c.name} ${bound}; kubelet probes the pod IP, is refused, and restarts ${c.name} (restartCount=${restarts}) — the client is refused in each restart gap.`;
   return s.toHypothesis('probe-bind-mismatch', summary, fix);
 }
 

@@ -1,7 +1,7 @@
 import type { Hypothesis, Rule } from '../types.js';
 import type { ServiceEvidence } from '../../evidence.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, quoteRefusal, quoteState } from '../facts.js';
+import { declaredBy, factsOf, isIntraPodAddress, serverTie, listenersOn, matchesOf, note, quoteRefusal, quoteState } from '../facts.js';
 import { findHostPorts } from '../net.js';
 
 /**
@@ -19,6 +19,8 @@ export const serverNotInPod: Rule = {
     const f = factsOf(ev);
     const P = f.port;
     if (P === undefined) return [];
+    // Only for intra-pod targets: a dial to another pod's address is not a localhost mistake.
+    if (!isIntraPodAddress(f, f.address)) return [];
     if (listenersOn(f, P).length > 0) return [];
     const declarers = declaredBy(f, P).filter((c) => c !== f.client);
     if (declarers.length > 0) return [];
