@@ -108,6 +108,7 @@ class ClusterState {
   readonly now: number;
   readonly objects: Obj[];
   readonly types = new Map<string, ResourceType>();
+  private readonly byType = new Map<string, Obj[]>();
   private rv = 1000;
   readonly faults: Fault[];
   /** Stable netns inode per pod (and per container in `per-container` pods). */
@@ -122,6 +123,7 @@ class ClusterState {
     for (const o of this.objects) this.fillMetadata(o);
     for (const t of KNOWN_TYPES) if (ALWAYS_SERVED.has(t.kind)) this.addType(t);
     for (const o of this.objects) this.addType(typeFor(String(o.kind), String(o.apiVersion)));
+    this.indexObjects();
     let i = 0;
     for (const o of this.objects) if (o.kind === 'Pod') this.podIndex.set(`${nsOf(o)}/${nameOf(o)}`, i++);
   }
@@ -171,19 +173,29 @@ class ClusterState {
     return this.types.get(`${group}/${version}/${plural}`);
   }
 
+  /** Objects of a type in the apiserver's order (namespace/name, bytewise, as etcd keys sort). */
   itemsOf(t: ResourceType, namespace?: string): Obj[] {
-    return this.objects
-      .filter((o) => o.kind === t.kind && splitApiVersion(String(o.apiVersion)).group === t.group)
-      .filter((o) => namespace === undefined || nsOf(o) === namespace)
-      .sort((a, b) => `${nsOf(a) ?? ''}/${nameOf(a)}`.localeCompare(`${nsOf(b) ?? ''}/${nameOf(b)}`));
+    const all = this.byType.get(`${t.kind}|${t.group}`) ?? [];
+    return namespace === undefined ? all : all.filter((o) => nsOf(o) === namespace);
   }
 
   find(t: ResourceType, namespace: string | undefined, name: string): Obj | undefined {
-    return this.itemsOf(t, t.namespaced ? namespace : undefined).find((o) => nameOf(o) === name);
+    const ns = t.namespaced ? namespace : undefined;
+    return (this.byType.get(`${t.kind}|${t.group}`) ?? []).find((o) => nameOf(o) === name && (ns === undefined || nsOf(o) === ns));
+  }
+
+  /** Indexed once: a 500-pod sweep must not pay a filter and a sort per request. */
+  private indexObjects(): void {
+    const key = (o: Obj): string => `${nsOf(o) ?? ''}/${nameOf(o)}`;
+    for (const o of this.objects) {
+      const k = `${String(o.kind)}|${splitApiVersion(String(o.apiVersion)).group}`;
+      (this.byType.get(k) ?? this.byType.set(k, []).get(k))?.push(o);
+    }
+    for (const list of this.byType.values()) list.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
   }
 
   pod(namespace: string, name: string): Obj | undefined {
-    return this.objects.find((o) => o.kind === 'Pod' && nsOf(o) === namespace && nameOf(o) === name);
+    return (this.byType.get('Pod|') ?? []).find((o) => nsOf(o) === namespace && nameOf(o) === name);
   }
 
   /** The first fault that matches and still has uses left (consumes one use). */
