@@ -30,12 +30,15 @@ const APP_LEVEL: ReadonlySet<CauseId> = new Set<CauseId>([
 
 /** A top hypothesis at or above this is taken as settled for the options. */
 const SETTLED = 0.5;
+/** …or a little below it, when it leads the next cause by this much. */
+const MARGIN = 0.15;
 
 export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
   const f = factsOf(ev);
   const top = ranked[0];
   const cause = top?.cause ?? 'unknown';
-  const settled = !!top && top.confidence >= SETTLED && cause !== 'unknown';
+  const second = ranked[1]?.confidence ?? 0;
+  const settled = !!top && cause !== 'unknown' && (top.confidence >= SETTLED || (top.confidence >= SETTLED - 0.05 && top.confidence - second >= MARGIN));
   const seldon = isSeldonPod(ev);
   const server = f.server?.name ?? 'the server';
   const client = f.client?.name ?? 'the client';

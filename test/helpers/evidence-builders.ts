@@ -57,11 +57,11 @@ function v6hex(addr: string): string {
   return known[addr] ?? '0000000000000000FFFF00000100007F';
 }
 
-let inode = 40000;
 export function listener(proto: 'tcp' | 'tcp6', address: string, port: number): ListenerEvidence {
   const a = proto === 'tcp' ? v4hex(address) : v6hex(address);
   const rem = proto === 'tcp' ? '00000000:0000' : '00000000000000000000000000000000:0000';
-  const ino = inode++;
+  // Deterministic, so two builds of the same evidence are equal.
+  const ino = 40000 + port + (proto === 'tcp6' ? 50000 : 0) + address.split('').reduce((a, c) => a + c.charCodeAt(0), 0);
   return { proto, address, port, inode: ino, uid: 1000, raw: `   0: ${a}:${hex4(port)} ${rem} 0A 00000000:00000000 00:00000000 00000000  1000        0 ${ino} 1 0000000000000000 100 0 0 10 0` };
 }
 

@@ -29,6 +29,8 @@ export const serverNotInPod: Rule = {
       return p === P;
     });
     if (servesP) return [];
+    // Without a socket table or a refusal on P, "nothing serves P" is only a guess.
+    if (!f.socketsRead && !f.refusals.some((r) => r.port === P)) return [];
 
     const s = new Score();
     s.support(0.3, note(`no container in pod ${f.ev.pod?.name ?? f.ev.target.pod} declares containerPort ${P} (containers: ${f.containers.map((c) => c.name).join(', ') || 'none seen'})`));
