@@ -1,12 +1,20 @@
 /**
- * `check` (flow parent): runs once `probe` and `collect-logs` are done (or failed for good),
- * merges their evidence, runs the analysis and posts: the progress message is updated in place
- * to the summary, and the detail goes to its thread. Every post is keyed by this job's id, so
- * a re-run after a crash posts nothing twice.
+ * `check` (the parent). Two steps, kept on the job's data so a re-run resumes:
+ *
+ * 1. Post the channel message "Checking POD in NS…", add the children `probe` and
+ *    `collect-logs` (with `parent` set; deterministic ids, so a re-run adds nothing twice),
+ *    and wait for them (`moveToWaitingChildren` + WaitingChildrenError: BullMQ parks the job
+ *    in waiting-children and runs it again when the children are done or failed for good).
+ * 2. Merge the children's evidence, run the analysis, update the progress message in place
+ *    to the summary and post the detail in its thread.
+ *
+ * Every post is keyed by this job's id, so a re-run after a crash posts nothing twice.
  */
-import type { Job } from 'bullmq';
+import { WaitingChildrenError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Evidence, Step } from '../src/evidence.js';
 import {
+  childJobId,
+  JOB_NAMES,
   postKeys,
   type CheckPayload,
   type CheckResult,
@@ -14,9 +22,15 @@ import {
   type ProbeResult,
 } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
-import { postProgress } from './probe.js';
 
 type ChildResult = ProbeResult | CollectLogsResult;
+
+export interface CheckProcessorOptions {
+  /** The queue the children run on (this cluster's `probes` queue). */
+  probes: Queue;
+  /** Options of each child: attempts and backoff; `ignoreDependencyOnFailure` is added here. */
+  childOptions: JobsOptions;
+}
 
 /** `prefix:queue:check-…-probe` → `probe`; `…-logs` → `collect-logs`. */
 function childName(key: string): string {
@@ -32,53 +46,86 @@ export function mergeEvidence(probe: ProbeResult, logs: CollectLogsResult | unde
   return { ...probe.evidence, logs: [...probe.evidence.logs, ...(logs?.logs ?? [])], steps };
 }
 
-export function createCheckProcessor(deps: ProcessorDeps): (job: Job<CheckPayload, CheckResult>) => Promise<CheckResult> {
-  return (job) =>
+/** Posts (idempotently) the progress message of a check; returns its ts. */
+export async function postProgress(deps: ProcessorDeps, jobId: string, data: CheckPayload): Promise<string | undefined> {
+  const msg = deps.renderProgress({ namespace: data.namespace, pod: data.pod }, `Checking ${data.pod} in ${data.namespace}…`);
+  const res = await deps.poster.post({
+    channel: data.slack.channel,
+    text: msg.text,
+    ...(msg.blocks && { blocks: msg.blocks }),
+    ...(data.slack.threadTs !== undefined && { thread_ts: data.slack.threadTs }),
+    idempotencyKey: postKeys.progress(jobId),
+  });
+  return res?.ts;
+}
+
+export function createCheckProcessor(
+  deps: ProcessorDeps,
+  options: CheckProcessorOptions,
+): (job: Job<CheckPayload, CheckResult>, token?: string) => Promise<CheckResult> {
+  const childOpts: JobsOptions = { ...options.childOptions, ignoreDependencyOnFailure: true };
+
+  async function startChildren(job: Job<CheckPayload, CheckResult>, jobId: string): Promise<void> {
+    const { state: _state, ...data } = job.data;
+    const progressTs = await postProgress(deps, jobId, data);
+    const parent = { id: jobId, queue: job.queueQualifiedName };
+    await options.probes.addBulk([
+      { name: JOB_NAMES.probe, data, opts: { ...childOpts, jobId: childJobId(jobId, 'probe'), parent } },
+      { name: JOB_NAMES.collectLogs, data, opts: { ...childOpts, jobId: childJobId(jobId, 'collect-logs'), parent } },
+    ]);
+    await job.updateData({ ...data, state: { step: 'children', ...(progressTs !== undefined && { progressTs }) } });
+  }
+
+  async function finish(job: Job<CheckPayload, CheckResult>, jobId: string): Promise<CheckResult> {
+    const data = job.data;
+    const values = Object.values(await job.getChildrenValues<ChildResult>());
+    const failures = Object.entries(await job.getIgnoredChildrenFailures()).map(([key, reason]) => ({ name: childName(key), reason }));
+    const probe = values.find((v): v is ProbeResult => v?.kind === 'probe');
+    const logs = values.find((v): v is CollectLogsResult => v?.kind === 'collect-logs');
+    const target = { namespace: data.namespace, pod: data.pod };
+    const channel = data.slack.channel;
+    const ts = data.state?.progressTs;
+    const alreadyUpdated = data.state?.step === 'posted';
+
+    if (!probe) {
+      const reason = failures.find((f) => f.name === 'probe')?.reason ?? 'the probe did not run';
+      const msg = deps.renderProgress(target, `Could not check ${data.pod} in ${data.namespace}: ${reason}`);
+      if (ts !== undefined && !alreadyUpdated) await deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks ?? [] });
+      return { error: reason, ...(ts !== undefined && { messageTs: ts }), threadPosts: 0, failedChildren: failures };
+    }
+
+    const evidence = mergeEvidence(probe, logs, failures.find((f) => f.name === 'collect-logs')?.reason);
+    // The cluster's clock, not the worker's: ages and "N s after the restart" must match the cluster.
+    const diagnosis = deps.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
+
+    const summary = deps.renderSummary(diagnosis);
+    if (ts !== undefined && !alreadyUpdated) {
+      await deps.poster.update({ channel, ts, text: summary.text, blocks: summary.blocks ?? [] });
+      // Remember the update on the job itself: a re-run after a crash must not update again.
+      await job.updateData({ ...data, state: { ...data.state, step: 'posted' } });
+    }
+
+    const thread = deps.renderThread(diagnosis, evidence);
+    const threadTs = data.slack.threadTs ?? ts;
+    for (const [i, msg] of thread.entries()) {
+      await deps.poster.post({
+        channel,
+        text: msg.text,
+        ...(msg.blocks && { blocks: msg.blocks }),
+        ...(threadTs !== undefined && { thread_ts: threadTs }),
+        idempotencyKey: postKeys.thread(jobId, i),
+      });
+    }
+    deps.logger.info({ jobId, pod: data.pod, namespace: data.namespace, top: diagnosis.hypotheses[0]?.cause }, 'check posted');
+    return { diagnosis, ...(ts !== undefined && { messageTs: ts }), threadPosts: thread.length, failedChildren: failures };
+  }
+
+  return (job, token) =>
     runJob(async () => {
-      const data = job.data;
-      const jobId = job.id ?? data.requestId;
-      const values = Object.values(await job.getChildrenValues<ChildResult>());
-      const failures = Object.entries(await job.getIgnoredChildrenFailures()).map(([key, reason]) => ({ name: childName(key), reason }));
-      const probe = values.find((v): v is ProbeResult => v?.kind === 'probe');
-      const logs = values.find((v): v is CollectLogsResult => v?.kind === 'collect-logs');
-      const target = { namespace: data.namespace, pod: data.pod };
-      const channel = data.slack.channel;
-
-      // Normally the probe child posted it; if it failed before, this posts it (same key).
-      const ts = probe?.progressTs ?? (await postProgress(deps, jobId, data));
-
-      if (!probe) {
-        const reason = failures.find((f) => f.name === 'probe')?.reason ?? 'the probe did not run';
-        const msg = deps.renderProgress(target, `Could not check ${data.pod} in ${data.namespace}: ${reason}`);
-        if (ts !== undefined) {
-          await deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks ?? [] });
-        }
-        return { error: reason, ...(ts !== undefined && { messageTs: ts }), threadPosts: 0, failedChildren: failures };
-      }
-
-      const evidence = mergeEvidence(probe, logs, failures.find((f) => f.name === 'collect-logs')?.reason);
-      // The cluster's clock, not the worker's: ages and "N s after the restart" must match the cluster.
-      const diagnosis = deps.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
-
-      const summary = deps.renderSummary(diagnosis);
-      if (ts !== undefined && !data.posted?.summary) {
-        await deps.poster.update({ channel, ts, text: summary.text, blocks: summary.blocks ?? [] });
-        // Remember the update on the job itself: a re-run after a crash must not update again.
-        await job.updateData({ ...data, posted: { ...data.posted, summary: true } });
-      }
-
-      const thread = deps.renderThread(diagnosis, evidence);
-      const threadTs = data.slack.threadTs ?? ts;
-      for (const [i, msg] of thread.entries()) {
-        await deps.poster.post({
-          channel,
-          text: msg.text,
-          ...(msg.blocks && { blocks: msg.blocks }),
-          ...(threadTs !== undefined && { thread_ts: threadTs }),
-          idempotencyKey: postKeys.thread(jobId, i),
-        });
-      }
-      deps.logger.info({ jobId, pod: data.pod, namespace: data.namespace, top: diagnosis.hypotheses[0]?.cause }, 'check posted');
-      return { diagnosis, ...(ts !== undefined && { messageTs: ts }), threadPosts: thread.length, failedChildren: failures };
+      const jobId = job.id ?? job.data.requestId;
+      if (job.data.state === undefined) await startChildren(job, jobId);
+      // Parks the job until both children are done; false when they already are (a re-run).
+      if (token !== undefined && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError();
+      return finish(job, jobId);
     });
 }

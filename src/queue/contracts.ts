@@ -3,9 +3,12 @@
  * payload and result of every job. Payloads carry ids and names only — never a token, a
  * kubeconfig or a secret — because anyone with Redis access can read them.
  *
- * A `check` is a BullMQ flow: the parent `check` waits for two children, `probe` (pod,
- * events, node, policies, exec probes — everything but logs) and `collect-logs`, then
- * merges their evidence, runs the analysis and posts the result.
+ * A `check` is a BullMQ parent with two children, `probe` (pod, events, node, policies,
+ * exec probes — everything but logs) and `collect-logs`. The bot adds only the parent (one
+ * cheap `Queue.add`, so the slash command acks fast); the parent's first step posts the
+ * progress message and adds the children with `parent` set, then waits for them
+ * (`moveToWaitingChildren`); its second step merges their evidence, runs the analysis and
+ * posts the result.
  */
 import type { Diagnosis } from '../analysis/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
@@ -83,8 +86,15 @@ export interface CheckPayload extends CommandPayloadBase {
   server?: string;
   port?: number;
   debugContainerImage?: string;
-  /** Written by the worker (job.updateData) once a post that has no idempotency key is done. */
-  posted?: { summary?: boolean };
+  /** Written by the worker (job.updateData) as the check moves through its steps; absent when queued. */
+  state?: CheckState;
+}
+
+/** Where a `check` parent is, kept on its job data so a re-run resumes instead of redoing. */
+export interface CheckState {
+  step: 'children' | 'posted';
+  /** ts of the channel message "Checking …" that the result replaces. */
+  progressTs?: string;
 }
 
 /** Payload of the `logs` command. */
@@ -95,12 +105,10 @@ export interface LogsPayload extends CommandPayloadBase {
   sinceSeconds?: number;
 }
 
-/** Result of the `probe` child: everything but logs, and the ts of the progress message. */
+/** Result of the `probe` child: everything but logs. */
 export interface ProbeResult {
   kind: 'probe';
   evidence: Evidence;
-  /** ts of the channel message "Checking … " that the parent updates in place. */
-  progressTs?: string;
 }
 
 /** Result of the `collect-logs` child. */

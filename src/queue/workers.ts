@@ -3,7 +3,7 @@
  * single-job commands) and `probes` (the children that talk to the cluster). Processors live
  * in jobs/, one per file; this module only routes job names to them and owns the lifecycle.
  */
-import { Worker, type Job } from 'bullmq';
+import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { createCheckProcessor } from '../../jobs/check.js';
 import { createCollectLogsProcessor } from '../../jobs/collect-logs.js';
@@ -12,6 +12,7 @@ import { createProbeProcessor } from '../../jobs/probe.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
+import { jobOptions } from './job-options.js';
 import type { PosterLike, ProcessorDeps } from './processor-deps.js';
 
 export interface StartWorkersOptions {
@@ -31,6 +32,10 @@ export interface StartWorkersOptions {
   lockDurationMs?: number;
   /** How often to look for stalled jobs. Default 30 000 ms. */
   stalledIntervalMs?: number;
+  /** Attempts of the children a check adds (transient failures). Default 3. */
+  attempts?: number;
+  /** First backoff delay of the children. Default 1000 ms. */
+  backoffMs?: number;
 }
 
 export interface RunningWorkers {
@@ -48,7 +53,8 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const deps: ProcessorDeps = { ...options.deps, clusterAccess: options.clusterAccess, poster: options.poster, logger: options.logger };
   const log = options.logger;
 
-  const check = createCheckProcessor(deps);
+  const probesQueue = new Queue(queueName(options.cluster, 'probes'), { connection, prefix });
+  const check = createCheckProcessor(deps, { probes: probesQueue, childOptions: jobOptions(options) });
   const probe = createProbeProcessor(deps);
   const collectLogs = createCollectLogsProcessor(deps);
   const logs = createLogsProcessor(deps);
@@ -62,10 +68,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   };
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
-  const checksWorker = new Worker(queueName(options.cluster, 'checks'), async (job: Job<any, any>) => {
+  const checksWorker = new Worker(queueName(options.cluster, 'checks'), async (job: Job<any, any>, token?: string) => {
     switch (job.name) {
       case JOB_NAMES.check:
-        return check(job);
+        return check(job, token);
       case JOB_NAMES.logs:
         return logs(job);
       default:
@@ -98,6 +104,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     workers,
     async close() {
       await Promise.all(workers.map((w) => w.close()));
+      await probesQueue.close();
       if (ownsClient) await connection.quit().catch(() => connection.disconnect());
     },
   };

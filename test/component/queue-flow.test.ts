@@ -135,7 +135,7 @@ describe('check flow', () => {
     expect(first.deduplicated).toBe(false);
     expect(second).toEqual({ jobId: first.jobId, deduplicated: true });
     expect(other.deduplicated).toBe(false);
-    expect(await checks.getJobCounts('waiting-children')).toEqual({ 'waiting-children': 2 });
+    expect(await checks.getJobCounts('waiting')).toEqual({ waiting: 2 });
     await start();
     await waitForJob(checks, first.jobId);
     await waitForJob(checks, other.jobId);

@@ -1,0 +1,120 @@
+/**
+ * Slash-command ack time: podnet's Bolt app (parse, authorize, audit, enqueue a check flow
+ * in real Redis, ack) against a bare Bolt app that only acks, same process, same receiver
+ * type, same signed requests. 50 concurrent `/podnet check` commands per round over
+ * keep-alive HTTP, several rounds each, alternating. Targets: podnet p99 < 100 ms and
+ * p99 podnet / p99 bare <= 1.5.
+ *
+ * BENCH_ACK_STUB=1 replaces the enqueue with an instant stub, to tell the app's own cost
+ * (parse, authorize, audit) from the enqueue's (one Queue.add in Redis).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Agent, request } from 'node:http';
+import { App, HTTPReceiver, LogLevel } from '@slack/bolt';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { parsePolicy } from '../src/authz/policy.js';
+import { memoryAuditLog } from '../src/authz/audit.js';
+import { queueName } from '../src/queue/contracts.js';
+import { createProducer } from '../src/queue/enqueue.js';
+import { createSlackApp } from '../src/slack/app.js';
+import { signSlackRequest, slashCommandBody } from '../src/slack/testing.js';
+import { check, info, percentile, type Bench, type Figure } from './harness.js';
+
+const CONCURRENCY = 50;
+const ROUNDS = Number(process.env.BENCH_ACK_ROUNDS ?? 10);
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const CLUSTER = 'bench-ack';
+const quietLogger = {
+  debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined,
+  setLevel: () => undefined, getLevel: () => LogLevel.ERROR, setName: () => undefined,
+};
+
+/** One signed slash command over a keep-alive connection; resolves with the ms until the ack. */
+function send(agent: Agent, port: number, secret: string, text: string): Promise<number> {
+  const body = slashCommandBody({ text, channel: 'C0MLONCALL', triggerId: randomUUID() });
+  const headers = { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...signSlackRequest(secret, body) };
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/slack/events', method: 'POST', agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function round(agent: Agent, port: number, secret: string, r: number): Promise<number[]> {
+  // Distinct pods: identical checks would coalesce (dedup), a cheaper path than a real enqueue.
+  return Promise.all(Array.from({ length: CONCURRENCY }, (_, i) => send(agent, port, secret, `check mlserver-${r}-${i} -n financial-ml`)));
+}
+
+export const bench: Bench = {
+  name: 'ack',
+  description: `slash command ack, ${CONCURRENCY} concurrent × ${ROUNDS} rounds: podnet (parse+authorize+audit+enqueue${process.env.BENCH_ACK_STUB ? ' STUBBED' : ' in Redis'}) vs a bare Bolt app`,
+  async run(log) {
+    const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
+    try {
+      await redis.connect();
+    } catch {
+      log(`no Redis at ${REDIS_URL}; start one (redis-server --daemonize yes) and run again`);
+      return [];
+    }
+    const secret = randomBytes(16).toString('hex');
+    const prefix = `podnet-bench-${randomUUID().slice(0, 8)}`;
+    const producer = createProducer({ connection: redis, prefix, cluster: CLUSTER });
+    const podnet = createSlackApp({
+      config: { slack: { botToken: 'xoxb-bench', signingSecret: secret, socketMode: false }, defaultCluster: CLUSTER },
+      policy: parsePolicy({ default: 'deny', channels: [{ id: 'C0MLONCALL', namespaces: ['financial-ml'] }] }),
+      audit: memoryAuditLog(),
+      enqueue: process.env.BENCH_ACK_STUB ? async () => ({ jobId: 'stub' }) : (cmd, ctx) => producer.enqueueCommand(cmd, { slack: { channel: ctx.channel, user: ctx.user, responseUrl: ctx.responseUrl, ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }) } }),
+      botId: 'B0PODNET',
+      botUserId: 'U0PODNETBOT',
+    });
+    const bare = new App({
+      receiver: new HTTPReceiver({ signingSecret: secret, endpoints: ['/slack/events'], logger: quietLogger, processBeforeResponse: false }),
+      logger: quietLogger,
+      authorize: async () => ({ botToken: 'xoxb-bench', botId: 'B0PODNET', botUserId: 'U0PODNETBOT' }),
+    });
+    bare.command('/podnet', async ({ ack }) => {
+      await ack();
+    });
+    const { port: podnetPort } = await podnet.start(0);
+    const server = (await bare.start(0)) as unknown as { address(): { port: number } };
+    const barePort = server.address().port;
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    const times = { podnet: [] as number[], bare: [] as number[] };
+    try {
+      await round(agent, podnetPort, secret, -1);
+      await round(agent, barePort, secret, -1);
+      for (let r = 0; r < ROUNDS; r++) {
+        // Alternate which app goes first so neither always meets a warmer process.
+        const order = r % 2 === 0 ? (['podnet', 'bare'] as const) : (['bare', 'podnet'] as const);
+        for (const which of order) times[which].push(...(await round(agent, which === 'podnet' ? podnetPort : barePort, secret, r)));
+      }
+    } finally {
+      agent.destroy();
+      await podnet.stop();
+      await bare.stop();
+      await producer.close();
+      for (const kind of ['checks', 'probes'] as const) {
+        const q = new Queue(queueName(CLUSTER, kind), { connection: redis, prefix });
+        await q.obliterate({ force: true });
+        await q.close();
+      }
+      await redis.quit();
+    }
+    const p = times.podnet.sort((a, b) => a - b);
+    const b = times.bare.sort((a, b2) => a - b2);
+    log(`${p.length} podnet acks, ${b.length} bare acks`);
+    const figures: Figure[] = [
+      info('podnet ack p50', percentile(p, 50), 'ms'),
+      check('podnet ack p99', percentile(p, 99), 'ms', '<', 100),
+      info('bare Bolt ack p50', percentile(b, 50), 'ms'),
+      info('bare Bolt ack p99', percentile(b, 99), 'ms'),
+      check('ack p99 podnet / bare', percentile(p, 99) / percentile(b, 99), 'ratio', '<=', 1.5),
+    ];
+    return figures;
+  },
+};
