@@ -9,6 +9,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { PodnetError } from '../errors.js';
+import { timelineSchema } from './timeline.js';
 
 /** Tools every container has unless the scenario says otherwise. */
 export const DEFAULT_TOOLS: readonly string[] = ['sh', 'cat', 'readlink'];
@@ -102,8 +103,8 @@ export const scenarioSchema = z.strictObject({
   objects: z.array(objectSchema).default([]),
   pods: z.record(z.string(), podSchema).default({}),
   faults: z.array(faultSchema).default([]),
-  /** Reserved for scripted changes over time (issue 5); accepted, not yet interpreted. */
-  timeline: z.array(z.unknown()).optional(),
+  /** Scripted changes over time (restarts, listeners, events, log lines); see timeline.ts. */
+  timeline: timelineSchema.optional(),
 });
 
 /** A parsed scenario (defaults applied). */
@@ -216,6 +217,15 @@ function checkReferences(s: Scenario, fileName: string): void {
       new RegExp(f.path);
     } catch (err) {
       fail(`faults[${i}].path`, `not a valid regular expression (${(err as Error).message})`);
+    }
+  });
+  (s.timeline ?? []).forEach((e, i) => {
+    const obj = pods.get(e.pod);
+    if (!obj) fail(`timeline[${i}].pod`, `no Pod ${e.pod} in objects`);
+    const container = e.restart?.container ?? e.listen?.container ?? e.log?.container ?? e.event?.container;
+    const names = containerNames(obj as ScenarioObject);
+    if (container !== undefined && !names.includes(container)) {
+      fail(`timeline[${i}]`, `Pod ${e.pod} has no container "${container}" (it has: ${names.join(', ')})`);
     }
   });
 }

@@ -38,6 +38,7 @@ import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamLog, type LogQuery, type LogSource } from './logs.js';
 import { handleExecUpgrade } from './exec-ws.js';
 import type { ExecContext } from './shell.js';
+import { applyTimeline, scheduleOf } from './timeline.js';
 import type { SimListener } from './netmodel.js';
 
 /** Options for {@link startSimulator}. */
@@ -48,6 +49,24 @@ export interface SimulatorOptions {
   port?: number;
   /** Also write the kubeconfig here. */
   kubeconfigPath?: string;
+  /**
+   * Scenario timelines only: how fast the scenario's clock runs against the real one
+   * (default 1; 10 plays a `30s` entry after 3 real seconds).
+   */
+  timeScale?: number;
+  /** Scenario timelines only: the elapsed scenario time, for tests that drive the clock. */
+  elapsedMs?: () => number;
+}
+
+/** The timeline's schedule and clock, or undefined for a scenario without a timeline. */
+function timelineClock(scenario: LoadedScenario, options: SimulatorOptions): { schedule: { atMs: number }[]; elapsedMs: () => number } | undefined {
+  if (!scenario.timeline?.length) return undefined;
+  const started = Date.now();
+  const scale = options.timeScale ?? 1;
+  return {
+    schedule: scheduleOf(scenario.timeline),
+    elapsedMs: options.elapsedMs ?? (() => (Date.now() - started) * scale),
+  };
 }
 
 /** A running simulator. */
@@ -59,8 +78,8 @@ export interface RunningSimulator {
   kubeconfigYaml(): string;
   /** Requests served so far (every HTTP request, upgrades included). */
   requestCount(): number;
-  /** Method and path (no query) of every request so far, in order. */
-  requests(): { method: string; path: string }[];
+  /** Method, path (no query) and arrival time (epoch ms) of every request so far, in order. */
+  requests(): { method: string; path: string; at: number }[];
   close(): Promise<void>;
 }
 
@@ -198,6 +217,13 @@ class ClusterState {
     return (this.byType.get('Pod|') ?? []).find((o) => nsOf(o) === namespace && nameOf(o) === name);
   }
 
+  /** Carries the fault counters over when a timeline entry rebuilds the cluster state. */
+  inheritFaults(previous: ClusterState): void {
+    previous.faults.forEach((f, i) => {
+      if (this.faults[i]) this.faults[i].remaining = f.remaining;
+    });
+  }
+
   /** The first fault that matches and still has uses left (consumes one use). */
   takeFault(method: string, path: string): Fault | undefined {
     const f = this.faults.find((x) => x.remaining > 0 && (!x.method || x.method === method) && x.re.test(path));
@@ -308,9 +334,24 @@ const isStatus = (v: unknown): v is StatusBody => typeof v === 'object' && v !==
 
 /** Starts the simulator on 127.0.0.1. */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
-  const scenario: LoadedScenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : validateScenario(options.scenario, '(in-memory scenario)');
-  const state = new ClusterState(scenario);
-  const log: { method: string; path: string }[] = [];
+  const base: LoadedScenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : validateScenario(options.scenario, '(in-memory scenario)');
+  const clock = timelineClock(base, options);
+  let state = new ClusterState(base);
+  let applied = 0;
+  /** The cluster as the timeline stands now: rebuilt only when another entry falls due. */
+  const current = (): ClusterState => {
+    if (!clock) return state;
+    const elapsed = clock.elapsedMs();
+    const due = clock.schedule.filter((e) => e.atMs <= elapsed).length;
+    if (due !== applied) {
+      const next = new ClusterState({ ...applyTimeline(base, base.timeline ?? [], elapsed), baseDir: base.baseDir });
+      next.inheritFaults(state);
+      state = next;
+      applied = due;
+    }
+    return state;
+  };
+  const log: { method: string; path: string; at: number }[] = [];
   const watchers = new Set<Watcher>();
   let port = 0;
 
@@ -318,7 +359,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '') || '/';
-    log.push({ method, path });
+    log.push({ method, path, at: Date.now() });
+    current();
     const fault = state.takeFault(method, path);
     if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.status) return sendStatus(res, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
@@ -326,7 +368,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse, method: string, path: string, q: URLSearchParams): Promise<void> => {
-    if (path === '/version') return sendJson(res, 200, versionInfo(scenario.cluster.version));
+    if (path === '/version') return sendJson(res, 200, versionInfo(state.scenario.cluster.version));
     if (path === '/healthz' || path === '/livez' || path === '/readyz') {
       res.writeHead(200, { 'Content-Type': 'text/plain' });
       return void res.end('ok');
@@ -489,8 +531,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       if (query.sinceSeconds !== undefined) return sendStatus(res, failure(422, 'PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified', {}, 'Invalid'));
       query.sinceTime = sinceTime;
     }
-    const logs = scenario.pods[`${ns}/${podName}`]?.containers[container]?.logs;
-    const source = logSource(scenario, logs, previous, state.now);
+    const logs = state.scenario.pods[`${ns}/${podName}`]?.containers[container]?.logs;
+    const source = logSource(state.scenario, logs, previous, state.now);
     if (!source) {
       if (previous) return sendStatus(res, failure(400, `previous terminated container "${container}" in pod "${podName}" not found`));
       const waiting = containerStatus(pod, container)?.state as Obj | undefined;
@@ -581,7 +623,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     // kubelet's answer for a container that is not running; clients print it as "unable to upgrade connection: …".
     if (!running) return { status: 500, reason: 'InternalError', message: `container not found ("${name}")` };
     const key = `${namespace}/${podName}`;
-    const sim = scenario.pods[key];
+    const sim = state.scenario.pods[key];
     const isEphemeral = eph.includes(name);
     let inode: number;
     if (isEphemeral && sim?.netns === 'per-container') {
@@ -613,7 +655,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     const path = url.pathname.replace(/\/+$/, '');
-    log.push({ method, path });
+    log.push({ method, path, at: Date.now() });
+    current();
     void (async () => {
       const fault = state.takeFault(method, path);
       if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
@@ -635,7 +678,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const address = server.address();
   port = typeof address === 'object' && address ? address.port : 0;
   const url = `http://127.0.0.1:${port}`;
-  const kubeconfigYaml = (): string => kubeconfigFor(url, scenario);
+  const kubeconfigYaml = (): string => kubeconfigFor(url, base);
   if (options.kubeconfigPath) {
     writeFileSync(options.kubeconfigPath, kubeconfigYaml(), { mode: 0o600 });
     // `mode` only applies to a new file; an existing one keeps its (maybe wider) mode otherwise.
