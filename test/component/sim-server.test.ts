@@ -112,7 +112,7 @@ describe('simulator: discovery and reads', () => {
     const before = sim.requestCount();
     await core.readNamespacedPod({ name: 'web-0', namespace: 'team-a' });
     expect(sim.requestCount()).toBe(before + 1);
-    expect(sim.requests().at(-1)).toEqual({ method: 'GET', path: '/api/v1/namespaces/team-a/pods/web-0' });
+    expect(sim.requests().at(-1)).toMatchObject({ method: 'GET', path: '/api/v1/namespaces/team-a/pods/web-0' });
   });
 });
 

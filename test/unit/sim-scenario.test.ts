@@ -95,8 +95,10 @@ describe('parseScenario', () => {
     expect(errorOf(`${BASE}faults:\n  - {path: "/api/(", status: 500}\n`).message).toContain('faults[0].path: not a valid regular expression');
   });
 
-  it('accepts a reserved timeline', () => {
-    expect(parseScenario(`${BASE}timeline: [{at: 30s, anything: 1}]\n`, 'x').timeline).toHaveLength(1);
+  it('accepts a timeline and names what is wrong in a bad entry', () => {
+    expect(parseScenario(`${BASE}timeline: [{at: 30s, pod: ns/p, log: {container: a, lines: [hello]}}]\n`, 'x').timeline).toHaveLength(1);
+    expect(errorOf(`${BASE}timeline: [{at: 30s, anything: 1}]\n`).message).toContain('timeline[0].pod');
+    expect(errorOf(`${BASE}timeline: [{at: 30s, pod: ns/q, log: {container: a, lines: [x]}}]\n`).message).toContain('timeline[0].pod: no Pod ns/q in objects');
   });
 
   it('names the file when it cannot be read', () => {
