@@ -18,9 +18,21 @@ interface Block {
   title?: TextObject;
 }
 
-/** Slack mrkdwn → readable plain text: links become `label (url)`, entities are decoded. */
+/** The emoji podnet's messages use, as a terminal shows them; others stay as `:name:`. */
+const EMOJI: Record<string, string> = {
+  hourglass_flowing_sand: '⏳', hourglass: '⌛', white_check_mark: '✅', x: '❌', warning: '⚠️', no_entry: '⛔',
+  white_circle: '⚪', large_green_circle: '🟢', large_yellow_circle: '🟡', red_circle: '🔴', mag: '🔍',
+  heavy_check_mark: '✔', rotating_light: '🚨', information_source: 'ℹ️', arrows_counterclockwise: '🔄',
+};
+
+/**
+ * Slack mrkdwn → readable plain text: `*bold*` loses its stars, links become `label (url)`,
+ * known emoji codes become emoji, entities are decoded. Code spans and blocks are kept.
+ */
 export function mrkdwnToText(s: string): string {
   return s
+    .replace(/(^|[\s(])\*([^*\s]|[^*\s][^*\n]*?[^*\s])\*(?=$|[\s).,:;!?])/g, '$1$2')
+    .replace(/:([a-z0-9_+-]+):/g, (m, name: string) => EMOJI[name] ?? m)
     .replace(/<([^|>]+)\|([^>]+)>/g, (_m, url: string, label: string) => (url.startsWith('http') ? `${label} (${url})` : label))
     .replace(/<(https?:[^>]+)>/g, '$1')
     .replace(/<[#@!]([^>|]+)>/g, '@$1')

@@ -1,5 +1,219 @@
-/** Placeholder until `podnet demo` is built; says so plainly instead of failing obscurely. */
-export async function main(_argv: string[]): Promise<number> {
-  console.error('podnet demo: not yet available in this build.');
-  return 2;
+/**
+ * `podnet demo [--scenario FILE] [--command "check POD -n NS"]`: the whole loop on one
+ * machine, nothing faked above the wire. The simulator serves a scenario over the Kubernetes
+ * API; a Slack API stand-in records what the bot posts; the real Bolt app takes a SIGNED
+ * slash command over HTTP and enqueues into Redis; a real worker probes the simulator with
+ * client-node, analyses, and posts. Prints a transcript of what a person would see in Slack,
+ * then shuts everything down and removes its queues.
+ *
+ * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379); exits 3 with how to start one.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Job, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { memoryAuditLog } from '../authz/audit.js';
+import { parsePolicy } from '../authz/policy.js';
+import { createClusterAccess } from '../cluster/client.js';
+import { BadInputError, PodnetError } from '../errors.js';
+import { createLogger, silentLogger } from '../logger.js';
+import { queueName } from '../queue/contracts.js';
+import { defaultDeps } from '../queue/default-deps.js';
+import { createProducer } from '../queue/enqueue.js';
+import { connectRedis } from '../queue/redis.js';
+import { startWorkers } from '../queue/workers.js';
+import { startSimulator } from '../sim/server.js';
+import { createSlackApp } from '../slack/app.js';
+import { SlackPoster } from '../slack/poster.js';
+import { startSlackStandIn, type StoredMessage } from '../slack/stand-in.js';
+import { postSigned, slashCommandBody } from '../slack/testing.js';
+import { EXIT } from './cli.js';
+import { blocksToText, indent } from './demo-transcript.js';
+
+const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"] [--timeout SECONDS]
+
+Runs the simulator, a Slack API stand-in, the bot and a worker on this machine, sends one
+signed /podnet slash command and prints what Slack would show.
+  --scenario FILE   scenario to simulate (default scenarios/seed-incident.yaml)
+  --command TEXT    the slash command text (default "check mlserver-0 -n financial-ml")
+  --timeout S       how long to wait for the answer (default 30)
+Needs Redis: REDIS_URL (default redis://127.0.0.1:6379).`;
+
+const CHANNEL = 'C0MLONCALL';
+const CHANNEL_NAME = 'ml-oncall';
+const CLUSTER = 'demo';
+
+interface Step {
+  name: string;
+  close: () => Promise<unknown>;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { scenario: { type: 'string' }, command: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }));
+  } catch (err) {
+    throw new BadInputError(`${(err as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    console.log(USAGE);
+    return EXIT.ok;
+  }
+  const scenario = resolve(values.scenario ?? 'scenarios/seed-incident.yaml');
+  const text = values.command ?? 'check mlserver-0 -n financial-ml';
+  const timeoutS = Number(values.timeout ?? 30);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new BadInputError(`--timeout must be a number of seconds, not "${values.timeout}".`);
+  const logger = process.env.LOG_LEVEL ? createLogger({ name: 'podnet-demo' }) : silentLogger;
+
+  let redis: Redis;
+  try {
+    redis = await connectRedis({ url: process.env.REDIS_URL });
+  } catch (err) {
+    if (err instanceof PodnetError && err.code === 'unavailable') {
+      console.error(`podnet demo: ${err.message}`);
+      return EXIT.unreachable;
+    }
+    throw err;
+  }
+
+  // Everything started is stopped in reverse order, whatever happens.
+  const started: Step[] = [{ name: 'redis', close: () => redis.quit() }];
+  const prefix = `podnet-demo-${randomUUID().slice(0, 8)}`;
+  started.push({ name: 'queues', close: () => obliterate(redis, prefix) });
+  try {
+    const sim = await startSimulator({ scenario, port: 0 });
+    started.push({ name: 'simulator', close: () => sim.close() });
+    const slack = await startSlackStandIn();
+    started.push({ name: 'slack stand-in', close: () => slack.close() });
+
+    const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), logger });
+    const poster = new SlackPoster({ token: 'xoxb-podnet-demo', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:`, logger });
+    const workers = await startWorkers({ connection: redis, cluster: CLUSTER, clusterAccess, poster, logger, deps: defaultDeps(), prefix });
+    started.push({ name: 'workers', close: () => workers.close() });
+
+    const producer = createProducer({ connection: redis, prefix, cluster: CLUSTER });
+    started.push({ name: 'producer', close: () => producer.close() });
+    // A fresh signing secret per run: the demo proves the signature path, not a shared secret.
+    const signingSecret = randomBytes(32).toString('hex');
+    const app = createSlackApp({
+      config: { slack: { botToken: 'xoxb-podnet-demo', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: CLUSTER },
+      policy: parsePolicy({ default: 'deny', channels: [{ id: CHANNEL, name: CHANNEL_NAME, namespaces: ['*'] }] }),
+      audit: memoryAuditLog(),
+      logger,
+      enqueue: (cmd, ctx) =>
+        producer.enqueueCommand(cmd, {
+          slack: { channel: ctx.channel, user: ctx.user, responseUrl: ctx.responseUrl, ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }) },
+        }),
+      botId: 'B0PODNET',
+      botUserId: 'U0PODNETBOT',
+    });
+    const { port } = await app.start(0);
+    started.push({ name: 'bot', close: () => app.stop() });
+
+    const out: string[] = [];
+    const say = (line = ''): void => {
+      out.push(line);
+      console.log(line);
+    };
+    say(`podnet demo — scenario ${values.scenario ?? 'scenarios/seed-incident.yaml'}`);
+    say(`  simulator ${sim.url} · Slack stand-in ${slack.baseUrl} · bot http://127.0.0.1:${port}/slack/events · Redis prefix ${prefix}`);
+    say();
+    say(`@alice in #${CHANNEL_NAME}:  /podnet ${text}`);
+
+    const t0 = performance.now();
+    const body = slashCommandBody({ text, channel: CHANNEL, channelName: CHANNEL_NAME, user: 'U0ALICE001', userName: 'alice', responseUrl: slack.responseUrl('demo') });
+    const ack = await postSigned(`http://127.0.0.1:${port}/slack/events`, body, signingSecret);
+    const ackText = ackBodyText(ack.json) ?? ack.body;
+    say();
+    say(`podnet (only visible to you) — ack HTTP ${ack.status} in ${Math.round(ack.ms)} ms:`);
+    say(indent(blocksToText(undefined, ackText)));
+    const jobId = /job `([^`]+)`/.exec(ackText)?.[1];
+    if (ack.status !== 200 || jobId === undefined) {
+      say();
+      say('Nothing was queued (see the answer above).');
+      return EXIT.badInput;
+    }
+
+    const checks = new Queue(queueName(CLUSTER, 'checks'), { connection: redis, prefix });
+    started.push({ name: 'queue', close: () => checks.close() });
+    let firstPostMs: number | undefined;
+    const deadline = Date.now() + timeoutS * 1000;
+    let job: Job | undefined;
+    while (Date.now() < deadline) {
+      if (firstPostMs === undefined && slack.messages(CHANNEL).length > 0) firstPostMs = performance.now() - t0;
+      job = await Job.fromId(checks, jobId);
+      if (job?.finishedOn) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const doneMs = performance.now() - t0;
+    if (!job?.finishedOn) {
+      say();
+      say(`No answer within ${timeoutS} s (job ${jobId} is ${job ? await job.getState() : 'missing'}).`);
+      return EXIT.failure;
+    }
+
+    for (const m of slack.messages(CHANNEL)) printMessage(say, m);
+    for (const r of slack.responses('demo')) {
+      say();
+      say('podnet (only visible to you, via response_url):');
+      say(indent(String(r.body.text ?? '')));
+    }
+    say();
+    const posts = slack.calls('chat.postMessage').filter((c) => c.ok).length;
+    const updates = slack.calls('chat.update').filter((c) => c.ok).length;
+    say(
+      `— first message in the channel after ${firstPostMs === undefined ? '?' : Math.round(firstPostMs)} ms; ` +
+        `done after ${Math.round(doneMs)} ms; ${posts} messages posted, ${updates} updated in place; ` +
+        `${sim.requestCount()} Kubernetes API requests; job ${jobId} ${job.failedReason ? `failed: ${job.failedReason}` : 'completed'}.`,
+    );
+    return job.failedReason ? EXIT.failure : EXIT.ok;
+  } finally {
+    for (const step of started.reverse()) {
+      try {
+        await step.close();
+      } catch (err) {
+        logger.warn({ step: step.name, err: (err as Error).message }, 'demo shutdown step failed');
+      }
+    }
+  }
+}
+
+function ackBodyText(json: unknown): string | undefined {
+  if (json && typeof json === 'object' && 'text' in json && typeof (json as { text: unknown }).text === 'string') return (json as { text: string }).text;
+  return undefined;
+}
+
+function printMessage(say: (line?: string) => void, m: StoredMessage): void {
+  say();
+  say(`podnet in #${CHANNEL_NAME}${m.edits > 0 ? ` (the "Checking…" message, updated in place)` : ''}:`);
+  say(indent(blocksToText(m.blocks, m.text ?? '')));
+  if (m.replies.length > 0) {
+    say();
+    say(`  └ thread, ${m.replies.length} ${m.replies.length === 1 ? 'reply' : 'replies'}:`);
+    for (const [i, r] of m.replies.entries()) {
+      say();
+      say(`  ┌ reply ${i + 1}`);
+      say(indent(blocksToText(r.blocks, r.text ?? ''), '  │ '));
+    }
+  }
+}
+
+/** Removes every key of this run's queues (and its idempotency keys). */
+async function obliterate(redis: Redis, prefix: string): Promise<void> {
+  for (const kind of ['checks', 'probes'] as const) {
+    const q = new Queue(queueName(CLUSTER, kind), { connection: redis, prefix });
+    await q.obliterate({ force: true });
+    await q.close();
+  }
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length) await redis.del(...keys);
+  } while (cursor !== '0');
 }

@@ -1,0 +1,62 @@
+/**
+ * `podnet demo` end to end, in-process: signed slash command → Bolt → Redis → worker →
+ * simulator → Slack stand-in, and the transcript it prints. Also: no Redis → exit 3 with
+ * how to start one.
+ */
+import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
+import { Redis } from 'ioredis';
+import { main } from '../../src/bin/demo.js';
+
+let lines: string[];
+let errors: string[];
+beforeEach(() => {
+  lines = [];
+  errors = [];
+  jest.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  jest.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void errors.push(a.join(' ')));
+});
+afterEach(() => jest.restoreAllMocks());
+
+test('the demo answers the seed incident with probe-bind-mismatch and cleans up after itself', async () => {
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  try {
+    const code = await main([]);
+    const out = lines.join('\n');
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain('/podnet check mlserver-0 -n financial-ml');
+    expect(out).toMatch(/ack HTTP 200 in \d+ ms/);
+    expect(out).toContain('Queued check of mlserver-0 in financial-ml');
+    expect(out).toContain('(the "Checking…" message, updated in place)');
+    expect(out).toContain('Most likely cause: `probe-bind-mismatch`');
+    expect(out).toMatch(/thread, \d+ replies/);
+    expect(out).toMatch(/job check-[0-9a-f-]+ completed\.$/);
+    // Its queue prefix is gone.
+    const prefix = /Redis prefix (podnet-demo-[0-9a-f]+)/.exec(out)?.[1];
+    expect(prefix).toBeDefined();
+    expect(await redis.keys(`${prefix}:*`)).toEqual([]);
+  } finally {
+    await redis.quit();
+  }
+}, 40_000);
+
+test('a bad command is answered with usage and nothing is queued', async () => {
+  const code = await main(['--command', 'chek mlserver-0']);
+  expect(code).toBe(2);
+  expect(lines.join('\n')).toContain('Nothing was queued');
+}, 30_000);
+
+test('no Redis: exit 3 and one paragraph on how to start one', async () => {
+  const before = process.env.REDIS_URL;
+  process.env.REDIS_URL = 'redis://127.0.0.1:1';
+  try {
+    expect(await main([])).toBe(3);
+  } finally {
+    if (before === undefined) delete process.env.REDIS_URL;
+    else process.env.REDIS_URL = before;
+  }
+  expect(errors).toHaveLength(1);
+  expect(errors[0]).toContain('No Redis answers at redis://127.0.0.1:1');
+  expect(errors[0]).toContain('redis-server --daemonize yes');
+  expect(errors[0]).toContain('docker compose up -d redis');
+});
