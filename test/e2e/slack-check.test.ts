@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { checkBlocks } from '../../src/slack/block-limits.js';
+import { postSigned, slashCommandBody } from '../../src/slack/testing.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';
 
@@ -30,10 +31,22 @@ function finished(): StoredMessage | undefined {
 
 const allText = (m: StoredMessage): string => JSON.stringify([m.text, m.blocks]);
 
-describe('check through the queue', () => {
+/** The job id the ack names. */
+function jobIdOf(ack: { status: number; json?: unknown }): string {
+  expect(ack.status).toBe(200);
+  const text = (ack.json as { text?: string } | undefined)?.text ?? '';
+  const id = /job `([^`]+)`/.exec(text)?.[1];
+  if (id === undefined) throw new Error(`the ack names no job: ${text}`);
+  return id;
+}
+
+describe('signed slash command through Bolt, Redis and the workers', () => {
   test('progress message updated in place to the summary; thread with the evidence; within limits', async () => {
-    const started = Date.now();
-    const { jobId } = await stack.producer.enqueueCommand({ verb: 'check', pod: 'mlserver-0', namespace: 'financial-ml' }, { slack: { channel: CHANNEL, user: 'U0ALICE001' }, requestId: `e2e-${started}` });
+    const ack = await stack.slash('check mlserver-0 -n financial-ml', CHANNEL);
+    // Bolt acked (the signature was good) with the job it queued, well within Slack's 3 s.
+    expect(ack.ms).toBeLessThan(3000);
+    expect((ack.json as { text: string }).text).toContain('Queued check of mlserver-0 in financial-ml');
+    const jobId = jobIdOf(ack);
     // The first thing the user sees is the progress message.
     const progress = await waitFor(() => stack.slack.calls('chat.postMessage').find((c) => c.ok), 10_000, 'the progress message');
     expect(String(progress.params.text)).toContain('mlserver-0');
@@ -61,12 +74,25 @@ describe('check through the queue', () => {
     expect(stack.slack.calls().filter((c) => !c.ok)).toEqual([]);
   }, 40_000);
 
+  test('the same check again within the window coalesces: one job, one answer', async () => {
+    const a = jobIdOf(await stack.slash('check mlserver-0 -n financial-ml', CHANNEL));
+    const second = await stack.slash('check mlserver-0 -n financial-ml', CHANNEL);
+    expect(jobIdOf(second)).toBe(a);
+    expect((second.json as { text: string }).text).toContain('already running');
+  });
+
+  test('a request signed with the wrong secret is refused and nothing is queued', async () => {
+    const before = await stack.checks.getJobCounts();
+    const res = await postSigned(stack.botUrl, slashCommandBody({ text: 'check mlserver-1 -n financial-ml', channel: CHANNEL }), 'not-the-signing-secret');
+    expect(res.status).toBe(401);
+    expect(await stack.checks.getJobCounts()).toEqual(before);
+  });
+
   test('a 429 storm: every message is delivered once, after Retry-After', async () => {
     // The next six Web API calls of any method answer 429 Retry-After: 1.
     stack.slack.failNext('*', { status: 429, retryAfter: 1 }, 6);
     // Another channel: the same check in the same channel within 10 s would coalesce with the first.
-    const { jobId, deduplicated } = await stack.producer.enqueueCommand({ verb: 'check', pod: 'mlserver-0', namespace: 'financial-ml' }, { slack: { channel: STORM, user: 'U0ALICE001' }, requestId: `e2e-429-${Date.now()}` });
-    expect(deduplicated).toBe(false);
+    const jobId = jobIdOf(await stack.slash('check mlserver-0 -n financial-ml', STORM));
     const job = await stack.finished(jobId, 30_000);
     expect(job.failedReason).toBeUndefined();
     const result = job.returnvalue as { threadPosts: number };

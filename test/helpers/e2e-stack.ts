@@ -3,7 +3,7 @@
  * the Slack stand-in, real Redis (a fresh queue prefix), real client-node, the real probes,
  * analysis and renderers, podnet's workers and SlackPoster. Nothing mocked.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createClusterAccess } from '../../src/cluster/client.js';
@@ -15,6 +15,10 @@ import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import { SlackPoster } from '../../src/slack/poster.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
+import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import { postSigned, slashCommandBody } from '../../src/slack/testing.js';
+import { memoryAuditLog } from '../../src/authz/audit.js';
+import { parsePolicy } from '../../src/authz/policy.js';
 
 export interface E2EStack {
   sim: RunningSimulator;
@@ -25,6 +29,14 @@ export interface E2EStack {
   producer: Producer;
   workers: RunningWorkers;
   poster: SlackPoster;
+  /** The real Bolt app (HTTP receiver) wired to the producer. */
+  app: SlackApp;
+  /** The Bolt app's request URL. */
+  botUrl: string;
+  /** This cluster's `checks` queue. */
+  checks: Queue;
+  /** Sends a signed `/podnet TEXT` from `channel` to the Bolt app, as Slack would. */
+  slash(text: string, channel: string): ReturnType<typeof postSigned>;
   /** Resolves with the check (or logs) job once it has finished. */
   finished(jobId: string, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
@@ -42,14 +54,28 @@ export async function startE2EStack(options: { scenario?: string; cluster?: stri
   const workers = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps: defaultDeps(), prefix });
   const producer = createProducer({ connection: redis, prefix, cluster });
   const checks = new Queue(queueName(cluster, 'checks'), { connection: redis, prefix });
+  const signingSecret = randomBytes(32).toString('hex');
+  const app = createSlackApp({
+    config: { slack: { botToken: 'xoxb-e2e', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: cluster },
+    policy: parsePolicy({ default: 'deny', channels: [{ id: 'C0MLONCALL', namespaces: ['financial-ml'] }, { id: 'C0STORM01', namespaces: ['financial-ml'] }] }),
+    audit: memoryAuditLog(),
+    enqueue: (cmd, ctx) =>
+      producer.enqueueCommand(cmd, { slack: { channel: ctx.channel, user: ctx.user, responseUrl: ctx.responseUrl, ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }) } }),
+    botId: 'B0PODNET',
+    botUserId: 'U0PODNETBOT',
+  });
+  const { port } = await app.start(0);
   return {
-    sim, slack, redis, prefix, cluster, producer, workers, poster,
+    sim, slack, redis, prefix, cluster, producer, workers, poster, app, checks,
+    botUrl: `http://127.0.0.1:${port}/slack/events`,
+    slash: (text, channel) => postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text, channel, responseUrl: slack.responseUrl(channel) }), signingSecret),
     finished: (jobId, timeoutMs = 20_000) =>
       waitFor(async () => {
         const job = await Job.fromId(checks, jobId);
         return job?.finishedOn ? job : undefined;
       }, timeoutMs, `job ${jobId} to finish`),
     async close() {
+      await app.stop();
       await checks.close();
       await workers.close();
       await producer.close();
