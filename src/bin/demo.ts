@@ -28,8 +28,10 @@ import { createSlackApp } from '../slack/app.js';
 import { SlackPoster } from '../slack/poster.js';
 import { startSlackStandIn, type StoredMessage } from '../slack/stand-in.js';
 import { postSigned, slashCommandBody } from '../slack/testing.js';
-import { EXIT } from './cli.js';
 import { blocksToText, indent } from './demo-transcript.js';
+
+// The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
+const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
 
 const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"] [--timeout SECONDS]
 
