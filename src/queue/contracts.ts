@@ -166,9 +166,11 @@ export function childJobId(parentId: string, child: 'probe' | 'collect-logs'): s
   return `${parentId}-${child === 'probe' ? 'probe' : 'logs'}`;
 }
 
-/** Idempotency keys for Slack posts, keyed by the parent job id so a re-run posts nothing new. */
+/**
+ * Idempotency keys for Slack posts, keyed by the check's job id so a re-run posts nothing new.
+ * (The in-place update to the summary has no key: the job records it in `state.step`.)
+ */
 export const postKeys = {
   progress: (jobId: string): string => `${jobId}-progress`,
-  summary: (jobId: string): string => `${jobId}-summary`,
   thread: (jobId: string, i: number): string => `${jobId}-thread-${i}`,
 };
