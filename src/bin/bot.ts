@@ -1,5 +1,105 @@
-/** Placeholder until `podnet bot` is built; says so plainly instead of failing obscurely. */
-export async function main(_argv: string[]): Promise<number> {
-  console.error('podnet bot: not yet available in this build.');
-  return 2;
+/**
+ * `podnet bot` — the Slack app. Reads the environment (src/config.ts), loads the channel
+ * policy, opens the audit log and the queue producer, and serves Slack until SIGTERM/SIGINT;
+ * then it stops taking requests, lets in-flight acks finish and closes its connections.
+ */
+import { Redis } from 'ioredis';
+import { createAuditLog } from '../authz/audit.js';
+import { DENY_ALL, loadPolicy } from '../authz/policy.js';
+import { describeConfig, loadConfig } from '../config.js';
+import { describeError } from '../errors.js';
+import { createLogger } from '../logger.js';
+import { createProducer } from '../queue/enqueue.js';
+import { createSlackApp } from '../slack/app.js';
+
+const USAGE = `Usage: podnet bot
+
+Runs the Slack app (Bolt). Configuration comes from the environment:
+  SLACK_BOT_TOKEN        bot token (xoxb-…), required
+  SLACK_SIGNING_SECRET   verifies Slack's requests (HTTP mode), required unless SLACK_APP_TOKEN is set
+  SLACK_APP_TOKEN        app-level token (xapp-…): use Socket Mode instead of HTTP
+  SLACK_API_URL          Web API base override (e.g. a local stand-in)
+  PORT                   HTTP port (default 3000); endpoints /slack/events, /slack/commands, /slack/actions, /healthz
+  REDIS_URL              queue Redis (default redis://127.0.0.1:6379)
+  PODNET_POLICY_FILE     channel → namespaces policy (YAML); without it every channel is denied
+  PODNET_AUDIT_LOG       audit log file (JSON lines); default stdout
+  PODNET_DEFAULT_CLUSTER cluster for channels whose policy names none (default "default")
+  PODNET_QUEUE_PREFIX    Redis key prefix of the queues (default "podnet")
+  LOG_LEVEL              fatal|error|warn|info|debug|trace (default info)`;
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (argv.length > 0) {
+    console.error(`podnet bot: unexpected argument "${argv[0]}"; it is configured through the environment.\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig(process.env, { role: 'bot' });
+  const logger = createLogger({ level: config.logLevel, name: 'podnet-bot' });
+  logger.info({ config: describeConfig(config) }, 'starting podnet bot');
+
+  let policy = DENY_ALL;
+  if (config.policyFile) {
+    policy = await loadPolicy(config.policyFile);
+    logger.info({ channels: policy.channels.length, default: policy.default }, 'policy loaded');
+  } else {
+    logger.warn('PODNET_POLICY_FILE is not set: every channel is denied (help still answers); see deploy/ for an example policy');
+  }
+
+  const audit = createAuditLog({
+    ...(config.auditLog !== undefined && { path: config.auditLog }),
+    onError: (err) => logger.error({ err: err.message }, 'audit log write failed'),
+  });
+  // Fail a command fast when Redis is down rather than holding it in memory: the user is told
+  // it was not queued, and nothing is claimed as accepted that could be lost.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const producer = createProducer({ connection: redis, prefix: config.queuePrefix, cluster: config.defaultCluster });
+
+  const slack = createSlackApp({
+    config,
+    policy,
+    audit,
+    logger,
+    enqueue: (cmd, ctx) =>
+      producer.enqueueCommand(cmd, {
+        slack: {
+          channel: ctx.channel,
+          user: ctx.user,
+          responseUrl: ctx.responseUrl,
+          ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }),
+        },
+      }),
+  });
+  const { port } = await slack.start(config.port);
+  logger.info({ port, socketMode: config.slack.socketMode }, config.slack.socketMode ? 'connected to Slack (Socket Mode)' : `listening on :${port}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info({ signal }, 'shutting down: no new requests');
+      resolve();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+
+  const steps: [string, () => Promise<unknown>][] = [
+    ['slack', () => slack.stop()],
+    ['producer', () => producer.close()],
+    ['redis', () => redis.quit()],
+    ['audit', () => audit.close()],
+  ];
+  let code = 0;
+  for (const [name, step] of steps) {
+    try {
+      await step();
+    } catch (err) {
+      code = 1;
+      logger.error({ err: describeError(err), step: name }, 'shutdown step failed');
+    }
+  }
+  logger.info('stopped');
+  return code;
 }

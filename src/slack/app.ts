@@ -21,6 +21,7 @@ import {
   type RespondFn,
   type SlashCommand,
 } from '@slack/bolt';
+import type { RetryOptions } from '@slack/web-api';
 import { channelDefaults, authorize, type Policy } from '../authz/policy.js';
 import type { AuditEntry, AuditLog } from '../authz/audit.js';
 import {
@@ -171,7 +172,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const app = new App({
     receiver,
     logger: bLogger,
-    clientOptions: { ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }) },
+    clientOptions: {
+      ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }),
+      // The bot itself only calls auth.test; workers post. A short, unref'd retry policy keeps a
+      // failing auth.test from holding the process open after SIGTERM.
+      retryConfig: { retries: 3, factor: 2, minTimeout: 500, unref: true } as RetryOptions,
+      timeout: 10_000,
+    },
     authorize: async () => ({ botToken: config.slack.botToken, ...identity }),
   });
 
