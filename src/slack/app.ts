@@ -298,7 +298,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await ack({ response_type: result.accepted ? visibility : 'ephemeral', text: result.text });
   });
 
-  /** The command a button stands for. Its value is podnet command text or a small JSON target. */
+  /**
+   * The command a button stands for. Its value is podnet command text (`check p -n ns …`) or a
+   * JSON target `{ ns, pod, client?, server?, port?, container?, previous?, image?, cluster? }`
+   * (src/render/slack.ts ButtonPayload).
+   */
   function commandForAction(actionId: PodnetActionId, value: string, defaultNamespace: string | undefined): ParsedCommand {
     let base: ParsedCommand;
     if (value.trim().startsWith('{')) {
@@ -311,10 +315,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : undefined);
       const pod = str('pod');
       if (pod === undefined) throw new BadInputError('This button names no pod; run the command by hand (/podnet help)');
-      const check: CheckCommand = { verb: 'check', pod: validatePodName(pod), namespace: validateLabel(str('namespace') ?? defaultNamespace ?? 'default', 'namespace') };
+      // src/render/slack.ts writes `ns`; `namespace` is accepted too.
+      const ns = str('ns') ?? str('namespace') ?? defaultNamespace ?? 'default';
+      const check: CheckCommand = { verb: 'check', pod: validatePodName(pod), namespace: validateLabel(ns, 'namespace') };
       if (str('client') !== undefined) check.client = validateLabel(str('client') as string, 'container name');
       if (str('server') !== undefined) check.server = validateLabel(str('server') as string, 'container name');
-      if (typeof data.port === 'number') check.port = data.port;
+      if (typeof data.port === 'number' && Number.isInteger(data.port) && data.port >= 1 && data.port <= 65535) check.port = data.port;
       if (str('cluster') !== undefined) check.cluster = validateLabel(str('cluster') as string, 'cluster name');
       if (str('image') !== undefined) check.debugContainerImage = validateImage(str('image') as string);
       if (actionId === ACTION_IDS.logs) {

@@ -264,9 +264,30 @@ describe('Slack app over signed HTTP', () => {
     });
 
     it('turns a JSON target into a logs command', async () => {
-      await press('podnet_logs', JSON.stringify({ namespace: 'financial-ml', pod: 'mlserver-0', container: 'mlserver', previous: true }));
+      await press('podnet_logs', JSON.stringify({ ns: 'financial-ml', pod: 'mlserver-0', container: 'mlserver', previous: true }));
       await waitForResponse();
       expect(calls[0]!.cmd).toEqual({ verb: 'logs', pod: 'mlserver-0', namespace: 'financial-ml', container: 'mlserver', previous: true, cluster: 'prod-eu' });
+    });
+
+    it('reads the ButtonPayload that src/render/slack.ts writes ({ ns, pod, client, server, port })', async () => {
+      await press('podnet_rerun', JSON.stringify({ ns: 'financial-ml', pod: 'mlserver-0', client: 'agent', server: 'mlserver', port: 9500 }));
+      await waitForResponse();
+      expect(calls[0]!.cmd).toEqual({
+        verb: 'check',
+        pod: 'mlserver-0',
+        namespace: 'financial-ml',
+        client: 'agent',
+        server: 'mlserver',
+        port: 9500,
+        cluster: 'prod-eu',
+      });
+    });
+
+    it('authorizes the namespace a button names', async () => {
+      await press('podnet_rerun', JSON.stringify({ ns: 'kube-system', pod: 'coredns-1' }));
+      const [reply] = await waitForResponse();
+      expect(reply!.text).toMatch(/may not touch namespace kube-system/);
+      expect(calls).toHaveLength(0);
     });
 
     it('turns a check into a logs command of its server container', async () => {
