@@ -131,9 +131,17 @@ export async function loadPolicy(path: string): Promise<Policy> {
 /** Glob with `*` only (any run of characters); everything else literal. */
 export function globMatch(pattern: string, value: string): boolean {
   if (pattern === '*') return true;
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  if (!pattern.includes('*')) return pattern === value;
+  let re = GLOBS.get(pattern);
+  if (!re) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    GLOBS.set(pattern, re);
+  }
   return re.test(value);
 }
+
+/** Compiled globs; policies hold a handful of patterns, so this stays small. */
+const GLOBS = new Map<string, RegExp>();
 
 /** The policy entry for a channel: by id first, then by name. */
 export function findChannel(policy: Policy, channel: string, channelName?: string): ChannelPolicy | undefined {

@@ -82,6 +82,14 @@ export interface SlackAppOptions {
    * When exceeded, the ack says "accepted" and the job id follows via response_url. Default 1500 ms.
    */
   ackBudgetMs?: number;
+  /**
+   * `after-enqueue` (default): the ack is sent once the job is in Redis, so "Queued" means
+   * queued, with its job id. `before-enqueue`: the ack goes out as soon as the command is
+   * valid and authorized, and a failure to queue follows on the response_url; faster acks,
+   * but a bot that dies in the few milliseconds between ack and Redis write loses the command
+   * silently.
+   */
+  ackMode?: 'after-enqueue' | 'before-enqueue';
   /** Whether "Queued …" acks are visible to the channel. Default `ephemeral`. */
   ackVisibility?: 'ephemeral' | 'in_channel';
   /** Image for the debug-container button when the button names none. Default `busybox:1.36`. */
@@ -111,11 +119,16 @@ export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   let level: LogLevel = LogLevel.INFO;
   const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  // Bolt logs request bodies at debug on every request: format only when the level is on,
+  // so the ack path pays nothing for disabled logging.
+  const at = (lvl: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {
+    if (child.isLevelEnabled(lvl)) child[lvl](text(msg));
+  };
   return {
-    debug: (...msg: unknown[]) => child.debug(text(msg)),
-    info: (...msg: unknown[]) => child.info(text(msg)),
-    warn: (...msg: unknown[]) => child.warn(text(msg)),
-    error: (...msg: unknown[]) => child.error(text(msg)),
+    debug: at('debug'),
+    info: at('info'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (l: LogLevel) => {
       level = l;
     },
@@ -129,7 +142,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { config, policy, audit, enqueue } = options;
   const logger = options.logger ?? silentLogger;
   const commandName = options.commandName ?? '/podnet';
-  const ackBudgetMs = options.ackBudgetMs ?? 1500;
+  const ackBudgetMs = options.ackMode === 'before-enqueue' ? 0 : (options.ackBudgetMs ?? 1500);
   const visibility = options.ackVisibility ?? 'ephemeral';
   const debugImage = validateImage(options.debugImage ?? 'busybox:1.36');
   const bLogger = boltLogger(logger);
@@ -180,6 +193,9 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       timeout: 10_000,
     },
     authorize: async () => ({ botToken: config.slack.botToken, ...identity }),
+    // No conversation state is used; Bolt's default in-memory store costs an Error (with a
+    // stack trace) per request on the ack path.
+    convoStore: false,
   });
 
   const record = (entry: AuditEntry) => {
@@ -248,6 +264,11 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         return { text: enqueueFailureText(final, err), accepted: false };
       },
     );
+    if (waitMs <= 0) {
+      // Ack-first mode: the user hears back at once; only a failure is worth a second message.
+      void job.then((r) => (r.accepted ? undefined : late(r.text))).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'late response failed'));
+      return { text: `:hourglass_flowing_sand: Queued ${escapeSlackText(describeCommand(final))}`, accepted: true };
+    }
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<'slow'>((resolve) => {
       timer = setTimeout(() => resolve('slow'), waitMs);

@@ -343,3 +343,47 @@ describe('Slack app over signed HTTP', () => {
     expect(res.status).toBe(200);
   });
 });
+
+describe('Slack app in ack-first mode (ackMode: before-enqueue)', () => {
+  let standIn: SlackStandIn;
+  let slack: SlackApp;
+  let url: string;
+  let fail = false;
+  const seen: ParsedCommand[] = [];
+
+  beforeAll(async () => {
+    standIn = await startSlackStandIn();
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-test-app', SLACK_SIGNING_SECRET: SECRET, SLACK_API_URL: standIn.url });
+    slack = createSlackApp({
+      config,
+      policy: POLICY,
+      audit: memoryAuditLog(),
+      ackMode: 'before-enqueue',
+      enqueue: async (cmd) => {
+        seen.push(cmd);
+        const willFail = fail;
+        await new Promise((r) => setTimeout(r, 200));
+        if (willFail) throw new Error('redis down');
+        return { jobId: 'j1' };
+      },
+    });
+    url = `http://127.0.0.1:${(await slack.start(0)).port}`;
+  });
+  afterAll(async () => {
+    await slack.stop();
+    await standIn.close();
+  });
+
+  it('acks before the queue answers, and reports a failure to queue on the response_url', async () => {
+    const ok = await postSigned(`${url}/slack/commands`, slashCommandBody({ text: 'check mlserver-0', responseUrl: standIn.responseUrl('a') }), SECRET);
+    expect(ok.ms).toBeLessThan(200);
+    expect(ok.json).toEqual({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Queued check of mlserver-0 in financial-ml' });
+    fail = true;
+    const bad = await postSigned(`${url}/slack/commands`, slashCommandBody({ text: 'check mlserver-1', responseUrl: standIn.responseUrl('b') }), SECRET);
+    expect(bad.ms).toBeLessThan(200);
+    for (let i = 0; i < 40 && standIn.responses('b').length === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+    expect(standIn.responses('b')[0]!.body).toMatchObject({ text: expect.stringMatching(/^:x: Could not queue the check of mlserver-1/) });
+    expect(standIn.responses('a')).toHaveLength(0);
+    expect(seen).toHaveLength(2);
+  });
+});
