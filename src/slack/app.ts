@@ -82,14 +82,6 @@ export interface SlackAppOptions {
    * When exceeded, the ack says "accepted" and the job id follows via response_url. Default 1500 ms.
    */
   ackBudgetMs?: number;
-  /**
-   * `after-enqueue` (default): the ack is sent once the job is in Redis, so "Queued" means
-   * queued, with its job id. `before-enqueue`: the ack goes out as soon as the command is
-   * valid and authorized, and a failure to queue follows on the response_url; faster acks,
-   * but a bot that dies in the few milliseconds between ack and Redis write loses the command
-   * silently.
-   */
-  ackMode?: 'after-enqueue' | 'before-enqueue';
   /** Whether "Queued …" acks are visible to the channel. Default `ephemeral`. */
   ackVisibility?: 'ephemeral' | 'in_channel';
   /** Image for the debug-container button when the button names none. Default `busybox:1.36`. */
@@ -142,7 +134,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   const { config, policy, audit, enqueue } = options;
   const logger = options.logger ?? silentLogger;
   const commandName = options.commandName ?? '/podnet';
-  const ackBudgetMs = options.ackMode === 'before-enqueue' ? 0 : (options.ackBudgetMs ?? 1500);
+  const ackBudgetMs = options.ackBudgetMs ?? 1500;
   const visibility = options.ackVisibility ?? 'ephemeral';
   const debugImage = validateImage(options.debugImage ?? 'busybox:1.36');
   const bLogger = boltLogger(logger);
@@ -264,11 +256,6 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
         return { text: enqueueFailureText(final, err), accepted: false };
       },
     );
-    if (waitMs <= 0) {
-      // Ack-first mode: the user hears back at once; only a failure is worth a second message.
-      void job.then((r) => (r.accepted ? undefined : late(r.text))).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'late response failed'));
-      return { text: `:hourglass_flowing_sand: Queued ${escapeSlackText(describeCommand(final))}`, accepted: true };
-    }
     let timer: NodeJS.Timeout | undefined;
     const slow = new Promise<'slow'>((resolve) => {
       timer = setTimeout(() => resolve('slow'), waitMs);
