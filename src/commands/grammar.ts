@@ -512,7 +512,21 @@ function stripPrefix(tokens: Token[]): Token[] {
  * @throws BadInputError with a one-line message and `.usage` of the verb.
  */
 export function parseCommand(text: string, defaults?: ParseDefaults): ParsedCommand {
-  const tokens = stripPrefix(tokenize(text));
+  return parseTokens(stripPrefix(tokenize(text)), defaults);
+}
+
+/**
+ * Parses a command already split into words by a shell (the CLI's argv, e.g.
+ * `['check', 'mlserver-0', '-n', 'ml']`): each element is one word, never re-split.
+ */
+export function parseArgv(argv: readonly string[], defaults?: ParseDefaults): ParsedCommand {
+  return parseTokens(
+    argv.map((text) => ({ text, quoted: false })),
+    defaults,
+  );
+}
+
+function parseTokens(tokens: Token[], defaults?: ParseDefaults): ParsedCommand {
   const head = tokens[0];
   if (head === undefined) return { verb: 'help' };
   const verbText = head.text.toLowerCase();

@@ -2,6 +2,7 @@ import {
   HELP_TEXT,
   LIMITS,
   VERBS,
+  parseArgv,
   commandNamespace,
   describeCommand,
   formatCommand,
@@ -393,5 +394,17 @@ describe('formatCommand, describeCommand, helpers', () => {
       ['runbook run x p -n c', 'c'],
     ];
     for (const [text, ns] of cases) expect(commandNamespace(parseCommand(text) as ParsedCommand)).toBe(ns);
+  });
+});
+
+describe('parseArgv (CLI)', () => {
+  it('treats each argv element as one word', () => {
+    expect(parseArgv(['incident', 'open', "agent can't reach mlserver"])).toEqual({ verb: 'incident', action: 'open', title: "agent can't reach mlserver" });
+    expect(parseArgv(['logs', 'p', '--grep', 'a b|"c'])).toMatchObject({ grep: 'a b|"c' });
+    expect(parseArgv(['check', 'mlserver-0', '-n', 'ml', '--port=9500'])).toEqual({ verb: 'check', pod: 'mlserver-0', namespace: 'ml', port: 9500 });
+    expect(parseArgv([])).toEqual({ verb: 'help' });
+  });
+  it('gives the same errors as Slack', () => {
+    expect(() => parseArgv(['check', 'Bad_Pod'])).toThrow(/"Bad_Pod" is not a valid pod name/);
   });
 });
