@@ -22,6 +22,7 @@ export const JOB_NAMES = {
   watch: 'watch',
   sweep: 'sweep',
   runbook: 'runbook',
+  incident: 'incident',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 
@@ -53,6 +54,7 @@ export const QUEUE_OF: Record<JobName, QueueKind> = {
   watch: 'checks',
   sweep: 'checks',
   runbook: 'checks',
+  incident: 'checks',
   probe: 'probes',
   'collect-logs': 'probes',
 };
@@ -139,6 +141,32 @@ export interface LogsResult {
   messageTs?: string;
 }
 
+/**
+ * Payload of `incident` (jobs/incident.ts): open posts the header message whose ts becomes the
+ * thread; summary and close act on the incident whose thread `slack.threadTs` is.
+ */
+export interface IncidentPayload extends Omit<CommandPayloadBase, 'namespace'> {
+  action: 'open' | 'summary' | 'close';
+  /** For `open`. */
+  title?: string;
+}
+
+/**
+ * Payload of `runbook` (jobs/runbook.ts). `list`/`show` answer from the loaded runbooks; `run`
+ * starts a run; `continue` resumes a stored run (after a `wait:` delay or a confirm button).
+ */
+export interface RunbookPayload extends CommandPayloadBase {
+  action: 'list' | 'show' | 'run' | 'continue';
+  /** The runbook's name (show, run). */
+  runbook?: string;
+  /** The pod (run). */
+  pod?: string;
+  /** The stored run to resume (continue). */
+  runId?: string;
+  /** The answer to the pending confirm (continue after a button press). */
+  confirmation?: 'confirmed' | 'declined';
+}
+
 /** Payload type by job name, for typed queues and processors. */
 export interface JobPayloads {
   check: CheckPayload;
@@ -147,7 +175,8 @@ export interface JobPayloads {
   logs: LogsPayload;
   watch: CheckPayload;
   sweep: CommandPayloadBase & { selector?: string };
-  runbook: CheckPayload & { runbook: string };
+  runbook: RunbookPayload;
+  incident: IncidentPayload;
 }
 
 /** Result type by job name. */
@@ -159,6 +188,7 @@ export interface JobResults {
   watch: CheckResult;
   sweep: unknown;
   runbook: unknown;
+  incident: unknown;
 }
 
 /** Deterministic child job ids: a re-added flow cannot create a second probe. No ':' allowed. */
