@@ -105,6 +105,8 @@ export interface LogsPayload extends CommandPayloadBase {
   container?: string;
   previous?: boolean;
   sinceSeconds?: number;
+  /** `--grep RE`: also select the lines matching this (validated) regular expression. */
+  grep?: string;
 }
 
 /** Result of the `probe` child: everything but logs. */
@@ -167,14 +169,33 @@ export interface RunbookPayload extends CommandPayloadBase {
   confirmation?: 'confirmed' | 'declined';
 }
 
+/**
+ * Payload of `watch` (jobs/watch.ts). `run` is the template of the watch's BullMQ job
+ * scheduler (one job per interval); `stop` posts the final message of watches the bot has
+ * already unscheduled. The watch's state (history, messages) lives in Redis under its id.
+ */
+export interface WatchPayload extends CommandPayloadBase {
+  action: 'run' | 'stop';
+  /** The job scheduler id (run), also the key of the watch's state. */
+  watchId?: string;
+  /** The watches to close (stop). */
+  watchIds?: string[];
+  pod?: string;
+}
+
+/** Payload of `sweep` (jobs/sweep.ts). */
+export interface SweepPayload extends CommandPayloadBase {
+  selector?: string;
+}
+
 /** Payload type by job name, for typed queues and processors. */
 export interface JobPayloads {
   check: CheckPayload;
   probe: CheckPayload;
   'collect-logs': CheckPayload;
   logs: LogsPayload;
-  watch: CheckPayload;
-  sweep: CommandPayloadBase & { selector?: string };
+  watch: WatchPayload;
+  sweep: SweepPayload;
   runbook: RunbookPayload;
   incident: IncidentPayload;
 }
