@@ -144,7 +144,12 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   if (options.receiver) {
     receiver = options.receiver;
   } else if (config.slack.appToken) {
-    receiver = new SocketModeReceiver({ appToken: config.slack.appToken, logger: bLogger });
+    receiver = new SocketModeReceiver({
+      appToken: config.slack.appToken,
+      logger: bLogger,
+      // apps.connections.open goes through this client: honour the API URL override.
+      ...(config.slack.apiUrl !== undefined && { installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } } }),
+    });
   } else {
     if (!config.slack.signingSecret) {
       throw new PodnetError('bad-input', "SLACK_SIGNING_SECRET is required for the HTTP receiver; set it from your Slack app's Basic Information page");

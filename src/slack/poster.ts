@@ -9,6 +9,8 @@
  *   same policy. Platform errors (`ok: false`, e.g. `invalid_blocks`) are permanent and thrown.
  * - Order: posts to the same thread (or the same channel top level) go out one at a time in
  *   the order `post` was called, so a 429 on one reply cannot let a later reply overtake it.
+ * - A request that times out (`requestTimeoutMs`) or gets a 5xx is retried; if Slack had in
+ *   fact accepted it, the retry duplicates it. Slack offers no idempotency key to prevent this.
  * - Idempotency: `post({ idempotencyKey })` records the message ts in Redis under
  *   `<prefix><key>`. A job re-run after it posted (worker killed, job retried) finds the ts and
  *   updates that message instead of posting a second one. See `post` for the remaining window.
@@ -293,6 +295,7 @@ export class SlackPoster {
   /**
    * Uploads a file into a channel/thread (files.getUploadURLExternal, POST to the upload URL,
    * files.completeUploadExternal, via WebClient.filesUploadV2). Returns the file id.
+   * The key is recorded after completion only: an attempt killed mid-upload uploads again.
    */
   uploadFile(file: UploadFile): Promise<{ fileId: string; reused: boolean }> {
     return this.serial(`${file.channel}/${file.thread_ts ?? '-'}`, async () => {

@@ -10,6 +10,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { checkBlocks, SLACK_LIMITS } from './block-limits.js';
 
 type Params = Record<string, unknown>;
@@ -103,6 +104,14 @@ export interface SlackStandIn {
    * with `after`, the first `after` calls from now pass and the ones after them fail.
    */
   failNext(method: string, spec: FailureSpec, times?: number, options?: { after?: number }): void;
+  /**
+   * Socket Mode: sends an envelope (`slash_commands`, `interactive`, `events_api`) to the app
+   * connected over the socket (waiting up to 5 s for one to connect) and resolves with its ack.
+   * `apps.connections.open` (called with an xapp- token) hands out this socket's URL.
+   */
+  socketSend(type: 'slash_commands' | 'interactive' | 'events_api', payload: Params, timeoutMs?: number): Promise<{ envelope_id: string; payload?: unknown }>;
+  /** How many Socket Mode connections are open. */
+  socketConnections(): number;
   /** Forgets calls, messages and pending failures. */
   reset(): void;
   close(): Promise<void>;
@@ -170,6 +179,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   let idCounter = 0;
   const tsBase = Math.floor(Date.now() / 1000);
   let baseUrl = '';
+  let currentToken = '';
 
   const nextTs = () => {
     tsCounter += 1;
@@ -178,7 +188,23 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   const nextId = (prefix: string) => `${prefix}${String((idCounter += 1)).padStart(8, '0')}`;
   const key = (channel: string, ts: string) => `${channel}/${ts}`;
 
-  const tokenOk = (token: string) => (options.tokens ? options.tokens.includes(token) : /^xox[bpa]-/.test(token));
+  const tokenOk = (token: string) => (options.tokens ? options.tokens.includes(token) : /^(xox[bpa]|xapp)-/.test(token));
+  const sockets = new Set<WebSocket>();
+  const pendingAcks = new Map<string, (msg: { envelope_id: string; payload?: unknown }) => void>();
+  const wss = new WebSocketServer({ noServer: true });
+  wss.on('connection', (ws) => {
+    sockets.add(ws);
+    ws.on('close', () => sockets.delete(ws));
+    ws.on('message', (data) => {
+      try {
+        const msg = JSON.parse(String(data)) as { envelope_id?: string; payload?: unknown };
+        if (msg.envelope_id !== undefined) pendingAcks.get(msg.envelope_id)?.({ envelope_id: msg.envelope_id, ...(msg.payload !== undefined && { payload: msg.payload }) });
+      } catch {
+        // not JSON: ignore, as Slack would drop it
+      }
+    });
+    ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.size, debug_info: { host: 'stand-in' }, connection_info: { app_id: 'A0PODNET' } }));
+  });
 
   function takeFailure(method: string): FailureSpec | undefined {
     const matching = failures.filter((x) => x.method === method || x.method === '*');
@@ -337,6 +363,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       }
       return { files: done.map((f) => ({ id: f.id, title: f.title ?? f.filename, name: f.filename })) };
     },
+    'apps.connections.open': () => {
+      if (!currentToken.startsWith('xapp-')) throw new SlackApiError('not_allowed_token_type');
+      return { url: `${baseUrl.replace(/^http/, 'ws')}/socket` };
+    },
     'conversations.info': (p) => {
       const channel = requireString(p, 'channel', 'channel_not_found');
       return { channel: { id: channel, name: `channel-${channel.toLowerCase()}`, is_channel: true, is_member: true } };
@@ -422,6 +452,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     if (!tokenOk(token)) return reply(false, { error: 'invalid_auth' });
     const impl = methods[method];
     if (!impl) return reply(false, { error: 'unknown_method', req_method: method });
+    currentToken = token;
     try {
       reply(true, impl(params));
     } catch (err) {
@@ -434,6 +465,13 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) send(res, 500, { ok: false, error: 'internal_error', detail: String(err) });
     });
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://127.0.0.1').pathname !== '/socket') {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -464,6 +502,28 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     failNext(method, spec, times = 1, opts = {}) {
       failures.push({ method, spec, left: times, skip: opts.after ?? 0 });
     },
+    async socketSend(type, payload, timeoutMs = 5000) {
+      const deadline = Date.now() + timeoutMs;
+      while (sockets.size === 0) {
+        if (Date.now() > deadline) throw new Error('no Socket Mode connection to the stand-in');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const ws = [...sockets][0] as WebSocket;
+      const envelopeId = nextId('E');
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          pendingAcks.delete(envelopeId);
+          reject(new Error(`no ack for envelope ${envelopeId} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        pendingAcks.set(envelopeId, (msg) => {
+          clearTimeout(timer);
+          pendingAcks.delete(envelopeId);
+          resolve(msg);
+        });
+        ws.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: 0, retry_reason: '' }));
+      });
+    },
+    socketConnections: () => sockets.size,
     reset() {
       calls = [];
       channels = new Map();
@@ -476,6 +536,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     },
     close: () =>
       new Promise<void>((resolve) => {
+        for (const ws of sockets) ws.terminate();
+        wss.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),

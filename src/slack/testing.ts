@@ -28,7 +28,12 @@ export interface SlashCommandFields {
 
 /** A form-encoded slash command body as Slack sends it to the request URL. */
 export function slashCommandBody(fields: SlashCommandFields): string {
-  return new URLSearchParams({
+  return new URLSearchParams(slashCommandPayload(fields)).toString();
+}
+
+/** The same slash command as an object (the payload of a Socket Mode `slash_commands` envelope). */
+export function slashCommandPayload(fields: SlashCommandFields): Record<string, string> {
+  return {
     token: 'deprecated-verification-token',
     team_id: fields.team ?? 'T0STANDIN',
     team_domain: 'podnet-test',
@@ -42,7 +47,7 @@ export function slashCommandBody(fields: SlashCommandFields): string {
     is_enterprise_install: 'false',
     response_url: fields.responseUrl ?? 'https://hooks.slack.com/commands/T0STANDIN/1/none',
     trigger_id: fields.triggerId ?? '1.2.abc',
-  }).toString();
+  };
 }
 
 export interface BlockActionFields {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { PodnetError } from '../../src/errors.js';
 import { createSlackApp, type EnqueueContext, type SlackApp } from '../../src/slack/app.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
-import { blockActionBody, postSigned, slashCommandBody } from '../../src/slack/testing.js';
+import { blockActionBody, postSigned, slashCommandBody, slashCommandPayload } from '../../src/slack/testing.js';
 
 const SECRET = 'test-signing-secret';
 const POLICY = parsePolicyYaml(`
@@ -344,3 +344,32 @@ describe('Slack app over signed HTTP', () => {
   });
 });
 
+describe('Slack app in Socket Mode (SLACK_APP_TOKEN), against the stand-in', () => {
+  it('connects through apps.connections.open and acks a slash command envelope', async () => {
+    const standIn = await startSlackStandIn();
+    const seen: ParsedCommand[] = [];
+    const config = loadConfig({ SLACK_BOT_TOKEN: 'xoxb-sock', SLACK_APP_TOKEN: 'xapp-1-sock', SLACK_API_URL: standIn.url });
+    const slack = createSlackApp({
+      config,
+      policy: POLICY,
+      audit: memoryAuditLog(),
+      enqueue: async (cmd) => {
+        seen.push(cmd);
+        return { jobId: 'sock-1' };
+      },
+    });
+    try {
+      await slack.start();
+      expect(standIn.calls('apps.connections.open')).toHaveLength(1);
+      const ack = await standIn.socketSend('slash_commands', slashCommandPayload({ text: 'check mlserver-0' }));
+      expect(ack.payload).toEqual({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Queued check of mlserver-0 in financial-ml (job `sock-1`)' });
+      expect(seen).toEqual([{ verb: 'check', pod: 'mlserver-0', namespace: 'financial-ml', cluster: 'prod-eu' }]);
+      const bad = await standIn.socketSend('slash_commands', slashCommandPayload({ text: 'check -n' }));
+      expect(bad.payload).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/-n needs a value/) });
+      expect(seen).toHaveLength(1);
+    } finally {
+      await slack.stop();
+      await standIn.close();
+    }
+  });
+});
