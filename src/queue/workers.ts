@@ -12,6 +12,7 @@ import { createProbeProcessor } from '../../jobs/probe.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
+import { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { jobOptions } from './job-options.js';
 import type { PosterLike, ProcessorDeps } from './processor-deps.js';
 
@@ -36,10 +37,17 @@ export interface StartWorkersOptions {
   attempts?: number;
   /** First backoff delay of the children. Default 1000 ms. */
   backoffMs?: number;
+  /**
+   * Register this cluster's heartbeat (src/queue/heartbeat.ts) so the bot routes to it; removed
+   * on `close()`. Default on; `false` for tests that want no registration.
+   */
+  heartbeat?: false | Pick<HeartbeatOptions, 'intervalMs' | 'ttlMs' | 'workerId' | 'version'>;
 }
 
 export interface RunningWorkers {
   workers: Worker[];
+  /** The cluster registration (absent when `heartbeat: false`). */
+  heartbeat?: Heartbeat;
   /** Stops taking jobs, waits for the running ones to finish, closes connections. */
   close(): Promise<void>;
 }
@@ -99,10 +107,15 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info({ cluster: options.cluster, queues: workers.map((w) => w.name), prefix }, 'workers started');
+  const heartbeat =
+    options.heartbeat === false ? undefined : await startHeartbeat({ ...options.heartbeat, redis: connection, cluster: options.cluster, prefix, logger: log });
 
   return {
     workers,
+    ...(heartbeat && { heartbeat }),
     async close() {
+      // Sign off first: the bot stops routing new commands here while the running jobs drain.
+      await heartbeat?.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'could not remove the heartbeat; it expires by itself'));
       await Promise.all(workers.map((w) => w.close()));
       await probesQueue.close();
       if (ownsClient) await connection.quit().catch(() => connection.disconnect());
