@@ -20,7 +20,7 @@ import {
   validateSelector,
 } from './validate.js';
 
-export const VERBS = ['check', 'logs', 'watch', 'sweep', 'incident', 'runbook', 'help'] as const;
+export const VERBS = ['check', 'logs', 'watch', 'sweep', 'incident', 'runbook', 'clusters', 'help'] as const;
 export type Verb = (typeof VERBS)[number];
 
 /** `check POD`: full intra-pod network diagnosis of one pod. */
@@ -91,6 +91,11 @@ export type RunbookCommand =
   | { verb: 'runbook'; action: 'show'; name: string }
   | { verb: 'runbook'; action: 'run'; name: string; pod: string; namespace: string; cluster?: string };
 
+/** `clusters`: the clusters podnet knows, which have a live worker, and when each was last seen. */
+export interface ClustersCommand {
+  verb: 'clusters';
+}
+
 export interface HelpCommand {
   verb: 'help';
   /** The verb asked about; absent for general help. */
@@ -105,6 +110,7 @@ export type ParsedCommand =
   | SweepCommand
   | IncidentCommand
   | RunbookCommand
+  | ClustersCommand
   | HelpCommand;
 
 export interface ParseDefaults {
@@ -132,6 +138,7 @@ const USAGE: Record<Verb, string> = {
   sweep: 'sweep [-n NS] [-l SELECTOR] [--cluster NAME]',
   incident: 'incident open TITLE…  |  incident summary  |  incident close',
   runbook: 'runbook list  |  runbook show NAME  |  runbook run NAME POD [-n NS] [--cluster NAME]',
+  clusters: 'clusters',
   help: 'help [VERB]',
 };
 
@@ -142,6 +149,7 @@ const SUMMARY: Record<Verb, string> = {
   sweep: 'check every matching pod; one summary table',
   incident: 'open a threaded incident; every check and action in it lands on its timeline',
   runbook: 'list, show or run an on-call runbook',
+  clusters: 'list the clusters with a live podnet worker, and when each was last seen',
   help: 'this help, or the usage of one command',
 };
 
@@ -200,6 +208,7 @@ const FLAGS_BY_VERB: Record<Verb, FlagSpec[]> = {
   sweep: [F.namespace, F.selector, F.cluster],
   incident: [],
   runbook: [F.namespace, F.cluster],
+  clusters: [],
   help: [],
 };
 
@@ -574,6 +583,9 @@ function parseVerb(verb: Verb, rest: Token[], defaults?: ParseDefaults): ParsedC
           return parseWatch(s, defaults);
         case 'sweep':
           return parseSweep(s, defaults);
+        case 'clusters':
+          expectPositionals('clusters', s.positionals, 0, 'clusters');
+          return { verb: 'clusters' };
       }
     }
   }
@@ -655,6 +667,8 @@ export function formatCommand(cmd: ParsedCommand): string {
         opt('--cluster', cmd.cluster);
       }
       break;
+    case 'clusters':
+      break;
     case 'help':
       if (cmd.topic !== undefined) parts.push(cmd.topic);
       break;
@@ -679,6 +693,8 @@ export function describeCommand(cmd: ParsedCommand): string {
       return cmd.action === 'open' ? `incident "${cmd.title}"` : `incident ${cmd.action}`;
     case 'runbook':
       return cmd.action === 'run' ? `runbook ${cmd.name} on ${cmd.pod} in ${cmd.namespace}` : cmd.action === 'show' ? `runbook ${cmd.name}` : 'runbook list';
+    case 'clusters':
+      return 'clusters list';
     case 'help':
       return 'help';
   }
