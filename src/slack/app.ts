@@ -86,6 +86,8 @@ export interface SlackAppOptions {
   ackVisibility?: 'ephemeral' | 'in_channel';
   /** Image for the debug-container button when the button names none. Default `busybox:1.36`. */
   debugImage?: string;
+  /** Answers `/podnet clusters` (src/queue/heartbeat.ts `clustersText`); without it the verb says it is unavailable. */
+  listClusters?: () => Promise<string>;
   /** The bot's ids, when known, so no auth.test is needed. */
   botId?: string;
   botUserId?: string;
@@ -295,6 +297,14 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     if (cmd.verb === 'help') {
       await ack(ephemeral(`\`\`\`${cmd.topic ? helpFor(cmd.topic) : HELP_TEXT}\`\`\``));
       record({ ...audited, outcome: 'done' });
+      return;
+    }
+    if (cmd.verb === 'clusters') {
+      // Answered by the bot from the workers' heartbeats; the channel must be allowed like any command.
+      const d = authorize(policy, { channel: command.channel_id, user: command.user_id, verb: 'clusters', intrusive: false, ...(command.channel_name !== undefined && { channelName: command.channel_name }) });
+      const listed = !d.allowed ? undefined : options.listClusters ? await options.listClusters().catch((err: unknown) => `:x: Could not list the clusters: ${escapeSlackText(describeError(err))}`) : 'Listing clusters is not available in this deployment.';
+      await ack(ephemeral(d.allowed ? listed ?? '' : `:no_entry: ${escapeSlackText(d.reason)}`));
+      record({ ...audited, outcome: d.allowed ? 'done' : 'denied', ...(!d.allowed && { reason: d.reason }) });
       return;
     }
     const ctx: EnqueueContext = {
