@@ -291,7 +291,7 @@ export function noLiveWorkerText(cluster: string, clusters: ClusterStatus[]): st
   const seen = self ? ` (last seen ${formatAge(self.lastSeenAgoMs)} ago)` : ' (never seen)';
   const known = live.length ? `live clusters: ${live.join(', ')}` : 'no cluster has a live worker';
   return (
-    `:no_entry: No live podnet worker for cluster *${cluster}*${seen}; ${known}. Nothing was queued. ` +
+    `No live podnet worker for cluster *${cluster}*${seen}; ${known}. Nothing was queued. ` +
     `Start one with \`podnet worker --cluster ${cluster}\` (in Kubernetes: \`kubectl -n podnet rollout status deploy/podnet-worker\` in that cluster), ` +
     `or pick a live cluster with \`--cluster NAME\`.`
   );
