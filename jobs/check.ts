@@ -116,6 +116,7 @@ export function createCheckProcessor(
         idempotencyKey: postKeys.thread(jobId, i),
       });
     }
+    await deps.onFinding?.({ channel, ...(threadTs !== undefined && { threadTs }) }, jobId, diagnosis);
     deps.logger.info({ jobId, pod: data.pod, namespace: data.namespace, top: diagnosis.hypotheses[0]?.cause }, 'check posted');
     return { diagnosis, ...(ts !== undefined && { messageTs: ts }), threadPosts: thread.length, failedChildren: failures };
   }

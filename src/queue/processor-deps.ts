@@ -52,6 +52,11 @@ export interface ProcessorDeps {
   renderSummary(d: Diagnosis): RenderedMessage;
   renderThread(d: Diagnosis, evidence?: Evidence): RenderedMessage[];
   renderProgress(target: { namespace: string; pod: string }, status: string): RenderedMessage;
+  /**
+   * After a check is posted: when it answered in an incident's thread, its top finding lands
+   * on the incident's timeline (src/incidents/hooks.ts). Absent in tests and benchmarks.
+   */
+  onFinding?(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis): Promise<void>;
 }
 
 /**
