@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
+import { enqueueWatchOrSweep } from './enqueue-watch.js';
 import { jobOptions } from './job-options.js';
 import {
   DEFAULT_PREFIX,
@@ -53,6 +54,8 @@ export interface ProducerOptions {
   attempts?: number;
   /** First backoff delay. Default 1000 ms. */
   backoffMs?: number;
+  /** Test-only: scales `watch --every/--for` (src/queue/enqueue-watch.ts). */
+  watchIntervalScale?: number;
 }
 
 export interface Producer {
@@ -127,6 +130,7 @@ export function createProducer(options: ProducerOptions): Producer {
       ...(cmd.container !== undefined && { container: cmd.container }),
       previous: cmd.previous,
       ...(cmd.sinceSeconds !== undefined && { sinceSeconds: cmd.sinceSeconds }),
+      ...(cmd.grep !== undefined && { grep: cmd.grep }),
       slack: ctx.slack,
       requestedAt: (ctx.now?.() ?? new Date()).toISOString(),
     };
@@ -138,6 +142,10 @@ export function createProducer(options: ProducerOptions): Producer {
     async enqueueCommand(cmd, ctx) {
       if (cmd.verb === 'check') return enqueueCheck(cmd, ctx);
       if (cmd.verb === 'logs') return enqueueLogs(cmd, ctx);
+      if (cmd.verb === 'watch' || cmd.verb === 'sweep') {
+        const scale = options.watchIntervalScale;
+        return enqueueWatchOrSweep({ redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) }, cmd, ctx);
+      }
       throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
     },
     async close() {
