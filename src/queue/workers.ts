@@ -9,6 +9,9 @@ import { createCheckProcessor } from '../../jobs/check.js';
 import { createCollectLogsProcessor } from '../../jobs/collect-logs.js';
 import { createLogsProcessor } from '../../jobs/logs.js';
 import { createProbeProcessor } from '../../jobs/probe.js';
+import { createSweepProcessor } from '../../jobs/sweep.js';
+import { createWatchProcessor } from '../../jobs/watch.js';
+import { WatchStore } from '../watch/store.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
@@ -66,6 +69,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const probe = createProbeProcessor(deps);
   const collectLogs = createCollectLogsProcessor(deps);
   const logs = createLogsProcessor(deps);
+  // Watches remove their own job schedulers from the checks queue when they end.
+  const checksQueue = new Queue(queueName(options.cluster, 'checks'), { connection, prefix });
+  const watch = createWatchProcessor(deps, { checks: checksQueue, store: new WatchStore(connection, prefix) });
+  const sweep = createSweepProcessor(deps);
 
   const common = {
     connection,
@@ -82,6 +89,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         return check(job, token);
       case JOB_NAMES.logs:
         return logs(job);
+      case JOB_NAMES.watch:
+        return watch(job);
+      case JOB_NAMES.sweep:
+        return sweep(job);
       default:
         throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
     }
@@ -118,6 +129,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       await heartbeat?.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'could not remove the heartbeat; it expires by itself'));
       await Promise.all(workers.map((w) => w.close()));
       await probesQueue.close();
+      await checksQueue.close();
       if (ownsClient) await connection.quit().catch(() => connection.disconnect());
     },
   };
