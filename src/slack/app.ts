@@ -49,6 +49,8 @@ export const ACTION_IDS = {
   logs: 'podnet_logs',
   debug: 'podnet_debug',
   evidence: 'podnet_evidence',
+  /** On a watch's baseline message (src/watch/render.ts); its value is `watch stop POD -n NS`. */
+  watchStop: 'podnet_watch_stop',
 } as const;
 export type PodnetActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
@@ -376,10 +378,13 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       case ACTION_IDS.evidence:
         if (base.verb !== 'check') throw new BadInputError('This evidence button does not name a pod to check');
         return { ...base, evidence: true };
+      case ACTION_IDS.watchStop:
+        if (base.verb === 'watch' && base.action === 'stop') return base;
+        throw new BadInputError('This stop button does not name a watch; use /podnet watch stop POD');
     }
   }
 
-  const podnetAction = /^podnet_(rerun|logs|debug|evidence)$/;
+  const podnetAction = /^podnet_(rerun|logs|debug|evidence|watch_stop)$/;
   app.action({ type: 'block_actions', action_id: podnetAction }, async ({ ack, body, action, respond }) => {
     await ack();
     const b = body as BlockAction;
@@ -422,7 +427,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
   });
 
   // Every other interaction is acknowledged so Slack shows no error to the user.
-  app.action(/^(?!podnet_(rerun|logs|debug|evidence)$)/, async ({ ack }) => {
+  app.action(/^(?!podnet_(rerun|logs|debug|evidence|watch_stop)$)/, async ({ ack }) => {
     await ack();
   });
   app.view(/.*/, async ({ ack }) => {
