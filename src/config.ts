@@ -34,6 +34,16 @@ export interface Config {
   /** Redis key prefix of podnet's queues. */
   readonly queuePrefix: string;
   readonly logLevel: string;
+  /** Port of the ops server (/healthz, /readyz, /metrics, the queue dashboard); 0 = off. Default 9464. */
+  readonly opsPort: number;
+  /** Basic-auth credentials of the queue dashboard (bull-board); absent = dashboard off. */
+  readonly board?: BoardConfig;
+}
+
+/** The queue dashboard's login (bot only). */
+export interface BoardConfig {
+  readonly user: string;
+  readonly password: string;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -109,6 +119,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL "${logLevel}" is not one of ${LEVELS.join(', ')}`);
 
+  // PODNET_OPS_PORT; OPS_PORT is the older name the worker reads too.
+  const opsName = nonEmpty(env, 'PODNET_OPS_PORT') !== undefined ? 'PODNET_OPS_PORT' : 'OPS_PORT';
+  const opsText = nonEmpty(env, opsName) ?? '9464';
+  const opsPort = Number(opsText);
+  if (!/^\d+$/.test(opsText) || opsPort > 65535) {
+    problems.push(`${opsName} "${opsText}" is not a port number; use 1..65535 (default 9464), or 0 to turn the ops server off`);
+  }
+  const boardUser = nonEmpty(env, 'PODNET_BOARD_USER');
+  const boardPassword = nonEmpty(env, 'PODNET_BOARD_PASSWORD');
+  if (role === 'bot' && (boardUser === undefined) !== (boardPassword === undefined)) {
+    const missing = boardUser === undefined ? 'PODNET_BOARD_USER' : 'PODNET_BOARD_PASSWORD';
+    const given = boardUser === undefined ? 'PODNET_BOARD_PASSWORD' : 'PODNET_BOARD_USER';
+    problems.push(`${given} is set but ${missing} is not; the queue dashboard needs both (HTTP basic auth), or unset both to keep it off`);
+  }
+
   if (problems.length > 0) {
     throw new ConfigError(problems.length === 1 ? (problems[0] as string) : `Configuration has ${problems.length} problems: ${problems.join('; ')}`);
   }
@@ -132,6 +157,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     defaultCluster,
     queuePrefix,
     logLevel,
+    opsPort,
+    ...(role === 'bot' && boardUser !== undefined && boardPassword !== undefined && { board: hideBoard({ user: boardUser, password: boardPassword }) }),
   };
   Object.defineProperty(config, 'toJSON', { value: () => describeConfig(config), enumerable: false });
   Object.defineProperty(config, inspect.custom, { value: () => describeConfig(config), enumerable: false });
@@ -155,7 +182,17 @@ export function describeConfig(config: Config): Record<string, unknown> {
     defaultCluster: config.defaultCluster,
     queuePrefix: config.queuePrefix,
     logLevel: config.logLevel,
+    opsPort: config.opsPort,
+    board: config.board ? { user: config.board.user, password: '[set]' } : '[off]',
   };
+}
+
+/** Keeps the dashboard password out of JSON and inspect output. */
+function hideBoard(board: BoardConfig): BoardConfig {
+  const safe = () => ({ user: board.user, password: '[set]' });
+  Object.defineProperty(board, 'toJSON', { value: safe, enumerable: false });
+  Object.defineProperty(board, inspect.custom, { value: safe, enumerable: false });
+  return Object.freeze(board);
 }
 
 /** Makes `console.log(config.slack)` / util.inspect show no secret values. */
