@@ -23,7 +23,8 @@ import { describeError, PodnetError } from '../src/errors.js';
 import type { IncidentRecorder } from '../src/incidents/hooks.js';
 import { RUNBOOK_ACTION_IDS } from '../src/incidents/slack-hooks.js';
 import { scanLog } from '../src/logscan/scan.js';
-import { JOB_NAMES, type CheckPayload, type RunbookPayload } from '../src/queue/contracts.js';
+import type { WatchStartCommand } from '../src/commands/grammar.js';
+import { JOB_NAMES, type RunbookPayload, type SlackTarget } from '../src/queue/contracts.js';
 import { jobOptions } from '../src/queue/job-options.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import { actions as actionsBlock, button, context, escapeMrkdwn, finishMessages, header, section, sections, type SlackMessage } from '../src/render/slack-limits.js';
@@ -44,8 +45,11 @@ export interface RunbookJobDeps {
   runbooks: () => Promise<Map<string, Runbook>>;
   /** This cluster's `checks` queue: delayed continuations (wait) and watch jobs go there. */
   queue: Queue;
-  /** Whether the worker runs `watch` jobs; otherwise a watch step says how to start one. */
-  canWatch?: boolean;
+  /**
+   * Starts a watch (src/queue/enqueue-watch.ts) answering in the run's thread. Without it, a
+   * watch step posts the command to start one by hand.
+   */
+  startWatch?: (cmd: WatchStartCommand, slack: SlackTarget, requestId: string) => Promise<{ jobId: string }>;
   /** A `wait:` step with a `confirm:` runs inline; it sleeps at most this long. Default 60 000 ms. */
   maxInlineWaitMs?: number;
   now?: () => Date;
@@ -243,22 +247,22 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
       async watch(target, options) {
         const every = options.every ?? '30s';
         const span = options.for ?? '30m';
-        if (!deps.canWatch) {
+        if (!deps.startWatch) {
           const text = `To watch ${target.pod}, run \`/podnet watch ${target.pod} -n ${target.namespace} --every ${every} --for ${span}\` (this worker has no watch jobs).`;
           await p.poster.post({ channel, thread_ts: threadTs, text, idempotencyKey: key('watch') });
           return `watch not started here: ${text}`;
         }
-        const data: CheckPayload = {
-          requestId: `${run.runId}-watch-${current()}`,
-          cluster: run.cluster,
-          namespace: target.namespace,
+        const cmd: WatchStartCommand = {
+          verb: 'watch',
+          action: 'start',
           pod: target.pod,
-          slack: { channel, user: run.startedBy, threadTs },
-          requestedAt: now().toISOString(),
+          namespace: target.namespace,
+          everySeconds: parseDurationMs(every) / 1000,
+          forSeconds: parseDurationMs(span) / 1000,
+          cluster: run.cluster,
         };
-        const payload = { ...data, everySeconds: parseDurationMs(every) / 1000, forSeconds: parseDurationMs(span) / 1000 };
-        await deps.queue.add(JOB_NAMES.watch, payload, { ...jobOptions(), jobId: `watch-${data.requestId}` });
-        return `watch started: every ${every} for ${span}; changes will be posted in this thread`;
+        const res = await deps.startWatch(cmd, { channel, user: run.startedBy, threadTs }, `${run.runId}-watch-${current()}`);
+        return `watch started (\`${res.jobId}\`): every ${every} for ${span}; changes will be posted in this thread`;
       },
       async post(text) {
         await p.poster.post({ channel, thread_ts: threadTs, text, blocks: finishMessages(text, sections(undefined, [text]))[0]!.blocks as SlackBlock[], idempotencyKey: key('post') });

@@ -8,8 +8,10 @@ import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Diagnosis } from '../analysis/types.js';
 import { createIncidentProcessor } from '../../jobs/incident.js';
-import { createRunbookProcessor } from '../../jobs/runbook.js';
+import { createRunbookProcessor, type RunbookJobDeps } from '../../jobs/runbook.js';
 import { queueName, type SlackTarget } from '../queue/contracts.js';
+import { enqueueWatchOrSweep } from '../queue/enqueue-watch.js';
+import { jobOptions } from '../queue/job-options.js';
 import type { ProcessorDeps } from '../queue/processor-deps.js';
 import { loadRunbookDir } from '../runbooks/loader.js';
 import { RunStore } from '../runbooks/runs.js';
@@ -26,8 +28,6 @@ export interface IncidentJobsOptions {
   runbooksDir?: string;
   /** Runbooks given directly (tests); wins over `runbooksDir`. */
   runbooks?: Map<string, Runbook>;
-  /** Whether the workers run `watch` jobs (a runbook's watch step enqueues one). */
-  canWatch?: boolean;
 }
 
 export interface IncidentJobs {
@@ -44,6 +44,9 @@ export function createIncidentJobs(options: IncidentJobsOptions): IncidentJobs {
   const incidents = new IncidentRecorder({ redis: options.connection, prefix: options.prefix });
   const runs = new RunStore({ redis: options.connection, prefix: options.prefix });
   const queue = new Queue(queueName(options.cluster, 'checks'), { connection: options.connection, prefix: options.prefix });
+  // A runbook's watch step starts a watch as `/podnet watch` would, answering in the run's thread.
+  const startWatch: RunbookJobDeps['startWatch'] = (cmd, slack, requestId) =>
+    enqueueWatchOrSweep({ redis: options.connection, prefix: options.prefix, cluster: options.cluster, queueOf: () => queue, opts: jobOptions() }, cmd, { slack, requestId, cluster: options.cluster });
   let loaded: Promise<Map<string, Runbook>> | undefined;
   const runbooks = () => {
     if (options.runbooks) return Promise.resolve(options.runbooks);
@@ -55,7 +58,7 @@ export function createIncidentJobs(options: IncidentJobsOptions): IncidentJobs {
     return loaded;
   };
   const incident = createIncidentProcessor({ poster: options.deps.poster, incidents, logger: options.deps.logger });
-  const runbook = createRunbookProcessor({ processor: options.deps, incidents, runs, runbooks, queue, ...(options.canWatch !== undefined && { canWatch: options.canWatch }) });
+  const runbook = createRunbookProcessor({ processor: options.deps, incidents, runs, runbooks, queue, startWatch });
   return {
     incident,
     runbook,

@@ -1,0 +1,58 @@
+/**
+ * The producer's side of `incident …` and `runbook …` (called from createProducer in
+ * src/queue/enqueue.ts): one job on the cluster's `checks` queue. The bot-side hooks
+ * (slack-hooks.ts) have already routed the command to the incident's thread.
+ */
+import { randomUUID } from 'node:crypto';
+import type { JobsOptions, Queue } from 'bullmq';
+import type { IncidentCommand, RunbookCommand } from '../commands/grammar.js';
+import { JOB_NAMES, type IncidentPayload, type RunbookPayload, type SlackTarget } from '../queue/contracts.js';
+
+export interface IncidentProducerDeps {
+  /** The producer's cluster when the command names none. */
+  cluster: string;
+  queueOf(cluster: string): Queue;
+  opts: JobsOptions;
+}
+
+const safeId = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 120);
+
+/** Queues an `incident` or `runbook` job; returns its id. */
+export async function enqueueIncidentOrRunbook(
+  d: IncidentProducerDeps,
+  cmd: IncidentCommand | RunbookCommand,
+  ctx: { slack: SlackTarget; requestId?: string; cluster?: string; now?: () => Date },
+): Promise<{ jobId: string; deduplicated: boolean }> {
+  const requestId = ctx.requestId ?? randomUUID();
+  const requestedAt = (ctx.now?.() ?? new Date()).toISOString();
+  if (cmd.verb === 'incident') {
+    const cluster = ctx.cluster ?? d.cluster;
+    const jobId = safeId(`incident-${cmd.action}-${requestId}`);
+    const payload: IncidentPayload = {
+      requestId,
+      cluster,
+      slack: ctx.slack,
+      requestedAt,
+      action: cmd.action,
+      ...(cmd.action === 'open' && { title: cmd.title }),
+    };
+    await d.queueOf(cluster).add(JOB_NAMES.incident, payload, { ...d.opts, jobId });
+    return { jobId, deduplicated: false };
+  }
+  const cluster = ctx.cluster ?? (cmd.action === 'run' ? cmd.cluster : undefined) ?? d.cluster;
+  const jobId = safeId(`runbook-${cmd.action}-${requestId}`);
+  const payload: RunbookPayload = {
+    requestId,
+    cluster,
+    namespace: cmd.action === 'run' ? cmd.namespace : '',
+    slack: ctx.slack,
+    requestedAt,
+    action: cmd.action,
+    ...(cmd.action !== 'list' && { runbook: cmd.name }),
+    ...(cmd.action === 'run' && { pod: cmd.pod }),
+  };
+  // A run is one attempt: its steps are recorded as they go, and a re-run resumes from the
+  // saved state, but a failure before the first save is better reported than repeated.
+  await d.queueOf(cluster).add(JOB_NAMES.runbook, payload, { ...d.opts, ...(cmd.action === 'run' && { attempts: 2 }), jobId });
+  return { jobId, deduplicated: false };
+}
