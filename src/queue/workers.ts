@@ -13,6 +13,7 @@ import { createSweepProcessor } from '../../jobs/sweep.js';
 import { createWatchProcessor } from '../../jobs/watch.js';
 import { WatchStore } from '../watch/store.js';
 import type { ClusterAccess } from '../cluster/types.js';
+import { createIncidentJobs } from '../incidents/worker.js';
 import type { Logger } from '../logger.js';
 import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
 import { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
@@ -45,6 +46,8 @@ export interface StartWorkersOptions {
    * on `close()`. Default on; `false` for tests that want no registration.
    */
   heartbeat?: false | Pick<HeartbeatOptions, 'intervalMs' | 'ttlMs' | 'workerId' | 'version'>;
+  /** Folder of runbook YAML files for `runbook` jobs. Default `./runbooks` (PODNET_RUNBOOKS_DIR). */
+  runbooksDir?: string;
 }
 
 export interface RunningWorkers {
@@ -62,6 +65,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null so a blocking call is never cut.
   const connection = options.connection instanceof Redis ? options.connection : new Redis({ ...options.connection, maxRetriesPerRequest: null });
   const deps: ProcessorDeps = { ...options.deps, clusterAccess: options.clusterAccess, poster: options.poster, logger: options.logger };
+  // Incidents and runbooks (src/incidents/worker.ts); a check in an incident's thread adds a finding.
+  const incidentJobs = createIncidentJobs({ connection, prefix, cluster: options.cluster, deps: { ...deps }, ...(options.runbooksDir !== undefined && { runbooksDir: options.runbooksDir }) });
+  deps.onFinding ??= incidentJobs.onFinding;
   const log = options.logger;
 
   const probesQueue = new Queue(queueName(options.cluster, 'probes'), { connection, prefix });
@@ -93,6 +99,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         return watch(job);
       case JOB_NAMES.sweep:
         return sweep(job);
+      case JOB_NAMES.incident:
+        return incidentJobs.incident(job);
+      case JOB_NAMES.runbook:
+        return incidentJobs.runbook(job);
       default:
         throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
     }
@@ -130,6 +140,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       await Promise.all(workers.map((w) => w.close()));
       await probesQueue.close();
       await checksQueue.close();
+      await incidentJobs.close();
       if (ownsClient) await connection.quit().catch(() => connection.disconnect());
     },
   };
