@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
+import { enqueueIncidentOrRunbook } from '../incidents/enqueue.js';
 import { enqueueWatchOrSweep } from './enqueue-watch.js';
 import { jobOptions } from './job-options.js';
 import {
@@ -146,6 +147,7 @@ export function createProducer(options: ProducerOptions): Producer {
         const scale = options.watchIntervalScale;
         return enqueueWatchOrSweep({ redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) }, cmd, ctx);
       }
+      if (cmd.verb === 'incident' || cmd.verb === 'runbook') return enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx);
       throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
     },
     async close() {
