@@ -534,12 +534,28 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       responses = [];
       failures = [];
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const ws of sockets) ws.terminate();
-        wss.close();
+    async close() {
+      // Close sockets with a handshake first: a client mid-disconnect that sees its socket
+      // torn down re-enters its own close path (and @slack/socket-mode then leaks a timer).
+      const open = [...sockets];
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(open.map((ws) => new Promise<void>((resolve) => {
+          if (ws.readyState === ws.CLOSED) return resolve();
+          ws.once('close', () => resolve());
+          if (ws.readyState === ws.OPEN) ws.close(1001, 'stand-in closing');
+        }))),
+        new Promise((r) => {
+          timer = setTimeout(r, 1000);
+        }),
+      ]);
+      clearTimeout(timer);
+      for (const ws of sockets) ws.terminate();
+      wss.close();
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+    },
   };
 }
