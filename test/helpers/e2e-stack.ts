@@ -12,7 +12,9 @@ import { queueName } from '../../src/queue/contracts.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
 import { createProducer, type Producer } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
-import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim/server.js';
+import { collectEvidence, type CheckRequest } from '../../src/probes/collect.js';
+import type { ClusterAccess } from '../../src/cluster/types.js';
 import { SlackPoster } from '../../src/slack/poster.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
@@ -37,27 +39,51 @@ export interface E2EStack {
   checks: Queue;
   /** Sends a signed `/podnet TEXT` from `channel` to the Bolt app, as Slack would. */
   slash(text: string, channel: string): ReturnType<typeof postSigned>;
+  /** Closes the workers and starts new ones on the same queues (a redeploy mid-job). */
+  restartWorkers(): Promise<void>;
   /** Resolves with the check (or logs) job once it has finished. */
   finished(jobId: string, timeoutMs?: number): Promise<Job>;
   close(): Promise<void>;
 }
 
-export async function startE2EStack(options: { scenario?: string; cluster?: string } = {}): Promise<E2EStack> {
+export interface E2EStackOptions {
+  /** A scenario file or object (e.g. with a `timeline`). Default the seed incident. */
+  scenario?: SimulatorOptions['scenario'];
+  cluster?: string;
+  /** The simulator's timeline clock (tests that drive it). */
+  elapsedMs?: () => number;
+  /** The cluster's clock as the workers should see it (evidence.clusterNow); default the wall clock. */
+  clusterNow?: () => Date;
+  /** More channels the policy allows (each with its namespaces). */
+  channels?: { id: string; namespaces: string[] }[];
+  /** Producer option: scales watch --every/--for (test-only). */
+  watchIntervalScale?: number;
+  /** Cluster client rate limit. Default qps 50, burst 100. */
+  qps?: number;
+  burst?: number;
+}
+
+export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2EStack> {
   const cluster = options.cluster ?? 'e2e';
   const prefix = `podnet-e2e-${randomUUID().slice(0, 8)}`;
   const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
-  const sim = await startSimulator({ scenario: options.scenario ?? 'scenarios/seed-incident.yaml', port: 0 });
+  const sim = await startSimulator({ scenario: options.scenario ?? 'scenarios/seed-incident.yaml', port: 0, ...(options.elapsedMs && { elapsedMs: options.elapsedMs }) });
   const slack = await startSlackStandIn();
-  const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: 50, burst: 100 });
+  const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: options.qps ?? 50, burst: options.burst ?? 100 });
   // Short retry delays so a 429 storm test does not take minutes; Retry-After is still honoured.
   const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:`, minRetryDelayMs: 20, maxRetryDelayMs: 200 });
-  const workers = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps: defaultDeps(), prefix });
-  const producer = createProducer({ connection: redis, prefix, cluster });
+  const clusterNow = options.clusterNow;
+  const deps = clusterNow
+    ? { ...defaultDeps(), collectEvidence: (c: ClusterAccess, r: CheckRequest, o: { skipLogs: boolean }) => collectEvidence(c, r, { ...o, now: clusterNow }) }
+    : defaultDeps();
+  const start = () => startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps, prefix });
+  let workers = await start();
+  const producer = createProducer({ connection: redis, prefix, cluster, ...(options.watchIntervalScale !== undefined && { watchIntervalScale: options.watchIntervalScale }) });
   const checks = new Queue(queueName(cluster, 'checks'), { connection: redis, prefix });
   const signingSecret = randomBytes(32).toString('hex');
   const app = createSlackApp({
     config: { slack: { botToken: 'xoxb-e2e', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: cluster },
-    policy: parsePolicy({ default: 'deny', channels: [{ id: 'C0MLONCALL', namespaces: ['financial-ml'] }, { id: 'C0STORM01', namespaces: ['financial-ml'] }] }),
+    policy: parsePolicy({ default: 'deny', channels: [{ id: 'C0MLONCALL', namespaces: ['financial-ml'] }, { id: 'C0STORM01', namespaces: ['financial-ml'] }, ...(options.channels ?? [])] }),
     audit: memoryAuditLog(),
     enqueue: (cmd, ctx) =>
       producer.enqueueCommand(cmd, { slack: { channel: ctx.channel, user: ctx.user, responseUrl: ctx.responseUrl, ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }) } }),
@@ -66,7 +92,14 @@ export async function startE2EStack(options: { scenario?: string; cluster?: stri
   });
   const { port } = await app.start(0);
   return {
-    sim, slack, redis, prefix, cluster, producer, workers, poster, app, checks,
+    sim, slack, redis, prefix, cluster, producer, poster, app, checks,
+    get workers() {
+      return workers;
+    },
+    async restartWorkers() {
+      await workers.close();
+      workers = await start();
+    },
     botUrl: `http://127.0.0.1:${port}/slack/events`,
     slash: (text, channel) => postSigned(`http://127.0.0.1:${port}/slack/events`, slashCommandBody({ text, channel, responseUrl: slack.responseUrl(channel) }), signingSecret),
     finished: (jobId, timeoutMs = 20_000) =>
