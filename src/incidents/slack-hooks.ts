@@ -33,7 +33,6 @@ export interface HookEnqueueContext {
   channelName?: string;
   /** `slash`, `mention` or `button:<action_id>`. */
   source: string;
-  [key: string]: unknown;
 }
 
 export type HookEnqueueFn<C extends HookEnqueueContext> = (cmd: ParsedCommand, ctx: C) => Promise<{ jobId: string; deduplicated?: boolean }>;

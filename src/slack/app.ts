@@ -39,6 +39,7 @@ import { validateImage, validateLabel, validatePodName } from '../commands/valid
 import type { Config } from '../config.js';
 import { BadInputError, PodnetError, describeError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { mentionCommandText, RUNBOOK_ACTION_IDS, type IncidentHooks } from '../incidents/slack-hooks.js';
 import { escapeSlackText, unescapeSlackText } from './text.js';
 
 type BoltApp = App;
@@ -90,6 +91,11 @@ export interface SlackAppOptions {
   debugImage?: string;
   /** Answers `/podnet clusters` (src/queue/heartbeat.ts `clustersText`); without it the verb says it is unavailable. */
   listClusters?: () => Promise<string>;
+  /**
+   * Incidents and runbooks (src/incidents/slack-hooks.ts): routes commands into an open
+   * incident's thread, answers `@podnet` mentions, handles runbook Confirm/Decline buttons.
+   */
+  incidents?: IncidentHooks;
   /** The bot's ids, when known, so no auth.test is needed. */
   botId?: string;
   botUserId?: string;
@@ -135,7 +141,8 @@ export function boltLogger(logger: Logger): BoltLogger {
 
 /** Builds the Bolt app. Nothing listens until `start`. */
 export function createSlackApp(options: SlackAppOptions): SlackApp {
-  const { config, policy, audit, enqueue } = options;
+  const { config, policy, audit } = options;
+  const enqueue: EnqueueFn = options.incidents ? options.incidents.wrapEnqueue(options.enqueue) : options.enqueue;
   const logger = options.logger ?? silentLogger;
   const commandName = options.commandName ?? '/podnet';
   const ackBudgetMs = options.ackBudgetMs ?? 1500;
@@ -426,8 +433,58 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await reply(result.text);
   });
 
+  // Runbook Confirm / Decline (src/incidents/slack-hooks.ts checks the presser's permission).
+  app.action({ type: 'block_actions', action_id: /^podnet_runbook_(confirm|decline)$/ }, async ({ ack, body, action, respond }) => {
+    await ack();
+    const b = body as BlockAction;
+    const a = action as ButtonAction;
+    const channel = b.channel?.id ?? b.container?.channel_id ?? '';
+    const channelName = b.channel?.name;
+    const answer = a.action_id === RUNBOOK_ACTION_IDS.confirm ? 'confirmed' : 'declined';
+    const base = { who: b.user.id, channel, ...(channelName !== undefined && { channelName }), command: `runbook ${answer} ${a.value ?? ''}`, source: `button:${a.action_id}`, verb: 'runbook' as const };
+    const res = options.incidents
+      ? await options.incidents.runbookButton({ policy, runId: a.value ?? '', answer, user: b.user.id, channel, ...(channelName !== undefined && { channelName }) }).catch((err: unknown) => ({ text: `:x: ${escapeSlackText(describeError(err))}`, outcome: 'failed' as const, reason: describeError(err), jobId: undefined, namespace: undefined }))
+      : { text: 'Runbooks are not available in this deployment.', outcome: 'invalid' as const, reason: 'no incident hooks', jobId: undefined, namespace: undefined };
+    record({ ...base, outcome: res.outcome, ...(res.reason !== undefined && { reason: res.reason }), ...(res.jobId !== undefined && { jobId: res.jobId }), ...(res.namespace !== undefined && { namespace: res.namespace }) });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: res.text } as RespondArguments).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not answer the button press'));
+  });
+
+  // `@podnet <command>`: the same grammar; in a thread, answered in that thread (Slack refuses
+  // slash commands in threads, so this is how a command runs inside an incident's thread).
+  app.event('app_mention', async ({ event, client }) => {
+    const e = event as { user?: string; text: string; channel: string; ts: string; thread_ts?: string; team?: string };
+    if (e.user === undefined) return;
+    const user = e.user;
+    const threadTs = e.thread_ts;
+    const reply = (text: string) =>
+      client.chat
+        .postEphemeral({ channel: e.channel, user, text, ...(threadTs !== undefined && { thread_ts: threadTs }) })
+        .catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not answer the mention'));
+    const text = unescapeSlackText(mentionCommandText(e.text));
+    const base = { who: user, channel: e.channel, command: text, source: 'mention' };
+    const defaults = channelDefaults(policy, e.channel);
+    let cmd: ParsedCommand;
+    try {
+      cmd = parseCommand(text, defaults.namespace !== undefined ? { namespace: defaults.namespace } : undefined);
+    } catch (err) {
+      if (!(err instanceof BadInputError)) throw err;
+      record({ ...base, outcome: 'invalid', reason: err.message });
+      await reply(`:warning: ${escapeSlackText(err.message)}\n${usageBlock(err.usage ?? HELP_TEXT)}`);
+      return;
+    }
+    const audited = { ...base, verb: cmd.verb, ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }) };
+    if (cmd.verb === 'help' || cmd.verb === 'clusters') {
+      record({ ...audited, outcome: 'done' });
+      await reply(cmd.verb === 'help' ? `\`\`\`${cmd.topic ? helpFor(cmd.topic) : HELP_TEXT}\`\`\`` : 'Use `/podnet clusters` in the channel.');
+      return;
+    }
+    const ctx: EnqueueContext = { channel: e.channel, user, teamId: e.team ?? '', responseUrl: '', ...(threadTs !== undefined && { threadTs }), source: 'mention' };
+    const result = await accept(cmd, ctx, audited, defaults.cluster, 60_000, (t) => reply(t));
+    await reply(result.text);
+  });
+
   // Every other interaction is acknowledged so Slack shows no error to the user.
-  app.action(/^(?!podnet_(rerun|logs|debug|evidence|watch_stop)$)/, async ({ ack }) => {
+  app.action(/^(?!podnet_(rerun|logs|debug|evidence|watch_stop|runbook_confirm|runbook_decline)$)/, async ({ ack }) => {
     await ack();
   });
   app.view(/.*/, async ({ ack }) => {
