@@ -37,6 +37,8 @@ export interface E2EStack {
   botUrl: string;
   /** This cluster's `checks` queue. */
   checks: Queue;
+  /** Signs requests to the Bolt app (button presses: postSigned(botUrl, blockActionBody(…), signingSecret)). */
+  signingSecret: string;
   /** Sends a signed `/podnet TEXT` from `channel` to the Bolt app, as Slack would. */
   slash(text: string, channel: string): ReturnType<typeof postSigned>;
   /** Closes the workers and starts new ones on the same queues (a redeploy mid-job). */
@@ -92,7 +94,7 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
   });
   const { port } = await app.start(0);
   return {
-    sim, slack, redis, prefix, cluster, producer, poster, app, checks,
+    sim, slack, redis, prefix, cluster, producer, poster, app, checks, signingSecret,
     get workers() {
       return workers;
     },
