@@ -52,6 +52,8 @@ export interface RunbookJobDeps {
   startWatch?: (cmd: WatchStartCommand, slack: SlackTarget, requestId: string) => Promise<{ jobId: string }>;
   /** A `wait:` step with a `confirm:` runs inline; it sleeps at most this long. Default 60 000 ms. */
   maxInlineWaitMs?: number;
+  /** How long a debug step waits for its ephemeral container to run. Default 30 000 ms. */
+  debugStartTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -152,6 +154,7 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
   const p = deps.processor;
   const now = deps.now ?? (() => new Date());
   const maxInlineWaitMs = deps.maxInlineWaitMs ?? 60_000;
+  const debugStartTimeoutMs = deps.debugStartTimeoutMs ?? 30_000;
 
   async function post(channel: string, threadTs: string | undefined, messages: SlackMessage[], key: string): Promise<string | undefined> {
     let first: string | undefined;
@@ -271,13 +274,25 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
         await sleep(Math.min(ms, maxInlineWaitMs));
       },
       async debug(target, image) {
-        const { evidence, diagnosis } = await check(target, { debugContainerImage: image });
-        if (!evidence.debugContainer) {
-          const failed = evidence.steps.filter((s) => !s.ok && /debug|ephemeral/.test(s.name)).map((s) => s.error ?? s.name);
-          throw new PodnetError('exec-failed', `no debug container was attached${failed.length ? `: ${failed.join('; ')}` : ''}`);
+        // The engineer confirmed: attach it (the pod shares one network namespace, so the
+        // debug container sees the same sockets) and show what listens, from inside.
+        const name = `podnet-debug-${run.runId.slice(-6).replace(/[^a-z0-9]/gi, '').toLowerCase()}${current()}`;
+        await p.clusterAccess.addEphemeralContainer(target.namespace, target.pod, { name, image, command: ['sleep', '3600'], stdin: false, tty: false });
+        const deadline = Date.now() + debugStartTimeoutMs;
+        for (;;) {
+          const pod = await p.clusterAccess.getPod(target.namespace, target.pod);
+          const st = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+          if (st?.state?.running) break;
+          if (st?.state?.terminated) throw new PodnetError('exec-failed', `debug container ${name} exited: ${st.state.terminated.reason ?? 'terminated'}`);
+          if (Date.now() > deadline) throw new PodnetError('timeout', `debug container ${name} (${image}) did not start within ${Math.round(debugStartTimeoutMs / 1000)} s`);
+          await sleep(500);
         }
-        const dial = evidence.dials.find((d) => d.from === evidence.debugContainer?.name);
-        return `attached ${evidence.debugContainer.name} (${evidence.debugContainer.image})${dial ? `; dial ${dial.host}:${dial.port} from it: ${dial.outcome}` : ''}; cause ${diagnosis.hypotheses[0]?.cause ?? 'unknown'}`;
+        const res = await p.clusterAccess.exec(target.namespace, target.pod, name, ['netstat', '-ltn']).catch((err: unknown) => ({ stdout: '', stderr: describeError(err), exitCode: 1 }));
+        const lines = `${res.stdout}${res.stderr}`.trim().split('\n').filter(Boolean).slice(0, 30);
+        const text = `Debug container ${name} (${image}) attached to ${target.pod}. Listening sockets seen from it (\`netstat -ltn\`):`;
+        await post(channel, threadTs, finishMessages(text, [section(escapeMrkdwn(text)), ...sections(undefined, lines.length ? lines.map(escapeMrkdwn) : ['(no output)'], { code: true })]), key('debug'));
+        const listening = lines.filter((l) => /LISTEN/.test(l)).length;
+        return `attached ${name} (${image}); ${listening} listening sockets; exec into it with kubectl exec -it -n ${target.namespace} ${target.pod} -c ${name} -- sh`;
       },
     };
   }
@@ -369,7 +384,7 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
     const pod = data.pod ?? '';
     const target = { namespace: data.namespace, pod };
     const startText = `:arrow_forward: Running runbook *${runbook.metadata.name}* on ${pod} in ${data.namespace} for <@${data.slack.user}> (${runbook.steps.length} steps).`;
-    const startMsg = finishMessages(startText.replace(/\*/g, ''), [section(startText), context(escapeMrkdwn(runbook.metadata.description ?? ''), `run \`${runId}\``)]);
+    const startMsg = finishMessages(startText.replace(/\*/g, ''), [section(startText), context(...(runbook.metadata.description ? [escapeMrkdwn(runbook.metadata.description)] : []), `run \`${runId}\``)]);
     const ts = await post(data.slack.channel, data.slack.threadTs, startMsg, `${runId}-start`);
     const threadTs = data.slack.threadTs ?? ts;
     if (threadTs === undefined) throw new Error('Slack returned no ts for the runbook header');
