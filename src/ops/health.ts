@@ -30,6 +30,11 @@ export interface OpsServerOptions {
   metrics?: Registry;
   /** Bound on each readiness check; past it the check counts as failed. Default 2000 ms (under the probe's timeoutSeconds). */
   checkTimeoutMs?: number;
+  /**
+   * Extra routes (the queue dashboard, src/ops/board.ts): asked first for every request, any
+   * method; returns true when it answered. Requests it declines fall through to the routes above.
+   */
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
 
 /** The result of one readiness check, as shown in the /readyz body. */
@@ -85,6 +90,7 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = (req.url ?? '/').split('?')[0];
+    if (options.extraRoutes && (await options.extraRoutes(req, res))) return;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       send(res, 405, 'text/plain; charset=utf-8', 'method not allowed; use GET\n', { allow: 'GET, HEAD' });
       return;
