@@ -34,6 +34,8 @@ export interface Config {
   /** Redis key prefix of podnet's queues. */
   readonly queuePrefix: string;
   readonly logLevel: string;
+  /** Folder of on-call runbooks (YAML; in a cluster, a mounted ConfigMap). Default `runbooks`. */
+  readonly runbooksDir: string;
   /** Port of the ops server (/healthz, /readyz, /metrics, the queue dashboard); 0 = off. Default 9464. */
   readonly opsPort: number;
   /** Basic-auth credentials of the queue dashboard (bull-board); absent = dashboard off. */
@@ -117,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     problems.push(`PODNET_QUEUE_PREFIX "${queuePrefix}" may contain only letters, digits, '_' and '-'`);
   }
   const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  const runbooksDir = nonEmpty(env, 'PODNET_RUNBOOKS_DIR') ?? 'runbooks';
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL "${logLevel}" is not one of ${LEVELS.join(', ')}`);
 
   // PODNET_OPS_PORT; OPS_PORT is the older name the worker reads too.
@@ -157,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     defaultCluster,
     queuePrefix,
     logLevel,
+    runbooksDir,
     opsPort,
     ...(role === 'bot' && boardUser !== undefined && boardPassword !== undefined && { board: hideBoard({ user: boardUser, password: boardPassword }) }),
   };
@@ -182,6 +186,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     defaultCluster: config.defaultCluster,
     queuePrefix: config.queuePrefix,
     logLevel: config.logLevel,
+    runbooksDir: config.runbooksDir,
     opsPort: config.opsPort,
     board: config.board ? { user: config.board.user, password: '[set]' } : '[off]',
   };
