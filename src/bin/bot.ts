@@ -10,6 +10,7 @@ import { describeConfig, loadConfig } from '../config.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createProducer } from '../queue/enqueue.js';
+import { createIncidentHooks } from '../incidents/slack-hooks.js';
 import { createSlackApp } from '../slack/app.js';
 
 const USAGE = `Usage: podnet bot
@@ -58,11 +59,14 @@ export async function main(argv: string[]): Promise<number> {
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const producer = createProducer({ connection: redis, prefix: config.queuePrefix, cluster: config.defaultCluster });
 
+  // Incidents: commands in a channel with an open incident answer in its thread; runbook buttons.
+  const incidents = createIncidentHooks({ redis, prefix: config.queuePrefix });
   const slack = createSlackApp({
     config,
     policy,
     audit,
     logger,
+    incidents,
     enqueue: (cmd, ctx) =>
       producer.enqueueCommand(cmd, {
         slack: {
@@ -88,6 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   const steps: [string, () => Promise<unknown>][] = [
     ['slack', () => slack.stop()],
     ['producer', () => producer.close()],
+    ['incidents', () => incidents.close()],
     ['redis', () => redis.quit()],
     ['audit', () => audit.close()],
   ];
