@@ -30,7 +30,8 @@ const USAGE = `Usage: podnet worker [--cluster NAME] [--concurrency N]
 Runs the workers that probe one cluster and post results to Slack.
   --cluster NAME     the cluster whose queues to serve (default: $PODNET_CLUSTER, else "default")
   --concurrency N    jobs at once per queue (default 4)
-Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL, KUBECONFIG, KUBE_CONTEXT, OPS_PORT.`;
+Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL, KUBECONFIG, KUBE_CONTEXT, OPS_PORT,
+  PODNET_RUNBOOKS_DIR (runbook YAML folder, default ./runbooks).`;
 
 export async function main(argv: string[]): Promise<number> {
   let values;
@@ -91,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   const metrics = createMetrics({ defaultLabels: { component: 'worker', cluster } });
-  const running = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger, deps: defaultDeps(), prefix, concurrency });
+  const running = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger, deps: defaultDeps(), prefix, concurrency, runbooksDir: config.runbooksDir });
   for (const w of running.workers) {
     const observe = (job: { name: string; processedOn?: number; finishedOn?: number } | undefined): void => {
       if (job?.processedOn && job.finishedOn) metrics.jobDurationSeconds.observe({ job: job.name }, (job.finishedOn - job.processedOn) / 1000);
