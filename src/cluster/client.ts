@@ -49,6 +49,12 @@ export interface ClusterOptions {
   logger?: Logger;
   /** Clock for the rate limiter and backoff; injectable for tests. */
   clock?: Clock;
+  /**
+   * Called after every attempt (retries included) with its RBAC verb, resource and HTTP status:
+   * `200` (`101` for an exec upgrade) on success, the API's status on failure, `error` when no
+   * HTTP answer came back (timeout, connection refused). For `podnet_kube_requests_total`.
+   */
+  onRequest?: (request: { verb: string; resource: string; status: string }) => void;
 }
 
 /** {@link ClusterAccess} plus the server URL it talks to (for messages). */
@@ -179,9 +185,14 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
         await bucket.take();
         requests++;
         try {
-          return await attempt();
+          const result = await attempt();
+          options.onRequest?.({ verb: req.verb, resource: req.resource, status: req.resource === 'pods/exec' ? '101' : '200' });
+          return result;
         } catch (err) {
-          throw toPodnetError(unwrapWsError(err), req, server);
+          const failure = toPodnetError(unwrapWsError(err), req, server);
+          const status = failure.detail?.status;
+          options.onRequest?.({ verb: req.verb, resource: req.resource, status: typeof status === 'number' ? String(status) : 'error' });
+          throw failure;
         }
       },
       {
