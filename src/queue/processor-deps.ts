@@ -26,6 +26,16 @@ export interface PosterLike {
   post(msg: { channel: string; text: string; blocks?: SlackBlock[]; thread_ts?: string; idempotencyKey: string }): Promise<{ ts?: string } | undefined | void>;
   /** Blocks are always sent: an update without them would wipe the message's blocks. */
   update(msg: { channel: string; ts: string; text: string; blocks: SlackBlock[] }): Promise<unknown>;
+  /** SlackPoster.uploadFile (idempotent by key). Optional: without it, `logs` posts no file. */
+  uploadFile?(file: {
+    channel: string;
+    thread_ts?: string;
+    filename: string;
+    content: string | Buffer;
+    title?: string;
+    initialComment?: string;
+    idempotencyKey?: string;
+  }): Promise<{ fileId: string; reused?: boolean }>;
 }
 
 /** The probe request (mirrors src/probes/collect.ts CheckRequest). */
