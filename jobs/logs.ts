@@ -1,26 +1,66 @@
 /**
- * `logs` (the `logs POD [-c C] [--previous] [--since D]` command): one bounded, streamed read
- * of one container's log, scanned for known signatures, posted as one message: what matched,
- * and the last lines in a code block (secrets masked by the scanner).
+ * `logs` (the `logs POD [-c C] [--previous] [--since D] [--grep RE]` command): one bounded,
+ * streamed read of one container's log, scanned for known signatures (and the user's
+ * pattern), posted as one message: what matched and the last lines (secrets masked by the
+ * scanner). In its thread: the whole bounded log as a file, secrets redacted, with a short
+ * excerpt of the matched lines as the file's comment.
  */
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { LogEvidence } from '../src/evidence.js';
 import { describeError, isPermanent, PodnetError } from '../src/errors.js';
-import { scanLog } from '../src/logscan/scan.js';
+import { redactSecrets } from '../src/logscan/redact.js';
+import { scanLog, type LogLine } from '../src/logscan/scan.js';
 import type { LogsPayload, LogsResult } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import { context, escapeMrkdwn, finishMessages, header, sections, type SlackMessage } from '../src/render/slack-limits.js';
 
 /** Bounds of one `logs` read: what a person can read in Slack, and what Redis should carry. */
-export const LOGS_BOUNDS = { tailLines: 5000, limitBytes: 2 * 1024 * 1024, shownLines: 40 } as const;
+export const LOGS_BOUNDS = { tailLines: 5000, limitBytes: 2 * 1024 * 1024, shownLines: 40, excerptLines: 15, grepLines: 500 } as const;
+
+/** The annotation `kubectl logs` honours when a pod has several containers. */
+export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
+
+const codeSafe = (l: LogLine): string => `${l.at ? `${l.at} ` : ''}${l.text}`.replace(/```/g, "'''");
+
+/** The lines to quote: the `--grep` hits, else the lines that matched a known signature, in log order. */
+export function matchedExcerpt(log: LogEvidence, grepLines: LogLine[] | undefined, max: number = LOGS_BOUNDS.excerptLines): LogLine[] {
+  if (grepLines !== undefined) return grepLines.slice(0, max);
+  const seen = new Set<string>();
+  const lines: LogLine[] = [];
+  for (const m of [...log.matches].sort((a, b) => (a.at ?? '').localeCompare(b.at ?? ''))) {
+    const k = `${m.at ?? ''} ${m.line}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    lines.push({ ...(m.at !== undefined && { at: m.at }), text: m.line });
+  }
+  return lines.slice(0, max);
+}
+
+/** The file's comment in the thread: a short excerpt of the matched lines (plain mrkdwn, bounded). */
+export function renderExcerptComment(data: LogsPayload, log: LogEvidence, excerpt: LogLine[], grepCount: number | undefined): string {
+  const what = data.grep !== undefined ? `${grepCount ?? excerpt.length} line${grepCount === 1 ? '' : 's'} matching \`${data.grep}\`` : 'lines matching a known signature';
+  const head = `Full log of ${data.pod}/${log.container}${log.previous ? ' (previous)' : ''} attached (${log.lines} lines, secrets redacted).`;
+  if (excerpt.length === 0) return `${head} No ${data.grep !== undefined ? `line matches \`${data.grep}\`` : 'line matches a known signature'}.`;
+  const body = excerpt.map((l) => escapeMrkdwn(codeSafe(l)).slice(0, 300)).join('\n');
+  const shown = excerpt.length < (grepCount ?? excerpt.length) ? ` (first ${excerpt.length})` : '';
+  return `${head} ${what}${shown}:\n\`\`\`\n${body.slice(0, 3000)}\n\`\`\``;
+}
 
 /** Pure: the Slack message for one scanned log. */
-export function renderLogsMessage(data: LogsPayload, log: LogEvidence): SlackMessage[] {
+export function renderLogsMessage(data: LogsPayload, log: LogEvidence, grep?: { count: number; lines: LogLine[] }): SlackMessage[] {
   const which = `${data.pod}/${log.container}${log.previous ? ' (previous)' : ''} in ${data.namespace}`;
   const counts = new Map<string, number>();
   for (const m of log.matches) counts.set(m.signature, (counts.get(m.signature) ?? 0) + 1);
   const found = [...counts].map(([sig, n]) => `\`${sig}\` ×${log.signatureCounts?.[sig as keyof typeof log.signatureCounts] ?? n}`);
-  const tail = log.tail.slice(-LOGS_BOUNDS.shownLines).map((l) => `${l.at ? `${l.at} ` : ''}${l.text}`.replace(/```/g, "'''"));
+  const tail = log.tail.slice(-LOGS_BOUNDS.shownLines).map(codeSafe);
+  const grepBlocks =
+    data.grep === undefined || !grep
+      ? []
+      : sections(
+          `*Lines matching* \`${escapeMrkdwn(data.grep)}\`: ${grep.count}${grep.count > LOGS_BOUNDS.excerptLines ? ` (first ${LOGS_BOUNDS.excerptLines} below, all in the file)` : ''}`,
+          grep.lines.slice(0, LOGS_BOUNDS.excerptLines).map((l) => escapeMrkdwn(codeSafe(l))),
+          { code: grep.lines.length > 0 },
+        );
   const blocks = [
     header(`Logs: ${which}`),
     context(
@@ -28,9 +68,11 @@ export function renderLogsMessage(data: LogsPayload, log: LogEvidence): SlackMes
       ...(log.firstAt && log.lastAt ? [`${log.firstAt} → ${log.lastAt}`] : []),
     ),
     ...sections('*Known signatures*', found.length ? found : ['none of the known signatures matched']),
+    ...grepBlocks,
     ...(tail.length ? sections(`*Last ${tail.length} lines*`, tail.map(escapeMrkdwn), { code: true }) : []),
   ];
-  return finishMessages(`Logs of ${which}: ${found.length ? found.join(', ') : 'no known signature'}`, blocks);
+  const grepText = data.grep !== undefined && grep ? `; ${grep.count} line${grep.count === 1 ? '' : 's'} matching ${data.grep}` : '';
+  return finishMessages(`Logs of ${which}: ${found.length ? found.join(', ') : 'no known signature'}${grepText}`, blocks);
 }
 
 export function createLogsProcessor(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) => Promise<LogsResult> {
@@ -62,10 +104,11 @@ function readAndPost(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) =
     if (container === undefined) {
       const pod = await deps.clusterAccess.getPod(data.namespace, data.pod);
       const names = pod.spec?.containers.map((c) => c.name) ?? [];
-      if (names.length !== 1) {
-        throw new PodnetError('bad-input', `${data.pod} has ${names.length} containers (${names.join(', ')}); name one with -c CONTAINER.`);
-      }
-      container = names[0]!;
+      // Like `kubectl logs`: the pod's default-container annotation picks one of several.
+      const annotated = pod.metadata?.annotations?.[DEFAULT_CONTAINER_ANNOTATION];
+      if (names.length === 1) container = names[0]!;
+      else if (annotated !== undefined && names.includes(annotated)) container = annotated;
+      else throw new PodnetError('bad-input', `${data.pod} has ${names.length} containers (${names.join(', ')}); name one with -c CONTAINER.`);
     }
     const previous = data.previous ?? false;
     const chunks = await deps.clusterAccess.streamLog(data.namespace, data.pod, {
@@ -76,8 +119,27 @@ function readAndPost(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) =
       limitBytes: LOGS_BOUNDS.limitBytes,
       ...(data.sinceSeconds !== undefined && { sinceSeconds: data.sinceSeconds }),
     });
-    const { grepLines: _g, grepCount: _c, matchedLines: _m, ...log } = await scanLog(chunks, { container, previous, tailLines: LOGS_BOUNDS.shownLines });
-    const messages = renderLogsMessage(data, log);
+    // Keep the bounded raw log beside the scan, for the file (the read is bounded by limitBytes).
+    const raw: Buffer[] = [];
+    let rawBytes = 0;
+    const tee = async function* (): AsyncIterable<Buffer> {
+      for await (const chunk of chunks) {
+        if (rawBytes < LOGS_BOUNDS.limitBytes) {
+          raw.push(chunk);
+          rawBytes += chunk.length;
+        }
+        yield chunk;
+      }
+    };
+    const grepRe = data.grep !== undefined ? new RegExp(data.grep) : undefined;
+    const { grepLines, grepCount, matchedLines: _m, ...log } = await scanLog(tee(), {
+      container,
+      previous,
+      tailLines: LOGS_BOUNDS.shownLines,
+      ...(grepRe && { grep: grepRe, grepMax: LOGS_BOUNDS.grepLines }),
+    });
+    const grep = grepRe ? { count: grepCount ?? 0, lines: grepLines ?? [] } : undefined;
+    const messages = renderLogsMessage(data, log, grep);
     let messageTs: string | undefined;
     for (const [i, msg] of messages.entries()) {
       const res = await deps.poster.post({
@@ -88,6 +150,18 @@ function readAndPost(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) =
         idempotencyKey: `${jobId}-logs-${i}`,
       });
       messageTs ??= res?.ts;
+    }
+    if (deps.poster.uploadFile) {
+      const excerpt = matchedExcerpt(log, grep?.lines);
+      await deps.poster.uploadFile({
+        channel: data.slack.channel,
+        ...((data.slack.threadTs ?? messageTs) !== undefined && { thread_ts: data.slack.threadTs ?? messageTs }),
+        filename: `${data.pod}-${container}${previous ? '-previous' : ''}.log`,
+        title: `${data.pod}/${container}${previous ? ' (previous)' : ''} in ${data.namespace} — secrets redacted`,
+        content: redactSecrets(Buffer.concat(raw).toString('utf8')),
+        initialComment: renderExcerptComment(data, log, excerpt, grep?.count),
+        idempotencyKey: `${jobId}-logs-file`,
+      });
     }
     return { logs: [log], steps: [{ name: `logs:${container}${previous ? ':previous' : ''}`, ok: true }], ...(messageTs !== undefined && { messageTs }) };
   };
