@@ -104,6 +104,14 @@ export interface SlackPosterOptions {
   logger?: Logger;
   /** Injected client (tests); otherwise one is built from the options above. */
   client?: WebClient;
+  /**
+   * Called once per Web API call podnet makes, after its retries: status `ok`, `error` (Slack
+   * refused it, e.g. invalid_blocks) or `unavailable` (gave up). Each 429 waited out is also
+   * reported, as status `rate-limited`. For `podnet_slack_calls_total`.
+   */
+  onCall?: (call: { method: string; status: 'ok' | 'error' | 'unavailable' | 'rate-limited' }) => void;
+  /** Called for every 429 the client waits out (Retry-After seconds). For `podnet_slack_rate_limit_waits_total`. */
+  onRateLimited?: (wait: { method: string; retryAfterSeconds: number }) => void;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -118,6 +126,7 @@ export class SlackPoster {
   private readonly logger: Logger;
   private readonly retry: RetryOptions;
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly onCall?: SlackPosterOptions['onCall'];
   private rateLimitedCount = 0;
   private warnedNoRedis = false;
 
@@ -144,9 +153,13 @@ export class SlackPoster {
         // The WebClient's own logger is chatty at info on every 429; route it to ours at debug.
         logger: webLogger(this.logger),
       });
+    if (options.onCall) this.onCall = options.onCall;
     this.client.on(WebClientEvent.RATE_LIMITED, (retryAfter: number, info: { url?: string }) => {
       this.rateLimitedCount += 1;
-      this.logger.warn({ retryAfter, method: info.url?.split('/').pop() }, 'slack rate limited; waiting Retry-After');
+      const method = info.url?.split('/').pop() ?? 'unknown';
+      this.logger.warn({ retryAfter, method }, 'slack rate limited; waiting Retry-After');
+      options.onCall?.({ method, status: 'rate-limited' });
+      options.onRateLimited?.({ method, retryAfterSeconds: retryAfter });
     });
     if (options.redis) this.redis = options.redis;
     this.prefix = options.keyPrefix ?? 'podnet:posted:';
@@ -255,7 +268,7 @@ export class SlackPoster {
   }
 
   private async send(message: Omit<PostMessage, 'idempotencyKey'>): Promise<{ channel: string; ts: string }> {
-    const res = await this.call(() =>
+    const res = await this.call('chat.postMessage', () =>
       this.client.chat.postMessage({
         channel: message.channel,
         text: message.text,
@@ -275,13 +288,13 @@ export class SlackPoster {
   }
 
   private async updateNow(message: UpdateMessage): Promise<PostResult> {
-    await this.call(() => this.client.chat.update({ channel: message.channel, ts: message.ts, text: message.text, blocks: message.blocks }));
+    await this.call('chat.update', () => this.client.chat.update({ channel: message.channel, ts: message.ts, text: message.text, blocks: message.blocks }));
     return { channel: message.channel, ts: message.ts, reused: false };
   }
 
   /** A message only `user` sees. */
   async ephemeral(message: EphemeralMessage): Promise<void> {
-    await this.call(() =>
+    await this.call('chat.postEphemeral', () =>
       this.client.chat.postEphemeral({
         channel: message.channel,
         user: message.user,
@@ -313,7 +326,7 @@ export class SlackPoster {
         title: file.title ?? file.filename,
         ...(file.initialComment !== undefined && { initial_comment: file.initialComment }),
       } as FilesUploadV2Arguments;
-      const res = await this.call(() => this.client.filesUploadV2(args));
+      const res = await this.call('files.uploadV2', () => this.client.filesUploadV2(args));
       const uploaded = (res.files as { files?: { id?: string }[] }[] | undefined)?.[0]?.files?.[0]?.id;
       if (!uploaded) throw new PodnetError('server-error', 'Slack completed the upload but returned no file id');
       if (key && this.redis) await this.redis.set(key, `file:${uploaded}`, 'EX', this.ttl).catch(() => undefined);
@@ -352,11 +365,14 @@ export class SlackPoster {
   }
 
   /** Runs a Web API call; maps WebClient's errors to coded podnet errors. */
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
     try {
-      return await fn();
+      const result = await fn();
+      this.onCall?.({ method, status: 'ok' });
+      return result;
     } catch (err) {
       const e = err as { code?: string; data?: { error?: string; errors?: string[] }; message?: string };
+      this.onCall?.({ method, status: e.code === WebErrorCode.PlatformError ? 'error' : 'unavailable' });
       if (e.code === WebErrorCode.PlatformError) {
         const detail = e.data?.errors?.length ? ` (${e.data.errors.slice(0, 3).join('; ')})` : '';
         throw new PodnetError('bad-input', `Slack refused the call: ${e.data?.error ?? 'error'}${detail}`, { cause: err });
