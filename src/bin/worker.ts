@@ -5,13 +5,13 @@
  *
  * Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL (a Slack API stand-in), KUBECONFIG
  * (else in-cluster credentials when running in a pod), KUBE_CONTEXT, PODNET_CLUSTER (default
- * `default`), PODNET_QUEUE_PREFIX (default `podnet`), OPS_PORT (health + metrics, default 9464;
+ * `default`), PODNET_QUEUE_PREFIX (default `podnet`), PODNET_OPS_PORT or OPS_PORT (health + metrics, default 9464;
  * 0 = off), LOG_LEVEL.
  */
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { createClusterAccess } from '../cluster/client.js';
-import { BadInputError, ConfigError, PodnetError } from '../errors.js';
+import { BadInputError, PodnetError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/health.js';
@@ -60,8 +60,8 @@ export async function main(argv: string[]): Promise<number> {
     throw new BadInputError(`--concurrency must be a whole number from 1 to 64, not "${values.concurrency}".`);
   }
   const config = loadConfig(env, { role: 'worker' });
-  const opsPort = Number(env.OPS_PORT ?? 9464);
-  if (!Number.isInteger(opsPort) || opsPort < 0 || opsPort > 65535) throw new ConfigError(`OPS_PORT must be a port number (0 turns the ops server off), not "${env.OPS_PORT}".`);
+  // PODNET_OPS_PORT (or OPS_PORT), validated by loadConfig; 0 turns the ops server off.
+  const opsPort = config.opsPort;
   const prefix = config.queuePrefix;
   const redisUrl = config.redisUrl;
   const logger = createLogger({ name: 'podnet-worker', level: config.logLevel });
@@ -77,11 +77,13 @@ export async function main(argv: string[]): Promise<number> {
     throw err;
   }
 
+  const metrics = createMetrics({ defaultLabels: { component: 'worker', cluster } });
   const inCluster = !env.KUBECONFIG && Boolean(env.KUBERNETES_SERVICE_HOST);
   const clusterAccess = createClusterAccess({
     ...(inCluster ? { inCluster: true } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {}),
     ...(env.KUBE_CONTEXT && { context: env.KUBE_CONTEXT }),
     logger,
+    onRequest: (r) => metrics.kubeRequestsTotal.inc(r),
   });
   const poster = new SlackPoster({
     token: config.slack.botToken,
@@ -89,9 +91,10 @@ export async function main(argv: string[]): Promise<number> {
     logger,
     keyPrefix: `${prefix}:posted:`,
     ...(config.slack.apiUrl !== undefined && { slackApiUrl: config.slack.apiUrl }),
+    onCall: (c) => metrics.slackCallsTotal.inc(c),
+    onRateLimited: () => metrics.slackRateLimitWaitsTotal.inc(),
   });
 
-  const metrics = createMetrics({ defaultLabels: { component: 'worker', cluster } });
   const running = await startWorkers({ connection: redis, cluster, clusterAccess, poster, logger, deps: defaultDeps(), prefix, concurrency, runbooksDir: config.runbooksDir });
   for (const w of running.workers) {
     const observe = (job: { name: string; processedOn?: number; finishedOn?: number } | undefined): void => {
@@ -104,7 +107,8 @@ export async function main(argv: string[]): Promise<number> {
   for (const q of depthQueues) metrics.watchQueue(q);
   const ops = opsPort === 0 ? undefined : await startOpsServer({
     port: opsPort,
-    checks: { redis: async () => void (await redis.ping()) },
+    // The Kubernetes check goes through the client's rate limiter like any request (one token per probe).
+    checks: { redis: async () => void (await redis.ping()), kubernetes: async () => void (await clusterAccess.version()) },
     metrics: metrics.registry,
   });
   logger.info({ cluster, prefix, redis: redactRedisUrl(redisUrl), concurrency, ops: ops?.url, inCluster }, 'podnet worker ready');
