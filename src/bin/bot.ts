@@ -12,6 +12,10 @@ import { createLogger } from '../logger.js';
 import { createProducer } from '../queue/enqueue.js';
 import { createIncidentHooks } from '../incidents/slack-hooks.js';
 import { createSlackApp } from '../slack/app.js';
+import { countCommands, startBotOps } from '../ops/bot-ops.js';
+import { withTimeout } from '../ops/with-timeout.js';
+import { clustersText, createClusterGate } from '../queue/heartbeat.js';
+import { withClusterGate } from '../queue/routing.js';
 
 const USAGE = `Usage: podnet bot
 
@@ -26,6 +30,9 @@ Runs the Slack app (Bolt). Configuration comes from the environment:
   PODNET_AUDIT_LOG       audit log file (JSON lines); default stdout
   PODNET_DEFAULT_CLUSTER cluster for channels whose policy names none (default "default")
   PODNET_QUEUE_PREFIX    Redis key prefix of the queues (default "podnet")
+  PODNET_OPS_PORT        /healthz, /readyz, /metrics and the queue dashboard (default 9464; 0 = off)
+  PODNET_BOARD_USER      with PODNET_BOARD_PASSWORD: serve the queue dashboard at /admin/queues
+  PODNET_BOARD_PASSWORD    on the ops port, behind HTTP basic auth (both or neither)
   LOG_LEVEL              fatal|error|warn|info|debug|trace (default info)`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -59,15 +66,23 @@ export async function main(argv: string[]): Promise<number> {
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const producer = createProducer({ connection: redis, prefix: config.queuePrefix, cluster: config.defaultCluster });
 
+  // Ops port first: a port clash fails the start before Slack traffic is accepted.
+  const ops = config.opsPort === 0
+    ? undefined
+    : await startBotOps({ redis, prefix: config.queuePrefix, defaultCluster: config.defaultCluster, port: config.opsPort, logger, ...(config.board && { board: config.board }) });
+  // Commands for a cluster with no live worker are refused, not queued (src/queue/heartbeat.ts).
+  const gate = createClusterGate({ redis, prefix: config.queuePrefix });
+
   // Incidents: commands in a channel with an open incident answer in its thread; runbook buttons.
   const incidents = createIncidentHooks({ redis, prefix: config.queuePrefix });
   const slack = createSlackApp({
     config,
     policy,
-    audit,
+    audit: ops ? countCommands(audit, ops.metrics) : audit,
     logger,
     incidents,
-    enqueue: (cmd, ctx) =>
+    listClusters: async () => clustersText(await withTimeout(gate.list(), 1500), config.defaultCluster),
+    enqueue: withClusterGate((cmd, ctx) =>
       producer.enqueueCommand(cmd, {
         slack: {
           channel: ctx.channel,
@@ -75,10 +90,10 @@ export async function main(argv: string[]): Promise<number> {
           responseUrl: ctx.responseUrl,
           ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }),
         },
-      }),
+      }), gate),
   });
   const { port } = await slack.start(config.port);
-  logger.info({ port, socketMode: config.slack.socketMode }, config.slack.socketMode ? 'connected to Slack (Socket Mode)' : `listening on :${port}`);
+  logger.info({ port, ops: ops?.url, board: ops?.board ? `${ops.url}${ops.board.basePath}` : 'off', socketMode: config.slack.socketMode }, config.slack.socketMode ? 'connected to Slack (Socket Mode)' : `listening on :${port}`);
 
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -89,8 +104,10 @@ export async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
   });
 
+  ops?.markShuttingDown();
   const steps: [string, () => Promise<unknown>][] = [
     ['slack', () => slack.stop()],
+    ['ops', async () => ops?.close()],
     ['producer', () => producer.close()],
     ['incidents', () => incidents.close()],
     ['redis', () => redis.quit()],
