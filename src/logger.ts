@@ -7,6 +7,8 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 const REDACT_PATHS = [
+  // Top level as well as one level down: `logger.info({ token })` is as likely as `{ slack: { token } }`.
+  'token', 'botToken', 'appToken', 'signingSecret', 'password', 'secret', 'authorization',
   '*.token', '*.botToken', '*.appToken', '*.signingSecret', '*.password', '*.secret', '*.authorization',
   'headers.authorization', 'headers["x-slack-signature"]', 'config.slack.botToken', 'config.slack.signingSecret',
 ];
