@@ -213,17 +213,14 @@ export async function isClusterLive(redis: Redis, cluster: string, prefix: strin
   return (await redis.exists(heartbeatKey(prefix, cluster))) === 1;
 }
 
-/** Names of the clusters with at least one live worker, sorted. */
+/**
+ * Names of the clusters with at least one live worker, sorted. Read from the seen hash (every
+ * beat writes it) plus one EXISTS per cluster — never a SCAN, which would walk every job key.
+ */
 export async function liveClusters(redis: Redis, prefix: string = DEFAULT_PREFIX): Promise<string[]> {
-  const lead = heartbeatKey(prefix, '');
-  const names = new Set<string>();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${lead.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 200);
-    cursor = next;
-    for (const k of keys) names.add(k.slice(lead.length));
-  } while (cursor !== '0');
-  return [...names].sort();
+  const names = await redis.hkeys(seenKey(prefix));
+  const live = await Promise.all(names.map((n) => isClusterLive(redis, n, prefix)));
+  return names.filter((_, i) => live[i]).sort();
 }
 
 function parseEntry(field: string, value: string): LiveWorker | undefined {
@@ -262,11 +259,10 @@ export async function clusterWorkers(redis: Redis, cluster: string, prefix: stri
  * each with its workers and last-seen age.
  */
 export async function listClusters(redis: Redis, prefix: string = DEFAULT_PREFIX): Promise<ClusterStatus[]> {
-  const [live, seen] = await Promise.all([liveClusters(redis, prefix), redis.hgetall(seenKey(prefix))]);
-  const names = new Set([...live, ...Object.keys(seen)]);
+  const seen = await redis.hgetall(seenKey(prefix));
+  const read = await Promise.all(Object.keys(seen).map(async (cluster) => ({ cluster, ...(await clusterWorkers(redis, cluster, prefix)) })));
   const out: ClusterStatus[] = [];
-  for (const cluster of names) {
-    const { now, workers } = await clusterWorkers(redis, cluster, prefix);
+  for (const { cluster, now, workers } of read) {
     const lastBeat = Math.max(Number(seen[cluster] ?? 0), ...workers.map((w) => w.lastBeatMs));
     const ago = Math.max(0, now - lastBeat);
     if (workers.length === 0 && ago > SEEN_RETENTION_MS) continue;
