@@ -237,6 +237,7 @@ describeKubectl(`deploy/ rendered with kubectl kustomize (kustomize ${version ??
     const args = redis.spec.template.spec.containers[0]?.args ?? [];
     const arg = (flag: string): string | undefined => args[args.indexOf(flag) + 1];
     expect(arg('--appendonly')).toBe('yes');
+    expect(arg('--appendfsync')).toBe('always');
     expect(arg('--maxmemory-policy')).toBe('noeviction');
     expect(arg('--dir')).toBe('/data');
     expect(redis.spec.volumeClaimTemplates).toHaveLength(1);
