@@ -40,7 +40,11 @@ export function summarizeIncident(incident: Incident, timeline: IncidentEntry[],
   if (!lead) open.push('No finding yet: run `/podnet check POD -n NS` in this thread.');
   else if (lead.cause === 'unknown') open.push('The evidence does not settle the cause yet; see what to collect next in the last check.');
   else if (lead.fix) open.push(`Apply and verify the fix: ${lead.fix}`);
-  const pending = timeline.filter((e) => e.kind === 'runbook-step' && /awaiting confirmation/.test(e.text));
+  // A confirmation is still pending when no later entry reports the same step (`runbook NAME N. ID:`).
+  const pending = timeline.filter((e, i) => {
+    const m = e.kind === 'runbook-step' ? /^(.*?): awaiting confirmation/.exec(e.text) : null;
+    return m !== null && !timeline.slice(i + 1).some((later) => later.kind === 'runbook-step' && later.text.startsWith(`${m[1]}:`) && !/: awaiting confirmation/.test(later.text));
+  });
   for (const p of pending) open.push(`Waiting for confirmation: ${p.text}`);
   if (incident.status === 'open') open.push('Close the incident with `/podnet incident close` when service is restored.');
 

@@ -52,4 +52,13 @@ describe('incident store (real Redis)', () => {
     expect(sum.text).toContain('open for 5 min');
     expect(sum.open[0]).toMatch(/No finding yet/);
   });
+
+  it('lists a confirmation as open only until the step is answered', () => {
+    const inc = { id: 'inc-1', title: 't', channel: 'C', threadTs: '1', openedBy: 'U', openedAt: '2025-07-06T15:00:00Z', status: 'open' as const };
+    const ask = { at: '2025-07-06T15:01:00Z', kind: 'runbook-step' as const, who: 'podnet', text: 'runbook crashloop-triage 4. debug: awaiting confirmation: Attach a debug container?' };
+    const now = new Date('2025-07-06T15:05:00Z');
+    expect(summarizeIncident(inc, [ask], now).open).toContain('Waiting for confirmation: runbook crashloop-triage 4. debug: awaiting confirmation: Attach a debug container?');
+    const answered = { ...ask, at: '2025-07-06T15:02:00Z', text: 'runbook crashloop-triage 4. debug: declined by the on-call engineer; step not run' };
+    expect(summarizeIncident(inc, [ask, answered], now).open.some((o) => o.startsWith('Waiting for confirmation'))).toBe(false);
+  });
 });
