@@ -40,10 +40,11 @@ const RULES: Rule[] = [
   { re: /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1$2${REDACTED}` },
   // user:password@ in URLs (redis://:pw@host, https://user:pw@host).
   { re: /\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^/\s@]+@/gi, replace: `$1:${REDACTED}@` },
-  // key=value, key: value, "key": "value", 'key': 'value', key="value".
+  // key=value, key: value, "key": "value", 'key': 'value', key="value". A value an earlier
+  // rule already masked (`xoxb-[redacted]`) is taken whole, so no stray bracket is left.
   {
     re: new RegExp(
-      `(?<![A-Za-z0-9_.-])(["']?)(${SECRET_KEY})\\1(\\s*[:=]\\s*)(?:(Bearer|Basic|Token|Digest)\\s+)?(\\[redacted\\]|"[^"]*"|'[^']*'|[^\\s,;&"'}\\]]+)`,
+      `(?<![A-Za-z0-9_.-])(["']?)(${SECRET_KEY})\\1(\\s*[:=]\\s*)(?:(Bearer|Basic|Token|Digest)\\s+)?(\\[redacted\\]|"[^"]*"|'[^']*'|[^\\s,;&"'}\\]]*\\[redacted\\]|[^\\s,;&"'}\\]]+)`,
       'gi',
     ),
     replace: (_m, q: string, key: string, sep: string, scheme: string | undefined, value: string) => {

@@ -22,6 +22,7 @@ describe('redactSecrets masks secrets', () => {
     ['passwd:', 'passwd: s3cr3t!', 'passwd: [redacted]'],
     ['secret=', 'secret=abc123&x=1', 'secret=[redacted]&x=1'],
     ['token=', 'GET /callback?token=abcdef123456 200', 'GET /callback?token=[redacted] 200'],
+    ['token= holding a slack token', 'SLACK_BOT_TOKEN=xoxb-1234567890-abcdefghij next', 'SLACK_BOT_TOKEN=[redacted] next'],
     ['api_key=', 'api_key=sk-live-1234567890', 'api_key=[redacted]'],
     ['api-key flag', '--api-key=sk-live-1234567890 --verbose', '--api-key=[redacted] --verbose'],
     ['prefixed env', 'SLACK_SIGNING_SECRET=8f742231b10e8888abcd99yyyzzz85a5', 'SLACK_SIGNING_SECRET=[redacted]'],
