@@ -78,19 +78,19 @@ export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
           ? `A Service would still target the wrong port; ${why}.`
           : `Routing ${client} through a Service adds a hop and would not remove ${cause}; ${why}.`;
     return [
-      fit('shared-mlserver', 'not-needed', seldon ? `Not needed: ${why}; moving to a shared MLServer trades tenant isolation for nothing.` : 'This is not a Seldon server pod, and the targeted fix works in place.'),
+      fit('shared-mlserver', 'not-needed', seldon ? `${capitalize(why)}; moving to a shared MLServer trades tenant isolation for nothing.` : 'This is not a Seldon server pod, and the targeted fix works in place.'),
       fit('service-routing', 'not-needed', serviceWhy),
       fit(
         'platform-change',
         'not-needed',
-        `Not needed: ${notPlatform ? `${notPlatform}; ` : ''}${why}. K3s is not blocking loopback.`,
+        `${capitalize([notPlatform, why].filter(Boolean).join('; '))}. K3s is not blocking loopback.`,
       ),
     ];
   }
   // Not settled: say what is known, keep the stop-gaps open.
   const platformWhy =
     shared
-      ? `Not needed so far: ${shared}${refused ? ` and ${refused}` : ''}; nothing points at the platform.`
+      ? `So far, ${shared}${refused ? ` and ${refused}` : ''}; nothing points at the platform.`
       : f.netnsValues.length > 1
         ? 'Possibly: containers report different network namespaces, but the evidence is not conclusive.'
         : 'Not shown either way: the network namespaces could not be compared — collect them before involving the platform team.';
@@ -113,4 +113,8 @@ export function isSeldonPod(ev: Evidence): boolean {
   if (!pod) return /mlserver|seldon/i.test(ev.target.pod);
   const names = pod.containers.map((c) => `${c.name} ${c.image}`).join(' ');
   return /mlserver|seldon/i.test(names) || Object.keys(pod.labels).some((k) => /seldon/i.test(k));
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
