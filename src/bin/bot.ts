@@ -9,13 +9,8 @@ import { DENY_ALL, loadPolicy } from '../authz/policy.js';
 import { describeConfig, loadConfig } from '../config.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logger.js';
-import { createProducer } from '../queue/enqueue.js';
-import { createIncidentHooks } from '../incidents/slack-hooks.js';
-import { createSlackApp } from '../slack/app.js';
+import { createBot } from '../slack/bot.js';
 import { countCommands, startBotOps } from '../ops/bot-ops.js';
-import { withTimeout } from '../ops/with-timeout.js';
-import { clustersText, createClusterGate } from '../queue/heartbeat.js';
-import { withClusterGate } from '../queue/routing.js';
 
 const USAGE = `Usage: podnet bot
 
@@ -64,35 +59,13 @@ export async function main(argv: string[]): Promise<number> {
   // it was not queued, and nothing is claimed as accepted that could be lost.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const producer = createProducer({ connection: redis, prefix: config.queuePrefix, cluster: config.defaultCluster });
 
   // Ops port first: a port clash fails the start before Slack traffic is accepted.
   const ops = config.opsPort === 0
     ? undefined
     : await startBotOps({ redis, prefix: config.queuePrefix, defaultCluster: config.defaultCluster, port: config.opsPort, logger, ...(config.board && { board: config.board }) });
-  // Commands for a cluster with no live worker are refused, not queued (src/queue/heartbeat.ts).
-  const gate = createClusterGate({ redis, prefix: config.queuePrefix });
-
-  // Incidents: commands in a channel with an open incident answer in its thread; runbook buttons.
-  const incidents = createIncidentHooks({ redis, prefix: config.queuePrefix });
-  const slack = createSlackApp({
-    config,
-    policy,
-    audit: ops ? countCommands(audit, ops.metrics) : audit,
-    logger,
-    incidents,
-    listClusters: async () => clustersText(await withTimeout(gate.list(), 1500), config.defaultCluster),
-    enqueue: withClusterGate((cmd, ctx) =>
-      producer.enqueueCommand(cmd, {
-        slack: {
-          channel: ctx.channel,
-          user: ctx.user,
-          responseUrl: ctx.responseUrl,
-          ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }),
-        },
-      }), gate),
-  });
-  const { port } = await slack.start(config.port);
+  const bot = createBot({ config, redis, policy, audit: ops ? countCommands(audit, ops.metrics) : audit, logger });
+  const { port } = await bot.start(config.port);
   logger.info({ port, ops: ops?.url, board: ops?.board ? `${ops.url}${ops.board.basePath}` : 'off', socketMode: config.slack.socketMode }, config.slack.socketMode ? 'connected to Slack (Socket Mode)' : `listening on :${port}`);
 
   await new Promise<void>((resolve) => {
@@ -106,10 +79,8 @@ export async function main(argv: string[]): Promise<number> {
 
   ops?.markShuttingDown();
   const steps: [string, () => Promise<unknown>][] = [
-    ['slack', () => slack.stop()],
+    ['bot', () => bot.close()],
     ['ops', async () => ops?.close()],
-    ['producer', () => producer.close()],
-    ['incidents', () => incidents.close()],
     ['redis', () => redis.quit()],
     ['audit', () => audit.close()],
   ];

@@ -20,11 +20,10 @@ import { BadInputError, PodnetError } from '../errors.js';
 import { createLogger, silentLogger } from '../logger.js';
 import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
-import { createProducer } from '../queue/enqueue.js';
 import { connectRedis } from '../queue/redis.js';
 import { startWorkers } from '../queue/workers.js';
 import { startSimulator } from '../sim/server.js';
-import { createSlackApp } from '../slack/app.js';
+import { createBot } from '../slack/bot.js';
 import { SlackPoster } from '../slack/poster.js';
 import { startSlackStandIn, type StoredMessage } from '../slack/stand-in.js';
 import { postSigned, slashCommandBody } from '../slack/testing.js';
@@ -98,24 +97,18 @@ export async function main(argv: string[]): Promise<number> {
     const workers = await startWorkers({ connection: redis, cluster: CLUSTER, clusterAccess, poster, logger, deps: defaultDeps(), prefix });
     started.push({ name: 'workers', close: () => workers.close() });
 
-    const producer = createProducer({ connection: redis, prefix, cluster: CLUSTER });
-    started.push({ name: 'producer', close: () => producer.close() });
     // A fresh signing secret per run: the demo proves the signature path, not a shared secret.
     const signingSecret = randomBytes(32).toString('hex');
-    const app = createSlackApp({
-      config: { slack: { botToken: 'xoxb-podnet-demo', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: CLUSTER },
+    const app = createBot({
+      config: { slack: { botToken: 'xoxb-podnet-demo', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: CLUSTER, queuePrefix: prefix },
+      redis,
       policy: parsePolicy({ default: 'deny', channels: [{ id: CHANNEL, name: CHANNEL_NAME, namespaces: ['*'] }] }),
       audit: memoryAuditLog(),
       logger,
-      enqueue: (cmd, ctx) =>
-        producer.enqueueCommand(cmd, {
-          slack: { channel: ctx.channel, user: ctx.user, responseUrl: ctx.responseUrl, ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }) },
-        }),
-      botId: 'B0PODNET',
-      botUserId: 'U0PODNETBOT',
+      app: { botId: 'B0PODNET', botUserId: 'U0PODNETBOT' },
     });
     const { port } = await app.start(0);
-    started.push({ name: 'bot', close: () => app.stop() });
+    started.push({ name: 'bot', close: () => app.close() });
 
     const out: string[] = [];
     const say = (line = ''): void => {

@@ -10,14 +10,15 @@ import { createClusterAccess } from '../../src/cluster/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { queueName } from '../../src/queue/contracts.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
-import { createProducer, type Producer } from '../../src/queue/enqueue.js';
+import type { Producer } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim/server.js';
 import { collectEvidence, type CheckRequest } from '../../src/probes/collect.js';
 import type { ClusterAccess } from '../../src/cluster/types.js';
 import { SlackPoster } from '../../src/slack/poster.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
-import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
+import type { SlackApp } from '../../src/slack/app.js';
+import { createBot } from '../../src/slack/bot.js';
 import { postSigned, slashCommandBody } from '../../src/slack/testing.js';
 import { memoryAuditLog } from '../../src/authz/audit.js';
 import { parsePolicy } from '../../src/authz/policy.js';
@@ -80,18 +81,17 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
     : defaultDeps();
   const start = () => startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps, prefix });
   let workers = await start();
-  const producer = createProducer({ connection: redis, prefix, cluster, ...(options.watchIntervalScale !== undefined && { watchIntervalScale: options.watchIntervalScale }) });
-  const checks = new Queue(queueName(cluster, 'checks'), { connection: redis, prefix });
   const signingSecret = randomBytes(32).toString('hex');
-  const app = createSlackApp({
-    config: { slack: { botToken: 'xoxb-e2e', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: cluster },
+  const bot = createBot({
+    config: { slack: { botToken: 'xoxb-e2e', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: cluster, queuePrefix: prefix },
+    redis,
     policy: parsePolicy({ default: 'deny', channels: [{ id: 'C0MLONCALL', namespaces: ['financial-ml'] }, { id: 'C0STORM01', namespaces: ['financial-ml'] }, ...(options.channels ?? [])] }),
     audit: memoryAuditLog(),
-    enqueue: (cmd, ctx) =>
-      producer.enqueueCommand(cmd, { slack: { channel: ctx.channel, user: ctx.user, responseUrl: ctx.responseUrl, ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }) } }),
-    botId: 'B0PODNET',
-    botUserId: 'U0PODNETBOT',
+    producer: { ...(options.watchIntervalScale !== undefined && { watchIntervalScale: options.watchIntervalScale }) },
+    app: { botId: 'B0PODNET', botUserId: 'U0PODNETBOT' },
   });
+  const { producer, slack: app } = bot;
+  const checks = new Queue(queueName(cluster, 'checks'), { connection: redis, prefix });
   const { port } = await app.start(0);
   return {
     sim, slack, redis, prefix, cluster, producer, poster, app, checks, signingSecret,
@@ -110,10 +110,9 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
         return job?.finishedOn ? job : undefined;
       }, timeoutMs, `job ${jobId} to finish`),
     async close() {
-      await app.stop();
+      await bot.close();
       await checks.close();
       await workers.close();
-      await producer.close();
       for (const kind of ['checks', 'probes'] as const) {
         const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
         await q.obliterate({ force: true });
