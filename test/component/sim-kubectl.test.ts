@@ -2,15 +2,27 @@
  * Real kubectl (v1.32) against the simulator serving the seed incident: discovery, Tables,
  * field selectors, logs and exec over WebSocket must all work the way they do on a cluster.
  */
-import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 
-const KUBECTL = '/usr/bin/kubectl';
-const haveKubectl = existsSync(KUBECTL);
-if (!haveKubectl) console.warn(`sim-kubectl tests skipped: ${KUBECTL} not found (install kubectl v1.32 to run them).`);
+const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+
+/** kubectl's client minor version, or undefined when there is none on PATH. */
+function kubectlMinor(): number | undefined {
+  try {
+    const out = execFileSync(KUBECTL, ['version', '--client', '-o', 'json'], { encoding: 'utf8', timeout: 20_000 });
+    return Number((JSON.parse(out) as { clientVersion?: { minor?: string } }).clientVersion?.minor?.replace(/\D/g, ''));
+  } catch {
+    return undefined;
+  }
+}
+// kubectl < 1.30 speaks SPDY for exec; the simulator (like newer API servers' clients) speaks WebSocket only.
+const minor = kubectlMinor();
+const haveKubectl = minor !== undefined && minor >= 30;
+if (!haveKubectl) console.warn(`sim-kubectl tests skipped: ${minor === undefined ? `${KUBECTL} not found` : `kubectl 1.${minor} is older than 1.30 (exec over WebSocket)`}; .ci/run installs kubectl 1.32 when none is on PATH.`);
 const maybe = haveKubectl ? describe : describe.skip;
 
 maybe('kubectl against podnet sim (seed incident)', () => {
