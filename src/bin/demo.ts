@@ -32,13 +32,15 @@ import { blocksToText, indent } from './demo-transcript.js';
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
 
-const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"] [--timeout SECONDS]
+const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"]... [--timeout SECONDS]
 
-Runs the simulator, a Slack API stand-in, the bot and a worker on this machine, sends one
-signed /podnet slash command and prints what Slack would show.
+Runs the simulator, a Slack API stand-in, the bot and a worker on this machine, sends signed
+/podnet slash commands (each once the previous one is answered) and prints what Slack would
+show, including files podnet uploads.
   --scenario FILE   scenario to simulate (default scenarios/seed-incident.yaml)
-  --command TEXT    the slash command text (default "check mlserver-0 -n financial-ml")
-  --timeout S       how long to wait for the answer (default 30)
+  --command TEXT    a slash command's text; repeat for several
+                    (default "check mlserver-0 -n financial-ml")
+  --timeout S       how long to wait for each answer (default 30)
 Needs Redis: REDIS_URL (default redis://127.0.0.1:6379).`;
 
 const CHANNEL = 'C0MLONCALL';
@@ -55,7 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { scenario: { type: 'string' }, command: { type: 'string' }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { scenario: { type: 'string' }, command: { type: 'string', multiple: true }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (err) {
@@ -66,7 +68,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const scenario = resolve(values.scenario ?? 'scenarios/seed-incident.yaml');
-  const text = values.command ?? 'check mlserver-0 -n financial-ml';
+  const texts = values.command?.length ? values.command : ['check mlserver-0 -n financial-ml'];
   const timeoutS = Number(values.timeout ?? 30);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new BadInputError(`--timeout must be a number of seconds, not "${values.timeout}".`);
   const logger = process.env.LOG_LEVEL ? createLogger({ name: 'podnet-demo' }) : silentLogger;
@@ -117,40 +119,43 @@ export async function main(argv: string[]): Promise<number> {
     };
     say(`podnet demo — scenario ${values.scenario ?? 'scenarios/seed-incident.yaml'}`);
     say(`  simulator ${sim.url} · Slack stand-in ${slack.baseUrl} · bot http://127.0.0.1:${port}/slack/events · Redis prefix ${prefix}`);
-    say();
-    say(`@alice in #${CHANNEL_NAME}:  /podnet ${text}`);
-
-    const t0 = performance.now();
-    const body = slashCommandBody({ text, channel: CHANNEL, channelName: CHANNEL_NAME, user: 'U0ALICE001', userName: 'alice', responseUrl: slack.responseUrl('demo') });
-    const ack = await postSigned(`http://127.0.0.1:${port}/slack/events`, body, signingSecret);
-    const ackText = ackBodyText(ack.json) ?? ack.body;
-    say();
-    say(`podnet (only visible to you) — ack HTTP ${ack.status} in ${Math.round(ack.ms)} ms:`);
-    say(indent(blocksToText(undefined, ackText)));
-    const jobId = /job `([^`]+)`/.exec(ackText)?.[1];
-    if (ack.status !== 200 || jobId === undefined) {
-      say();
-      say('Nothing was queued (see the answer above).');
-      return EXIT.badInput;
-    }
-
     const checks = new Queue(queueName(CLUSTER, 'checks'), { connection: redis, prefix });
     started.push({ name: 'queue', close: () => checks.close() });
+    const t0 = performance.now();
     let firstPostMs: number | undefined;
-    const deadline = Date.now() + timeoutS * 1000;
-    let job: Job | undefined;
-    while (Date.now() < deadline) {
-      if (firstPostMs === undefined && slack.messages(CHANNEL).length > 0) firstPostMs = performance.now() - t0;
-      job = await Job.fromId(checks, jobId);
-      if (job?.finishedOn) break;
-      await new Promise((r) => setTimeout(r, 50));
+    const results: { text: string; jobId: string; job: Job }[] = [];
+    // Each command is sent once the previous one's job has finished, as a person would.
+    for (const text of texts) {
+      say();
+      say(`@alice in #${CHANNEL_NAME}:  /podnet ${text}`);
+      const body = slashCommandBody({ text, channel: CHANNEL, channelName: CHANNEL_NAME, user: 'U0ALICE001', userName: 'alice', responseUrl: slack.responseUrl('demo') });
+      const ack = await postSigned(`http://127.0.0.1:${port}/slack/events`, body, signingSecret);
+      const ackText = ackBodyText(ack.json) ?? ack.body;
+      say();
+      say(`podnet (only visible to you) — ack HTTP ${ack.status} in ${Math.round(ack.ms)} ms:`);
+      say(indent(blocksToText(undefined, ackText)));
+      const jobId = /job `([^`]+)`/.exec(ackText)?.[1];
+      if (ack.status !== 200 || jobId === undefined) {
+        say();
+        say('Nothing was queued (see the answer above).');
+        return EXIT.badInput;
+      }
+      const deadline = Date.now() + timeoutS * 1000;
+      let job: Job | undefined;
+      while (Date.now() < deadline) {
+        if (firstPostMs === undefined && slack.messages(CHANNEL).length > 0) firstPostMs = performance.now() - t0;
+        job = await Job.fromId(checks, jobId);
+        if (job?.finishedOn) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (!job?.finishedOn) {
+        say();
+        say(`No answer within ${timeoutS} s (job ${jobId} is ${job ? await job.getState() : 'missing'}).`);
+        return EXIT.failure;
+      }
+      results.push({ text, jobId, job });
     }
     const doneMs = performance.now() - t0;
-    if (!job?.finishedOn) {
-      say();
-      say(`No answer within ${timeoutS} s (job ${jobId} is ${job ? await job.getState() : 'missing'}).`);
-      return EXIT.failure;
-    }
 
     for (const m of slack.messages(CHANNEL)) printMessage(say, m);
     for (const r of slack.responses('demo')) {
@@ -158,15 +163,25 @@ export async function main(argv: string[]): Promise<number> {
       say('podnet (only visible to you, via response_url):');
       say(indent(String(r.body.text ?? '')));
     }
+    // Files podnet uploaded (a postmortem draft, a collected log): shown in full when short.
+    for (const f of slack.files().filter((x) => x.completed && x.content)) {
+      // The stand-in hands out copies: the content arrives as Buffer-shaped data.
+      const content = Buffer.from(f.content as unknown as Uint8Array).toString('utf8');
+      say();
+      say(`podnet uploaded ${f.filename} (${Buffer.byteLength(content)} bytes)${content.length > 6000 ? ', first 6000 characters' : ''}:`);
+      say(indent(content.slice(0, 6000)));
+    }
     say();
     const posts = slack.calls('chat.postMessage').filter((c) => c.ok).length;
     const updates = slack.calls('chat.update').filter((c) => c.ok).length;
+    const failed = results.filter((r) => r.job.failedReason);
     say(
       `— first message in the channel after ${firstPostMs === undefined ? '?' : Math.round(firstPostMs)} ms; ` +
         `done after ${Math.round(doneMs)} ms; ${posts} messages posted, ${updates} updated in place; ` +
-        `${sim.requestCount()} Kubernetes API requests; job ${jobId} ${job.failedReason ? `failed: ${job.failedReason}` : 'completed'}.`,
+        `${sim.requestCount()} Kubernetes API requests; ` +
+        results.map((r) => `job ${r.jobId} ${r.job.failedReason ? `failed: ${r.job.failedReason}` : 'completed'}`).join('; ') + '.',
     );
-    return job.failedReason ? EXIT.failure : EXIT.ok;
+    return failed.length ? EXIT.failure : EXIT.ok;
   } finally {
     for (const step of started.reverse()) {
       try {

@@ -15,12 +15,23 @@ export const FINDING_EVIDENCE_LINES = 5;
  * Pure: the timeline entry of a check's top finding — cause, confidence, fix and up to five
  * quoted evidence lines (`source: text`).
  */
+/**
+ * The evidence lines a finding keeps: one of each kind first (a socket row, an event, a status
+ * field, a dial, a log line…), in the hypothesis's order, then the rest — so a postmortem
+ * quotes the listener AND the refused probes AND the client's refusals, not five of one kind.
+ */
+function pickEvidence<T extends { kind: string }>(items: T[], max: number): T[] {
+  const firstOfKind = items.filter((e, i) => items.findIndex((x) => x.kind === e.kind) === i);
+  const chosen = new Set(firstOfKind.slice(0, max));
+  for (const e of items) if (chosen.size < max) chosen.add(e);
+  return items.filter((e) => chosen.has(e));
+}
+
 export function findingEntry(diagnosis: Diagnosis, at: string): IncidentEntry {
   const top = diagnosis.hypotheses[0];
   const target = `${diagnosis.target.namespace}/${diagnosis.target.pod}`;
   if (!top) return { at, kind: 'finding', who: 'podnet', text: `check of ${target}: no hypothesis`, cause: 'unknown', confidence: 0, target };
-  const evidence = top.evidence
-    .slice(0, FINDING_EVIDENCE_LINES)
+  const evidence = pickEvidence(top.evidence, FINDING_EVIDENCE_LINES)
     .map((e) => `${e.at ? `${e.at} ` : ''}${e.source ? `${e.source}: ` : ''}${e.text}`.replace(/\s+/g, ' ').trim());
   return {
     at,
