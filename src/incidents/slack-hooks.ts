@@ -87,13 +87,27 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
     return q;
   };
 
+  // Commands arriving in one channel while its open-incident lookup is in flight share that
+  // lookup instead of each sending its own: under a burst of slash commands every lookup sits on
+  // an ack's path. The shared answer is at most one Redis round trip older than a joiner's
+  // arrival, i.e. concurrent with it; nothing is cached once the reply is in.
+  const inFlight = new Map<string, ReturnType<IncidentStore['openIn']>>();
+  const openIn = (channel: string): ReturnType<IncidentStore['openIn']> => {
+    let pending = inFlight.get(channel);
+    if (!pending) {
+      pending = store.openIn(channel).finally(() => inFlight.delete(channel));
+      inFlight.set(channel, pending);
+    }
+    return pending;
+  };
+
   function wrapEnqueue<C extends HookEnqueueContext>(inner: HookEnqueueFn<C>): HookEnqueueFn<C> {
     return async (cmd, ctx) => {
       // In a thread: that thread's incident (open or closed). Elsewhere: the channel's open one.
-      const incident = ctx.threadTs !== undefined ? await store.byThread(ctx.channel, ctx.threadTs) : await store.openIn(ctx.channel);
+      const incident = ctx.threadTs !== undefined ? await store.byThread(ctx.channel, ctx.threadTs) : await openIn(ctx.channel);
       if (cmd.verb === 'incident') {
         if (cmd.action === 'open') {
-          const current = incident?.status === 'open' ? incident : await store.openIn(ctx.channel);
+          const current = incident?.status === 'open' ? incident : await openIn(ctx.channel);
           if (current) {
             throw new BadInputError(`This channel already has an open incident: "${current.title}" (${current.id}); close it with \`/podnet incident close\` first`);
           }
