@@ -334,6 +334,17 @@ export function createClusterGate(options: ClusterGateOptions): ClusterGate {
   const cacheMs = options.cacheMs ?? 2000;
   const now = options.now ?? Date.now;
   const liveUntil = new Map<string, number>();
+  // When the cache runs out under a burst, the commands that arrive while one liveness read is
+  // in flight share it rather than each sending its own (all of them on an ack's path).
+  const reading = new Map<string, Promise<boolean>>();
+  const readLive = (cluster: string): Promise<boolean> => {
+    let pending = reading.get(cluster);
+    if (!pending) {
+      pending = isClusterLive(options.redis, cluster, prefix).finally(() => reading.delete(cluster));
+      reading.set(cluster, pending);
+    }
+    return pending;
+  };
   const list = () => listClusters(options.redis, prefix);
   return {
     list,
@@ -342,7 +353,7 @@ export function createClusterGate(options: ClusterGateOptions): ClusterGate {
       if (until !== undefined && until > now()) return undefined;
       let live: boolean;
       try {
-        live = await isClusterLive(options.redis, cluster, prefix);
+        live = await readLive(cluster);
       } catch {
         return undefined;
       }

@@ -3,7 +3,7 @@
  * its own entry (replicas keep the cluster live), a worker that dies without signing off
  * drops out after the TTL, and the bot's gate answers "no live worker" with the live ones.
  */
-import { afterAll, afterEach, describe, expect, test } from '@jest/globals';
+import { afterAll, afterEach, describe, expect, jest, test } from '@jest/globals';
 import { Redis } from 'ioredis';
 import {
   clusterWorkers,
@@ -131,6 +131,23 @@ describe('listing and the bot gate', () => {
     // … and after it, the refusal comes with the last-seen age.
     clock += 2001;
     expect(await gate.refuse('east')).toMatch(/No live podnet worker for cluster \*east\* \(last seen \d+s ago\); no cluster has a live worker/);
+  });
+
+  test('gate: a burst arriving with the cache run out shares one liveness read; the next read after it goes to Redis again', async () => {
+    const { prefix } = current;
+    beats.push(await startHeartbeat({ redis, prefix, cluster: 'east' }));
+    const own = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
+    try {
+      const exists = jest.spyOn(own, 'exists');
+      const gate = createClusterGate({ redis: own, prefix, cacheMs: 0 });
+      expect(await Promise.all(Array.from({ length: 20 }, () => gate.refuse('east')))).toEqual(Array.from({ length: 20 }, () => undefined));
+      expect(exists).toHaveBeenCalledTimes(1);
+      // Nothing is kept once the reply is in (cacheMs 0 here): the next command reads again.
+      expect(await gate.refuse('east')).toBeUndefined();
+      expect(exists).toHaveBeenCalledTimes(2);
+    } finally {
+      await own.quit();
+    }
   });
 
   test('gate lets the command through when Redis cannot answer (the enqueue then reports it)', async () => {
