@@ -18,12 +18,11 @@ import { renderText } from '../src/render/text.js';
 import { loadScenario } from '../src/sim/scenario.js';
 import { startSimulator } from '../src/sim/server.js';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { memoryAuditLog } from '../src/authz/audit.js';
 import { parsePolicy } from '../src/authz/policy.js';
 import { silentLogger } from '../src/logger.js';
-import { queueName } from '../src/queue/contracts.js';
+import { removePrefix } from '../src/queue/cleanup.js';
 import { defaultDeps } from '../src/queue/default-deps.js';
 import { startWorkers } from '../src/queue/workers.js';
 import { createBot } from '../src/slack/bot.js';
@@ -137,17 +136,7 @@ async function throughSlack(scenarioFile: string, log: (line: string) => void): 
   } finally {
     await bot.close();
     await workers.close();
-    for (const kind of ['checks', 'probes'] as const) {
-      const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
-      await q.obliterate({ force: true });
-      await q.close();
-    }
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
+    await removePrefix(redis, prefix, [cluster]);
     await redis.quit();
     await slack.close();
     await sim.close();

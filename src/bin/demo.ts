@@ -18,6 +18,7 @@ import { parsePolicy } from '../authz/policy.js';
 import { createClusterAccess } from '../cluster/client.js';
 import { BadInputError, PodnetError } from '../errors.js';
 import { createLogger, silentLogger } from '../logger.js';
+import { removePrefix } from '../queue/cleanup.js';
 import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
 import { connectRedis } from '../queue/redis.js';
@@ -87,7 +88,7 @@ export async function main(argv: string[]): Promise<number> {
   // Everything started is stopped in reverse order, whatever happens.
   const started: Step[] = [{ name: 'redis', close: () => redis.quit() }];
   const prefix = `podnet-demo-${randomUUID().slice(0, 8)}`;
-  started.push({ name: 'queues', close: () => obliterate(redis, prefix) });
+  started.push({ name: 'queues', close: () => removePrefix(redis, prefix, [CLUSTER]) });
   try {
     const sim = await startSimulator({ scenario, port: 0 });
     started.push({ name: 'simulator', close: () => sim.close() });
@@ -211,19 +212,4 @@ function printMessage(say: (line?: string) => void, m: StoredMessage): void {
       say(indent(blocksToText(r.blocks, r.text ?? ''), '  │ '));
     }
   }
-}
-
-/** Removes every key of this run's queues (and its idempotency keys). */
-async function obliterate(redis: Redis, prefix: string): Promise<void> {
-  for (const kind of ['checks', 'probes'] as const) {
-    const q = new Queue(queueName(CLUSTER, kind), { connection: redis, prefix });
-    await q.obliterate({ force: true });
-    await q.close();
-  }
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
 }

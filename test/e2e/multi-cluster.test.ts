@@ -19,6 +19,7 @@ import { defaultDeps } from '../../src/queue/default-deps.js';
 import { createProducer, type Producer } from '../../src/queue/enqueue.js';
 import { clustersText, createClusterGate, isClusterLive } from '../../src/queue/heartbeat.js';
 import { withClusterGate } from '../../src/queue/routing.js';
+import { removePrefix } from '../../src/queue/cleanup.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import { createSlackApp, type SlackApp } from '../../src/slack/app.js';
@@ -102,19 +103,7 @@ afterAll(async () => {
   await workersB?.close();
   await producer?.close();
   for (const q of queues) await q.close();
-  for (const cluster of ['a', 'b']) {
-    for (const kind of ['checks', 'probes'] as const) {
-      const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
-      await q.obliterate({ force: true });
-      await q.close();
-    }
-  }
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  await removePrefix(redis, prefix, ['a', 'b']);
   await redis?.quit();
   await slack?.close();
   await simA?.close();

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { createClusterAccess } from '../../src/cluster/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { queueName } from '../../src/queue/contracts.js';
+import { removePrefix } from '../../src/queue/cleanup.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
 import type { Producer } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
@@ -113,17 +114,7 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
       await bot.close();
       await checks.close();
       await workers.close();
-      for (const kind of ['checks', 'probes'] as const) {
-        const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
-        await q.obliterate({ force: true });
-        await q.close();
-      }
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await removePrefix(redis, prefix, [cluster]);
       await redis.quit();
       await slack.close();
       await sim.close();

@@ -12,6 +12,7 @@ import { parsePolicy } from '../../src/authz/policy.js';
 import { createClusterAccess } from '../../src/cluster/client.js';
 import { createIncidentHooks, type IncidentHooks } from '../../src/incidents/slack-hooks.js';
 import { silentLogger } from '../../src/logger.js';
+import { removePrefix } from '../../src/queue/cleanup.js';
 import { queueName } from '../../src/queue/contracts.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
 import { createProducer, type Producer } from '../../src/queue/enqueue.js';
@@ -106,17 +107,7 @@ export async function startIncidentStack(options: { runbooksDir?: string } = {})
       await checks.close();
       await workers.close();
       await producer.close();
-      for (const kind of ['checks', 'probes'] as const) {
-        const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
-        await q.obliterate({ force: true });
-        await q.close();
-      }
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await removePrefix(redis, prefix, [cluster]);
       await redis.quit();
       await slack.close();
       await sim.close();
