@@ -22,6 +22,7 @@ import {
   type ProbeResult,
 } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { redactSecrets } from '../src/logscan/redact.js';
 
 type ChildResult = ProbeResult | CollectLogsResult;
 
@@ -114,6 +115,17 @@ export function createCheckProcessor(
         ...(msg.blocks && { blocks: msg.blocks }),
         ...(threadTs !== undefined && { thread_ts: threadTs }),
         idempotencyKey: postKeys.thread(jobId, i),
+      });
+    }
+    if (data.evidence && deps.poster.uploadFile) {
+      // Evidence is already masked (env values, log lines); redact once more before it leaves.
+      await deps.poster.uploadFile({
+        channel,
+        ...(threadTs !== undefined && { thread_ts: threadTs }),
+        filename: `${data.pod}-evidence.json`,
+        title: `Evidence of the check of ${data.pod} in ${data.namespace} (re-analyse with podnet analyze FILE)`,
+        content: redactSecrets(JSON.stringify(evidence, null, 2)),
+        idempotencyKey: `${jobId}-evidence`,
       });
     }
     await deps.onFinding?.({ channel, ...(threadTs !== undefined && { threadTs }) }, jobId, diagnosis);

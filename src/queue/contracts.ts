@@ -88,6 +88,8 @@ export interface CheckPayload extends CommandPayloadBase {
   server?: string;
   port?: number;
   debugContainerImage?: string;
+  /** Also upload the collected evidence as JSON in the thread (`--evidence`, the Show evidence button). */
+  evidence?: boolean;
   /** Written by the worker (job.updateData) as the check moves through its steps; absent when queued. */
   state?: CheckState;
 }

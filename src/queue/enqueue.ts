@@ -89,7 +89,7 @@ export function createProducer(options: ProducerOptions): Producer {
    */
   function dedupId(p: CheckPayload): string {
     const identity = JSON.stringify([
-      p.cluster, p.namespace, p.pod, p.client ?? '', p.server ?? '', p.port ?? 0, p.debugContainerImage ?? '', p.slack.channel, p.slack.threadTs ?? '',
+      p.cluster, p.namespace, p.pod, p.client ?? '', p.server ?? '', p.port ?? 0, p.debugContainerImage ?? '', p.evidence === true, p.slack.channel, p.slack.threadTs ?? '',
     ]);
     return `check-${createHash('sha256').update(identity).digest('hex').slice(0, 32)}`;
   }
@@ -107,6 +107,7 @@ export function createProducer(options: ProducerOptions): Producer {
       ...(cmd.server !== undefined && { server: cmd.server }),
       ...(cmd.port !== undefined && { port: cmd.port }),
       ...(cmd.debugContainerImage !== undefined && { debugContainerImage: cmd.debugContainerImage }),
+      ...(cmd.evidence === true && { evidence: true }),
       slack: ctx.slack,
       requestedAt: (ctx.now?.() ?? new Date()).toISOString(),
     };

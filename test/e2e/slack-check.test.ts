@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
 import { checkBlocks } from '../../src/slack/block-limits.js';
-import { postSigned, slashCommandBody } from '../../src/slack/testing.js';
+import { blockActionBody, postSigned, slashCommandBody } from '../../src/slack/testing.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';
 
@@ -16,7 +16,7 @@ const STORM = 'C0STORM01';
 let stack: E2EStack;
 
 beforeAll(async () => {
-  stack = await startE2EStack();
+  stack = await startE2EStack({ channels: [{ id: 'C0EVIDENCE', namespaces: ['financial-ml'] }] });
 });
 afterAll(async () => {
   await stack?.close();
@@ -105,4 +105,25 @@ describe('signed slash command through Bolt, Redis and the workers', () => {
     // Exactly one successful post per message: one top-level + one per reply.
     expect(stack.slack.calls('chat.postMessage').filter((c) => c.ok)).toHaveLength(1 + result.threadPosts);
   }, 60_000);
+
+  test('Show evidence: the button on the summary uploads the evidence as JSON in the thread', async () => {
+    const channel = 'C0EVIDENCE';
+    const jobId = jobIdOf(await stack.slash('check mlserver-0 -n financial-ml', channel));
+    await stack.finished(jobId);
+    const [summary] = stack.slack.messages(channel);
+    // The button as the summary carries it: its value is what Slack sends back on a press.
+    const actions = (summary!.blocks as { type: string; elements?: { action_id?: string; value?: string }[] }[]).find((b) => b.type === 'actions');
+    const button = actions!.elements!.find((e) => e.action_id === 'podnet_evidence')!;
+    const press = await postSigned(
+      stack.botUrl,
+      blockActionBody({ actionId: 'podnet_evidence', value: button.value!, channel, messageTs: summary!.ts, responseUrl: stack.slack.responseUrl(channel) }),
+      stack.signingSecret,
+    );
+    expect(press.status).toBe(200);
+    const file = await waitFor(() => stack.slack.files().find((f) => f.completed && f.filename === 'mlserver-0-evidence.json'), 20_000, 'the evidence file');
+    expect(file.channel).toBe(channel);
+    const evidence = JSON.parse(Buffer.from(file.content as unknown as Uint8Array).toString('utf8')) as { schemaVersion: number; target: { pod: string }; steps: unknown[] };
+    expect(evidence).toMatchObject({ schemaVersion: 1, target: { pod: 'mlserver-0', namespace: 'financial-ml' } });
+    expect(evidence.steps.length).toBeGreaterThan(0);
+  }, 40_000);
 });
