@@ -41,6 +41,19 @@ export const DIAL_BOTH_SCRIPT = DIAL_SCRIPT;
 /** Prints the namespace only (when there is no port to dial). */
 export const NETNS_SCRIPT = 'echo @netns; readlink /proc/self/ns/net';
 
+/**
+ * Whether `host` may be handed to nc / bash as the address to dial: an IPv4 or IPv6 literal or
+ * a DNS name. The address comes from pod env, container args or a log line (which anything
+ * that writes to the log can shape), so a value like `-e/bin/sh` (an nc option) or
+ * `../../tmp/x` (a path under bash's /dev/tcp) must never reach argv. Pure.
+ */
+export function isDialableHost(host: string): boolean {
+  if (host.length === 0 || host.length > 253) return false;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(host)) return host.split('.').every((o) => Number(o) <= 255);
+  if (host.includes(':')) return /^[0-9A-Fa-f:.]+$/.test(host) && /^[0-9A-Fa-f:]/.test(host);
+  return /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(host);
+}
+
 /** The image suggested when no container can dial. */
 export const SUGGESTED_DEBUG_IMAGE = 'busybox:1.36';
 
@@ -286,6 +299,15 @@ export async function probeInside(
 
   const dial = async (): Promise<void> => {
     if (!client) return;
+    if (port !== undefined && !isDialableHost(address)) {
+      recordStep(sink, {
+        name: 'exec:dial',
+        ok: false,
+        code: 'bad-input',
+        error: `not dialling ${JSON.stringify(address.slice(0, 80))}: it is not an IP address or host name (from ${target.inferredFrom.find((w) => w.startsWith('address')) ?? 'the target'}); the dial was skipped`,
+      });
+      return;
+    }
     if (port === undefined) {
       recordStep(sink, { name: 'exec:dial', ok: false, code: 'bad-input', error: 'no target port known: pass --port to dial it' });
     }
