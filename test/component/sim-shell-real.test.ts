@@ -89,7 +89,9 @@ function real(argv: string[], image: Image): { stdout: string; stderr: string; e
   const [name = '', ...args] = argv;
   const file = name === 'sh' ? (dash as string) : name === 'bash' ? (bash as string) : name;
   const path = image === 'all' ? (process.env.PATH ?? '') : image === 'no-nc' ? binWithoutNc : binBare;
-  const env = { ...process.env, PATH: path, LC_ALL: 'C' };
+  // HOME without a ~/.bashrc: bash reads it even non-interactively when stdin is a socket
+  // (node's pipes are socketpairs), and a developer's bashrc (pyenv init…) would run here.
+  const env = { ...process.env, PATH: path, LC_ALL: 'C', HOME: binBare };
   const result = spawnSync(file, args, { argv0: name, encoding: 'utf8', env, timeout: 10_000 });
   return { stdout: result.stdout, stderr: result.stderr, exitCode: result.status ?? -1 };
 }
