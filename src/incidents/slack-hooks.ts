@@ -136,6 +136,12 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
     const run = await runs.get(input.runId);
     if (!run) return { text: ':warning: This runbook run is not known (it may have expired); start it again with `/podnet runbook run`.', outcome: 'invalid', reason: 'unknown run' };
     const { state } = run;
+    // The run id is the button's value, which a crafted payload can set: only the channel the
+    // run posts in may answer it (another channel's policy says nothing about this run).
+    if (run.channel !== input.channel) {
+      const reason = `run ${run.runId} belongs to another channel`;
+      return { text: ':no_entry: This runbook run belongs to another channel; answer it there.', outcome: 'denied', reason, namespace: state.target.namespace };
+    }
     if (state.status !== 'awaiting-confirm') {
       return { text: `:information_source: Runbook ${run.runbook} is not waiting for an answer (it is ${state.status}).`, outcome: 'invalid', reason: `run ${state.status}`, namespace: state.target.namespace };
     }
