@@ -19,7 +19,7 @@ import type {
   PodEvidence,
   ProbeSpecEvidence,
 } from '../evidence.js';
-import { redactSecrets } from '../logscan/redact.js';
+import { REDACTED, redactSecrets } from '../logscan/redact.js';
 import { toIso } from './step.js';
 
 /** Env names whose values are withheld whatever they look like. */
@@ -31,6 +31,19 @@ export function looksSecret(name: string, value: string): boolean {
   if (redactSecrets(value) !== value || redactSecrets(`${name}=${value}`) !== `${name}=${value}`) return true;
   // Long opaque strings with letters and digits: random tokens, base64 keys.
   return value.length >= 32 && /^[A-Za-z0-9+/=_.-]+$/.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
+}
+
+/** A flag whose NEXT argument is a secret: `--password hunter2`, `--api-key K`, `-token T`. */
+const SECRET_FLAG = /^--?[A-Za-z0-9_.-]*?(password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|authorization)$/i;
+
+/**
+ * Container command/args as evidence: `--password=x` and token-like values are redacted like
+ * free text, and the value after a secret-named flag (`--password x`) is withheld, since the
+ * evidence file is uploaded to Slack and printed by `podnet check --json`.
+ */
+export function argvEvidence(argv: string[] | undefined): string[] {
+  const list = argv ?? [];
+  return list.map((a, i) => (i > 0 && SECRET_FLAG.test(list[i - 1]!) ? REDACTED : redactSecrets(a)));
 }
 
 /** Env vars as evidence: literal non-secret values, references by name only. */
@@ -103,8 +116,8 @@ function containerEvidence(
     name: c.name,
     image: c.image ?? '',
     kind,
-    command: c.command ?? [],
-    args: c.args ?? [],
+    command: argvEvidence(c.command),
+    args: argvEvidence(c.args),
     ports: (c.ports ?? []).map((p) => ({ ...(p.name ? { name: p.name } : {}), containerPort: p.containerPort, protocol: p.protocol ?? 'TCP' })),
     env: envEvidence(c.env),
     resources: {

@@ -1,4 +1,4 @@
-import { envEvidence, looksSecret, podEvidence } from '../../src/probes/pod.js';
+import { argvEvidence, envEvidence, looksSecret, podEvidence } from '../../src/probes/pod.js';
 import { detectSidecars, policyEvidence, selectorMatches } from '../../src/probes/network.js';
 import { nodeEvidence } from '../../src/probes/node.js';
 import { eventEvidence } from '../../src/probes/events.js';
@@ -96,5 +96,23 @@ describe('network, node and event evidence', () => {
     pod.spec!.initContainers = [{ name: 'istio-init', image: 'docker.io/istio/proxyv2:1.22' }];
     pod.spec!.containers.push({ name: 'proxy', image: 'cr.l5d.io/linkerd/proxy:stable' }, { name: 'istio-proxy', image: 'istio/proxyv2' });
     expect(detectSidecars(pod)).toEqual(['istio-init', 'istio-proxy']);
+  });
+});
+
+describe('command and args masking', () => {
+  it('withholds secrets in container args (--flag=value, --flag value, tokens) and keeps the rest', () => {
+    expect(
+      argvEvidence(['--inference-host', '0.0.0.0', '--password', 'hunter2', '--db-url=postgres://app:s3cret@db:5432/x', '--api-key=abcd1234', '--token', 'xoxb-1234567890-abcdef', '--grpc-port', '9500']),
+    ).toEqual(['--inference-host', '0.0.0.0', '--password', '[redacted]', '--db-url=postgres://app:[redacted]@db:5432/x', '--api-key=[redacted]', '--token', '[redacted]', '--grpc-port', '9500']);
+    expect(argvEvidence(undefined)).toEqual([]);
+  });
+
+  it('podEvidence carries masked args, never the secret', () => {
+    const raw = fixturePod('cluster-seldon-scenario.yaml', 'mlserver-0');
+    const c0 = raw.spec!.containers[0]!;
+    c0.args = [...(c0.args ?? []), '--password', 'hunter2'];
+    const ev = podEvidence(raw);
+    expect(JSON.stringify(ev)).not.toContain('hunter2');
+    expect(ev.containers.find((c) => c.name === c0.name)?.args.slice(-2)).toEqual(['--password', '[redacted]']);
   });
 });
