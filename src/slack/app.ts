@@ -39,6 +39,7 @@ import { validateImage, validateLabel, validatePodName } from '../commands/valid
 import type { Config } from '../config.js';
 import { BadInputError, PodnetError, describeError } from '../errors.js';
 import { silentLogger, type Logger } from '../logger.js';
+import { redactSecrets } from '../logscan/redact.js';
 import { mentionCommandText, RUNBOOK_ACTION_IDS, type IncidentHooks } from '../incidents/slack-hooks.js';
 import { escapeSlackText, unescapeSlackText } from './text.js';
 
@@ -120,7 +121,13 @@ function usageBlock(usage: string): string {
 export function boltLogger(logger: Logger): BoltLogger {
   const child = logger.child({ component: 'bolt' });
   let level: LogLevel = LogLevel.INFO;
-  const text = (msg: unknown[]) => msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
+  // At debug Bolt logs every request body: the verification `token` field and the
+  // `response_url` (which lets anyone holding it post into the channel) must not reach the logs.
+  const text = (msg: unknown[]) =>
+    redactSecrets(msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')).replace(
+      /https:(?:\\?\/){2}hooks\.slack\.com(?:\\?\/)[^\s"']+/g,
+      'https://hooks.slack.com/[redacted]',
+    );
   // Bolt logs request bodies at debug on every request: format only when the level is on,
   // so the ack path pays nothing for disabled logging.
   const at = (lvl: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {
