@@ -34,7 +34,9 @@ export async function connectRedis(options: ConnectRedisOptions = {}): Promise<R
     await redis.connect();
     await redis.ping();
   } catch (err) {
-    redis.disconnect();
+    // A refused connection has already ended: disconnect() would then arm ioredis's 2 s
+    // "stream still open" timer on a socket that never closes again, holding the process.
+    if (redis.status !== 'end') redis.disconnect();
     throw new PodnetError(
       'unavailable',
       `No Redis answers at ${redactRedisUrl(url)} (${(err as Error).message}). podnet queues its work in Redis 7: ` +
