@@ -8,7 +8,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -17,6 +16,7 @@ import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.j
 import { startHeartbeat } from '../../src/queue/heartbeat.js';
 import { testPrefix } from '../helpers/queue-fakes.js';
 import { waitFor } from '../helpers/e2e-stack.js';
+import { freePort } from '../helpers/free-port.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const BOT_TOKEN = 'xoxb-1111-2222-SECRETbottokenVALUE';
@@ -34,14 +34,6 @@ afterAll(async () => {
   await slack?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 test('podnet bot: JSON logs without secrets, ops port, no-live-worker answer, clean SIGTERM', async () => {
   const { prefix, cleanup } = testPrefix();

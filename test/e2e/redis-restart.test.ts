@@ -8,27 +8,17 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';
+import { freePort } from '../helpers/free-port.js';
 
 const CHANNELS = ['C0RESTART1', 'C0RESTART2', 'C0RESTART3', 'C0RESTART4', 'C0RESTART5', 'C0RESTART6'];
 let dir: string;
 let port: number;
 let redis: ChildProcess | undefined;
 let stack: E2EStack | undefined;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-    s.on('error', reject);
-  });
-}
 
 async function startRedis(): Promise<ChildProcess> {
   const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'always', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' });

@@ -7,7 +7,6 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
@@ -20,6 +19,7 @@ import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import { testPrefix } from '../helpers/queue-fakes.js';
 import { waitFor } from '../helpers/e2e-stack.js';
+import { freePort } from '../helpers/free-port.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 let sim: RunningSimulator;
@@ -36,14 +36,6 @@ afterAll(async () => {
   await sim?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 function startWorker(cluster: string, prefix: string, opsPort: number, kubeconfig: string): { proc: ChildProcess; exited: Promise<number | null>; output: () => string } {
   const proc = spawn(process.execPath, ['--import', './test/helpers/register-ts.js', 'src/bin/cli.ts', 'worker', '--cluster', cluster], {
