@@ -5,19 +5,16 @@
  * small subset podnet uses (no @slack import: render/ stays free of I/O packages).
  */
 
+import { checkBlocks, SLACK_LIMITS as BLOCK_KIT } from './block-limits.js';
+
+/**
+ * The limits podnet renders to: Slack's own (./block-limits.ts, the one table of them) plus
+ * podnet's tighter caps where it chooses to stay shorter than Slack allows.
+ */
 export const SLACK_LIMITS = Object.freeze({
-  blocksPerMessage: 50,
-  sectionText: 3000,
-  headerText: 150,
-  contextElements: 10,
+  ...BLOCK_KIT,
+  /** podnet's cap on a context element's text (Slack allows 3000); context lines are notes. */
   contextText: 2000,
-  actionsElements: 25,
-  buttonText: 75,
-  buttonValue: 2000,
-  actionId: 255,
-  confirmTitle: 100,
-  confirmText: 300,
-  confirmButton: 30,
   /** Fallback `text`: Slack truncates past 40 000; notifications show far less. */
   fallbackText: 3000,
 });
@@ -191,22 +188,7 @@ export function finishMessages(text: string, blocks: Block[]): SlackMessage[] {
   return parts.map((p, i) => ({ text: truncate(`${fallback} (${i + 1}/${parts.length})`, SLACK_LIMITS.fallbackText), blocks: p }));
 }
 
-/** Checks a message against the limits; returns the violations (empty when fine). For tests and callers. */
+/** Checks a message against Slack's limits (the stand-in's checker) and the fallback text; returns the violations (empty when fine). */
 export function checkMessage(m: SlackMessage): string[] {
-  const v: string[] = [];
-  if (!m.text) v.push('missing fallback text');
-  if (m.blocks.length > SLACK_LIMITS.blocksPerMessage) v.push(`${m.blocks.length} blocks > ${SLACK_LIMITS.blocksPerMessage}`);
-  m.blocks.forEach((b, i) => {
-    if (b.type === 'header' && b.text.text.length > SLACK_LIMITS.headerText) v.push(`block ${i}: header ${b.text.text.length} chars`);
-    if (b.type === 'section' && b.text.text.length > SLACK_LIMITS.sectionText) v.push(`block ${i}: section ${b.text.text.length} chars`);
-    if (b.type === 'context' && b.elements.length > SLACK_LIMITS.contextElements) v.push(`block ${i}: ${b.elements.length} context elements`);
-    if (b.type === 'actions') {
-      if (b.elements.length > SLACK_LIMITS.actionsElements) v.push(`block ${i}: ${b.elements.length} actions`);
-      for (const e of b.elements) {
-        if ((e.value ?? '').length > SLACK_LIMITS.buttonValue) v.push(`block ${i}: button value ${e.value?.length} chars`);
-        if (e.text.text.length > SLACK_LIMITS.buttonText) v.push(`block ${i}: button text too long`);
-      }
-    }
-  });
-  return v;
+  return [...(m.text ? [] : ['missing fallback text']), ...checkBlocks(m.blocks)];
 }

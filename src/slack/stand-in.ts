@@ -11,7 +11,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { checkBlocks, SLACK_LIMITS } from './block-limits.js';
+import { checkBlocks, SLACK_LIMITS } from '../render/block-limits.js';
 
 type Params = Record<string, unknown>;
 

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Job } from 'bullmq';
 import { main as incidentCli } from '../../src/bin/incident.js';
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { startIncidentStack, USERS, waitFor, type IncidentStack } from '../helpers/incident-stack.js';
 

@@ -5,7 +5,7 @@
  * secrets redacted, with an excerpt of the matched lines as the file's comment.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';

@@ -6,7 +6,7 @@
  * limits, and a 429 storm delays messages without losing or duplicating any.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import { blockActionBody, postSigned, slashCommandBody } from '../../src/slack/testing.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';

@@ -5,7 +5,7 @@
  * once a second), then becomes the table with the unhealthy pods first.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import { generateSweepScenario } from '../../src/sim/generate.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { startE2EStack, type E2EStack } from '../helpers/e2e-stack.js';

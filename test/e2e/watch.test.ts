@@ -9,7 +9,7 @@
  * restart, and that the Stop button ends it with a final message.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import { blockActionBody, postSigned } from '../../src/slack/testing.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { loadScenario } from '../../src/sim/scenario.js';

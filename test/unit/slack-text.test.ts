@@ -1,4 +1,4 @@
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import { escapeSlackText, unescapeSlackText } from '../../src/slack/text.js';
 import { signSlackRequest, slashCommandBody } from '../../src/slack/testing.js';
 

@@ -1,6 +1,6 @@
 /** Pure parts of watch mode: scheduler ids, run bounds, stop selection, messages within Slack limits. */
 import { describe, expect, test } from '@jest/globals';
-import { checkBlocks } from '../../src/slack/block-limits.js';
+import { checkBlocks } from '../../src/render/block-limits.js';
 import { MAX_WATCH_RUNS, maxRunsOf, selectWatches, watchSchedulerId } from '../../src/watch/scheduler.js';
 import { formatInterval, renderWatchBaseline, renderWatchChanges, renderWatchEnd, WATCH_STOP_ACTION } from '../../src/watch/render.js';
 import type { WatchSnapshot } from '../../src/watch/changes.js';
