@@ -27,7 +27,8 @@ import type { Logger } from '../logger.js';
 import { HttpStatusError, RequestTimeoutError, toPodnetError, type RequestDescription } from './errors.js';
 import { TokenBucket, systemClock, type Clock } from './rate-limit.js';
 import { DEFAULT_RETRIES, withRetry } from './retry.js';
-import type { ClusterAccess, ExecOptions, ExecResult, LogOptions } from './types.js';
+import type { ClusterAccess, ExecOptions, ExecResult, KubeObject, LogOptions, ObjectRef } from './types.js';
+import { resourcePath } from './resources.js';
 
 export interface ClusterOptions {
   /** A kubeconfig file; default: $KUBECONFIG, then ~/.kube/config (client-node's loadFromDefault). */
@@ -237,6 +238,44 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
     });
   }
 
+  /** One JSON request outside the generated clients (arbitrary kinds, PATCH with dryRun). */
+  async function requestJson(method: string, path: string, body?: { contentType: string; data: unknown }): Promise<KubeObject> {
+    const url = new URL(`${server}${path}`);
+    const httpsOpts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(httpsOpts);
+    const lib = url.protocol === 'https:' ? https : http;
+    const payload = body ? JSON.stringify(body.data) : undefined;
+    return new Promise((resolve, reject) => {
+      const headers: http.OutgoingHttpHeaders = { ...((httpsOpts.headers as http.OutgoingHttpHeaders | undefined) ?? {}), Accept: 'application/json' };
+      if (payload !== undefined && body) {
+        headers['Content-Type'] = body.contentType;
+        headers['Content-Length'] = Buffer.byteLength(payload);
+      }
+      const req = lib.request(url, { method, agent: httpsOpts.agent, headers, auth: httpsOpts.auth });
+      req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
+      req.on('error', reject);
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on('data', (c: Buffer) => {
+          size += c.length;
+          if (size <= EXEC_OUTPUT_CAP) chunks.push(c);
+        });
+        res.on('error', reject);
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          if (res.statusCode !== 200 && res.statusCode !== 201) return reject(new HttpStatusError(res.statusCode ?? 0, text, res.headers));
+          try {
+            resolve(JSON.parse(text) as KubeObject);
+          } catch {
+            reject(new HttpStatusError(502, `not JSON: ${text.slice(0, 200)}`, res.headers));
+          }
+        });
+      });
+      req.end(payload);
+    });
+  }
+
   /**
    * The WebSocket transport for client-node's Exec. Ours rather than client-node's so that a
    * refused upgrade keeps the API server's Status body (a 403 names what RBAC refused; ws alone
@@ -392,6 +431,38 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
           setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch),
         ),
       ),
+
+    getObject(ref: ObjectRef) {
+      const r = resourcePath(ref);
+      return send({ verb: 'get', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name }, () => requestJson('GET', r.path));
+    },
+
+    async listObjects(ref, opts = {}) {
+      const r = resourcePath({ ...ref, name: '' });
+      const q = new URLSearchParams();
+      if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
+      if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
+      const qs = q.toString();
+      const list = await send({ verb: 'list', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}) }, () =>
+        requestJson('GET', `${r.collection}${qs ? `?${qs}` : ''}`),
+      );
+      return Array.isArray(list.items) ? (list.items as KubeObject[]) : [];
+    },
+
+    patchObject(ref, patchType, patch, opts = {}) {
+      const r = resourcePath(ref);
+      const q = new URLSearchParams();
+      if (opts.dryRun) q.set('dryRun', 'All');
+      if (opts.fieldManager) q.set('fieldManager', opts.fieldManager);
+      const contentType = patchType === 'json' ? PatchStrategy.JsonPatch : patchType === 'merge' ? PatchStrategy.MergePatch : PatchStrategy.StrategicMergePatch;
+      const qs = q.toString();
+      // A write is not retried: a timeout may have applied it (the next check tells).
+      return send(
+        { verb: 'patch', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name },
+        () => requestJson('PATCH', `${r.path}${qs ? `?${qs}` : ''}`, { contentType, data: patch }),
+        opts.dryRun === true,
+      );
+    },
 
     requestCount: () => requests,
   };

@@ -8,6 +8,8 @@ import { PodnetError } from '../errors.js';
 
 /** Where the RBAC rules podnet needs live; 403 messages point here. */
 export const RBAC_MANIFEST = 'deploy/base/worker-rbac.yaml';
+/** The opt-in kustomize component that lets the worker patch Pod owners (Apply fix). */
+export const PATCH_COMPONENT = 'deploy/components/patch';
 
 /** What a request tried to do, in RBAC terms. */
 export interface RequestDescription {
@@ -113,6 +115,10 @@ export function forbiddenMessage(req: RequestDescription, statusMessage?: string
   const resource = m?.[2] ?? req.resource;
   const namespace = m ? m[3] : req.namespace;
   const scope = namespace ? `in namespace ${namespace}` : 'at cluster scope';
+  // Patches of Pod owners are granted only by the opt-in component, never by the base role.
+  if (verb === 'patch' && resource !== 'pods/ephemeralcontainers') {
+    return `forbidden: cannot ${verb} ${resource} ${scope} — applying fixes needs the opt-in ${PATCH_COMPONENT} component`;
+  }
   return `forbidden: cannot ${verb} ${resource} ${scope} — add it to the podnet ClusterRole (${RBAC_MANIFEST})`;
 }
 

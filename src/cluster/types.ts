@@ -37,6 +37,24 @@ export interface ExecResult {
   failure?: string;
 }
 
+/** Which object: the fields an ownerReference or a remediation target carries. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/** A Kubernetes object as the API returns it (JSON). */
+export type KubeObject = Record<string, unknown> & { apiVersion?: string; kind?: string; metadata?: Record<string, unknown> };
+
+export interface PatchOptions {
+  /** `All`: validate server-side, store nothing. */
+  dryRun?: boolean;
+  /** Recorded in managedFields; podnet uses `podnet`. */
+  fieldManager?: string;
+}
+
 export interface ClusterAccess {
   /** `gitVersion` from /version. */
   version(): Promise<string>;
@@ -55,6 +73,12 @@ export interface ClusterAccess {
   /** Runs a fixed argv in a container (never a shell string built from user input). */
   exec(namespace: string, pod: string, container: string, argv: string[], options?: ExecOptions): Promise<ExecResult>;
   addEphemeralContainer(namespace: string, pod: string, container: V1EphemeralContainer): Promise<V1Pod>;
+  /** Any object by apiVersion/kind/name (Pod owners, Seldon Servers…). */
+  getObject(ref: ObjectRef): Promise<KubeObject>;
+  /** Objects of a kind, in one namespace or (namespace undefined) all of them. */
+  listObjects(ref: Omit<ObjectRef, 'name'>, options?: { fieldSelector?: string; labelSelector?: string }): Promise<KubeObject[]>;
+  /** PATCH an object: merge (RFC 7386), strategic merge, or JSON patch (RFC 6902). */
+  patchObject(ref: ObjectRef, patchType: 'merge' | 'strategic' | 'json', patch: unknown, options?: PatchOptions): Promise<KubeObject>;
   /** API requests made so far by this client (for budgets and benchmarks). */
   requestCount(): number;
 }

@@ -81,7 +81,7 @@ export async function collectEvidence(cluster: ClusterAccess, request: CheckRequ
   const ns = request.namespace;
   const nodeName = pod.nodeName;
 
-  const events = runStep(sink, 'events', () => probePodEvents(cluster, ns, request.pod));
+  const events = runStep(sink, 'events', () => probePodEvents(cluster, ns, request.pod, v1pod.metadata?.uid));
   const nodeEvents = nodeName && nodeEventsMatter(v1pod) ? runStep(sink, 'node-events', () => probeNodeEvents(cluster, nodeName)) : Promise.resolve(undefined);
   const node = nodeName ? runStep(sink, 'node', () => probeNode(cluster, nodeName)) : Promise.resolve(undefined);
   const policies = runStep(sink, 'network-policies', () => probePolicies(cluster, ns, pod.labels));

@@ -31,9 +31,15 @@ export function sortEvents(events: EventEvidence[]): EventEvidence[] {
   return [...events].sort((a, b) => (a.at ?? a.firstAt ?? '').localeCompare(b.at ?? b.firstAt ?? ''));
 }
 
-/** The pod's events (one list request). */
-export async function probePodEvents(cluster: ClusterAccess, namespace: string, pod: string): Promise<EventEvidence[]> {
-  return sortEvents((await cluster.listPodEvents(namespace, pod)).map(eventEvidence));
+/**
+ * The pod's events (one list request). With `uid`, events about an earlier pod of the same
+ * name (a StatefulSet pod replaced by its controller) are left out: they are about a pod that
+ * no longer runs (events outlive their object; the default event TTL is 1 h,
+ * https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/ --event-ttl).
+ */
+export async function probePodEvents(cluster: ClusterAccess, namespace: string, pod: string, uid?: string): Promise<EventEvidence[]> {
+  const events = await cluster.listPodEvents(namespace, pod);
+  return sortEvents(events.filter((e) => !uid || !e.involvedObject.uid || e.involvedObject.uid === uid).map(eventEvidence));
 }
 
 /**

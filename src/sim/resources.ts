@@ -20,10 +20,12 @@ export interface ResourceType {
 }
 
 const READ = ['get', 'list'];
+/** Pod owners the simulator lets a caller patch (with dryRun), as the apiserver does. */
+const PATCH = ['get', 'list', 'patch'];
 
 /** Kinds the simulator knows by name; anything else in a scenario is derived from its apiVersion. */
 export const KNOWN_TYPES: ResourceType[] = [
-  { kind: 'Pod', group: '', version: 'v1', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], verbs: READ,
+  { kind: 'Pod', group: '', version: 'v1', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], verbs: PATCH,
     subresources: [
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'exec', kind: 'PodExecOptions', verbs: ['create', 'get'] },
@@ -41,10 +43,15 @@ export const KNOWN_TYPES: ResourceType[] = [
   { kind: 'PersistentVolumeClaim', group: '', version: 'v1', plural: 'persistentvolumeclaims', singular: 'persistentvolumeclaim', namespaced: true, shortNames: ['pvc'], verbs: READ },
   { kind: 'NetworkPolicy', group: 'networking.k8s.io', version: 'v1', plural: 'networkpolicies', singular: 'networkpolicy', namespaced: true, shortNames: ['netpol'], verbs: READ },
   { kind: 'Ingress', group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', singular: 'ingress', namespaced: true, shortNames: ['ing'], verbs: READ },
-  { kind: 'StatefulSet', group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', namespaced: true, shortNames: ['sts'], verbs: READ },
-  { kind: 'Deployment', group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], verbs: READ },
-  { kind: 'ReplicaSet', group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], verbs: READ },
-  { kind: 'DaemonSet', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', namespaced: true, shortNames: ['ds'], verbs: READ },
+  { kind: 'StatefulSet', group: 'apps', version: 'v1', plural: 'statefulsets', singular: 'statefulset', namespaced: true, shortNames: ['sts'], verbs: PATCH },
+  { kind: 'Deployment', group: 'apps', version: 'v1', plural: 'deployments', singular: 'deployment', namespaced: true, shortNames: ['deploy'], verbs: PATCH },
+  { kind: 'ReplicaSet', group: 'apps', version: 'v1', plural: 'replicasets', singular: 'replicaset', namespaced: true, shortNames: ['rs'], verbs: PATCH },
+  { kind: 'DaemonSet', group: 'apps', version: 'v1', plural: 'daemonsets', singular: 'daemonset', namespaced: true, shortNames: ['ds'], verbs: PATCH },
+  { kind: 'Job', group: 'batch', version: 'v1', plural: 'jobs', singular: 'job', namespaced: true, verbs: PATCH },
+  { kind: 'CronJob', group: 'batch', version: 'v1', plural: 'cronjobs', singular: 'cronjob', namespaced: true, shortNames: ['cj'], verbs: PATCH },
+  // Seldon Core v2 CRDs (operator/config/crd/bases/mlops.seldon.io_servers.yaml, _serverconfigs.yaml): namespaced.
+  { kind: 'Server', group: 'mlops.seldon.io', version: 'v1alpha1', plural: 'servers', singular: 'server', namespaced: true, verbs: PATCH },
+  { kind: 'ServerConfig', group: 'mlops.seldon.io', version: 'v1alpha1', plural: 'serverconfigs', singular: 'serverconfig', namespaced: true, verbs: PATCH },
   { kind: 'EndpointSlice', group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', singular: 'endpointslice', namespaced: true, verbs: READ },
 ];
 

@@ -55,8 +55,21 @@ const logsSchema = z.strictObject({
   generate: generateSchema.optional(),
 });
 
+/**
+ * Extension: how the container's listen address follows its spec when its pod is rolled by a
+ * patched owner — the value of env `env`, else of flag `arg` (`--host X` / `--host=X`), else
+ * `default`. Ports and other socket fields stay as listed in `listen`. Without it, listeners
+ * stay fixed whatever the spec says.
+ */
+const listenFollowsSchema = z.strictObject({
+  env: z.string().min(1).optional(),
+  arg: z.string().min(1).optional(),
+  default: z.string().min(1),
+});
+
 const containerSchema = z.strictObject({
   listen: z.array(listenSchema).default([]),
+  listenFollows: listenFollowsSchema.optional(),
   tools: z.array(z.string().min(1)).optional(),
   logs: logsSchema.optional(),
   exec: z.array(execOverrideSchema).default([]),
@@ -79,6 +92,15 @@ const faultSchema = z
     times: z.number().int().min(1).optional(),
   })
   .refine((f) => f.status !== undefined || f.delayMs !== undefined, { message: 'needs a status or a delayMs (or both)' });
+
+/** One RBAC PolicyRule, as in a Role: `*` matches anything; `namespaces` narrows it (absent = all). */
+const rbacRuleSchema = z.strictObject({
+  verbs: z.array(z.string().min(1)).min(1),
+  apiGroups: z.array(z.string()).min(1),
+  resources: z.array(z.string().min(1)).min(1),
+  namespaces: z.array(z.string().min(1)).optional(),
+  resourceNames: z.array(z.string().min(1)).optional(),
+});
 
 const metadataSchema = z.looseObject({
   name: z.string().min(1),
@@ -105,6 +127,12 @@ export const scenarioSchema = z.strictObject({
   faults: z.array(faultSchema).default([]),
   /** Scripted changes over time (restarts, listeners, events, log lines); see timeline.ts. */
   timeline: timelineSchema.optional(),
+  /**
+   * Extension: what the caller may write. Absent = every write allowed. Present = a write
+   * (create, update, patch, delete) is allowed only when a rule matches it, else 403 as
+   * RBAC words it. Reads are not affected (use `faults` for those).
+   */
+  rbac: z.strictObject({ allow: z.array(rbacRuleSchema).default([]) }).optional(),
 });
 
 /** A parsed scenario (defaults applied). */
@@ -115,6 +143,7 @@ export type ScenarioContainer = ScenarioPod['containers'][string];
 export type ScenarioListen = ScenarioContainer['listen'][number];
 export type ScenarioLogs = NonNullable<ScenarioContainer['logs']>;
 export type ScenarioFault = Scenario['faults'][number];
+export type ScenarioRbacRule = NonNullable<Scenario['rbac']>['allow'][number];
 /** What a scenario file may contain before defaults are applied. */
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 

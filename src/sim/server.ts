@@ -25,6 +25,7 @@ import {
   ALWAYS_SERVED,
   failure,
   faultStatus,
+  forbidden,
   KNOWN_TYPES,
   notFound,
   splitApiVersion,
@@ -40,6 +41,8 @@ import { handleExecUpgrade } from './exec-ws.js';
 import type { ExecContext } from './shell.js';
 import { applyTimeline, scheduleOf } from './timeline.js';
 import type { SimListener } from './netmodel.js';
+import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_CONTENT_TYPES, PatchError, type PatchKind } from './patch.js';
+import { applyTemplateChange, CUSTOM_KINDS, listenAddress, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
 
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -123,7 +126,8 @@ interface Fault {
 
 /** The simulator's mutable view of the scenario. */
 class ClusterState {
-  readonly scenario: LoadedScenario;
+  /** Replaced (never mutated) when a roll changes a pod's listeners or logs. */
+  scenario: LoadedScenario;
   readonly now: number;
   readonly objects: Obj[];
   readonly types = new Map<string, ResourceType>();
@@ -215,6 +219,20 @@ class ClusterState {
 
   pod(namespace: string, name: string): Obj | undefined {
     return (this.byType.get('Pod|') ?? []).find((o) => nsOf(o) === namespace && nameOf(o) === name);
+  }
+
+  /** Puts `next` where `prev` was (same kind, namespace and name), in the list and the index. */
+  replace(prev: Obj, next: Obj): void {
+    const i = this.objects.indexOf(prev);
+    if (i >= 0) this.objects[i] = next;
+    const list = this.byType.get(`${String(prev.kind)}|${splitApiVersion(String(prev.apiVersion)).group}`);
+    const j = list?.indexOf(prev) ?? -1;
+    if (list && j >= 0) list[j] = next;
+  }
+
+  /** Replaces one pod's simulation model (listeners, logs) without touching the loaded scenario. */
+  setPodModel(key: string, model: Scenario['pods'][string]): void {
+    this.scenario = { ...this.scenario, pods: { ...this.scenario.pods, [key]: model } };
   }
 
   /** Carries the fault counters over when a timeline entry rebuilds the cluster state. */
@@ -346,12 +364,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (due !== applied) {
       const next = new ClusterState({ ...applyTimeline(base, base.timeline ?? [], elapsed), baseDir: base.baseDir });
       next.inheritFaults(state);
+      // Writes made through the API outlive a timeline step, as they would on a cluster.
+      for (const w of writes) applyWrite(next, w);
       state = next;
       applied = due;
     }
     return state;
   };
   const log: { method: string; path: string; at: number }[] = [];
+  /** Every stored write, replayed when a timeline step rebuilds the cluster. */
+  const writes: Write[] = [];
   const watchers = new Set<Watcher>();
   let port = 0;
 
@@ -413,6 +435,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       return list(res, req, type, namespace, q);
     }
     const obj = state.find(type, namespace, name);
+    if (sub === undefined && method === 'PATCH') {
+      if (!obj) return sendStatus(res, notFound(type, name));
+      return patch(req, res, type, obj, q);
+    }
     if (sub === undefined || sub === 'status') {
       if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
       if (!obj) return sendStatus(res, notFound(type, name));
@@ -554,6 +580,46 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     res.end();
   };
 
+  /**
+   * PATCH of a Pod owner (or a pod's mutable fields): merge, strategic merge (built-in kinds
+   * only) or JSON patch; `dryRun=All` validates and answers without storing; otherwise the
+   * object is stored (resourceVersion, generation, managedFields) and its pods roll.
+   */
+  const patch = async (req: IncomingMessage, res: ServerResponse, type: ResourceType, obj: Obj, q: URLSearchParams): Promise<void> => {
+    const attrs: RequestAttributes = { verb: 'patch', resource: type.plural, group: type.group, name: nameOf(obj), ...(nsOf(obj) ? { namespace: nsOf(obj) } : {}) };
+    if (!rbacAllows(state.scenario, attrs)) return sendStatus(res, forbidden(attrs));
+    if (!PATCHABLE_KINDS.has(type.kind)) return sendStatus(res, methodNotAllowed('PATCH'));
+    const dryRun = q.getAll('dryRun');
+    // apiserver: PatchOptions validation accepts only "All" (k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateDryRun).
+    const badDry = dryRun.find((d) => d !== 'All');
+    if (badDry !== undefined) return sendStatus(res, failure(422, `PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["${badDry}"]: supported values: "All"`, {}, 'Invalid'));
+    const manager = q.get('fieldManager') ?? 'unknown';
+    if (manager.length > 128) return sendStatus(res, failure(422, `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes`, {}, 'Invalid'));
+    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+    const kind = (Object.entries(PATCH_CONTENT_TYPES) as [string, string][]).find(([, v]) => v === contentType)?.[0];
+    if (!kind || kind === 'apply' || (kind === 'strategic' && CUSTOM_KINDS.has(type.kind))) {
+      const accepted = CUSTOM_KINDS.has(type.kind)
+        ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+        : 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json';
+      const why = kind === 'apply' ? ' (the simulator does not implement server-side apply)' : '';
+      return sendStatus(res, failure(415, `the body of the request was in an unknown format - accepted media types include: ${accepted}${why}`, {}, 'UnsupportedMediaType'));
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(await readBody(req));
+    } catch {
+      return sendStatus(res, failure(400, `error decoding patch: invalid character in ${contentType} body`));
+    }
+    const write: Write = { kind: type.kind, group: type.group, namespace: nsOf(obj), name: nameOf(obj), patchKind: kind as PatchKind, body, manager };
+    const result = applyWrite(state, write, dryRun.length > 0);
+    if (isStatus(result)) return sendStatus(res, result);
+    if (dryRun.length === 0) {
+      writes.push(write);
+      notify('MODIFIED', result);
+    }
+    return sendJson(res, 200, result);
+  };
+
   const ephemeral = async (req: IncomingMessage, res: ServerResponse, method: string, pod: Obj): Promise<void> => {
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
     let body: unknown;
@@ -568,9 +634,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     if (method === 'PUT') {
       next = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
     } else if (contentType === 'application/json-patch+json') {
-      const r = applyJsonPatch({ spec: { ephemeralContainers: existing } }, body);
-      if (isStatus(r)) return sendStatus(res, r);
-      next = (((r as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
+      let r: Obj;
+      try {
+        r = applyJsonPatch({ spec: { ephemeralContainers: existing } } as never, body) as Obj;
+      } catch (err) {
+        if (err instanceof PatchError) return sendStatus(res, err.status);
+        throw err;
+      }
+      next = (((r.spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[]);
     } else if (contentType === 'application/merge-patch+json') {
       const given = ((body as Obj).spec as Obj | undefined)?.ephemeralContainers;
       next = given === undefined ? existing : Array.isArray(given) ? (given as Obj[]) : [];
@@ -701,6 +772,97 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
 const nameOf2 = (c: Obj): string => String(c.name);
 
+/** A PATCH as stored, so that it can be applied again to a rebuilt cluster. */
+interface Write {
+  kind: string;
+  group: string;
+  namespace: string | undefined;
+  name: string;
+  patchKind: PatchKind;
+  body: unknown;
+  manager: string;
+}
+
+/** Whether the scenario's RBAC (optional `rbac.allow`) lets the caller make this write. */
+function rbacAllows(scenario: Scenario, attrs: RequestAttributes): boolean {
+  if (!scenario.rbac) return true;
+  const any = (list: string[] | undefined, v: string | undefined): boolean => !list || list.includes('*') || (v !== undefined && list.includes(v));
+  return scenario.rbac.allow.some((r) => any(r.verbs, attrs.verb) && any(r.apiGroups, attrs.group) && any(r.resources, attrs.resource) && any(r.namespaces, attrs.namespace) && any(r.resourceNames, attrs.name));
+}
+
+/**
+ * Applies one PATCH to the cluster: the object as the apiserver would return it, or its
+ * refusal. Unless `dryRun`, stores it and rolls the pods the change reaches.
+ */
+function applyWrite(state: ClusterState, w: Write, dryRun = false): Obj | StatusBody {
+  const type = [...state.types.values()].find((t) => t.kind === w.kind && t.group === w.group);
+  const before = type ? state.find(type, w.namespace, w.name) : undefined;
+  if (!type || !before) return notFound(type ?? { plural: w.kind.toLowerCase(), group: w.group }, w.name);
+  let after: Obj;
+  try {
+    const doc = before as unknown as Parameters<typeof applyMergePatch>[0];
+    const out = w.patchKind === 'json' ? applyJsonPatch(doc, w.body) : w.patchKind === 'merge' ? applyMergePatch(doc, w.body as never) : applyStrategicMergePatch(doc, w.body as never);
+    if (typeof out !== 'object' || out === null || Array.isArray(out)) return failure(400, 'the patch did not produce an object');
+    after = out as Obj;
+  } catch (err) {
+    if (err instanceof PatchError) return err.status;
+    throw err;
+  }
+  const rvGiven = str(meta(after).resourceVersion);
+  if (rvGiven !== undefined && rvGiven !== str(meta(before).resourceVersion)) {
+    const resource = type.group ? `${type.plural}.${type.group}` : type.plural;
+    return failure(409, `Operation cannot be fulfilled on ${resource} "${w.name}": the object has been modified; please apply your changes to the latest version and try again`, { name: w.name, ...(type.group ? { group: type.group } : {}), kind: type.plural }, 'Conflict');
+  }
+  // Status is a subresource: a PATCH of the main resource never changes it.
+  if (before.status !== undefined) after.status = clone(before.status);
+  else delete after.status;
+  const refused = validateUpdate(type.group, before, after);
+  if (refused) return refused;
+  const specChanged = JSON.stringify(before.spec) !== JSON.stringify(after.spec);
+  const changed = specChanged || JSON.stringify(before.metadata) !== JSON.stringify(after.metadata);
+  const m = meta(after);
+  if (changed) {
+    m.resourceVersion = String(dryRun ? Number(state.resourceVersion()) + 1 : state.nextRv());
+    if (specChanged && type.kind !== 'Pod') m.generation = Number(m.generation ?? 1) + 1;
+    const at = new Date(state.now).toISOString().replace(/\.\d+Z$/, 'Z');
+    const managed = ((m.managedFields ?? []) as Obj[]).filter((f) => f.manager !== w.manager || f.operation !== 'Update');
+    m.managedFields = [...managed, { manager: w.manager, operation: 'Update', apiVersion: String(after.apiVersion), time: at, fieldsType: 'FieldsV1', fieldsV1: {} }];
+  }
+  if (dryRun || !changed) return after;
+  const objectsBefore = state.objects.slice();
+  const pods = specChanged && type.kind !== 'Pod' ? podsAffectedBy(objectsBefore, before) : [];
+  state.replace(before, after);
+  for (const pod of pods) rollPod(state, pod, objectsBefore);
+  return after;
+}
+
+/** The controllers' answer to a changed template: the pod is replaced by one running the new spec. */
+function rollPod(state: ClusterState, pod: Obj, objectsBefore: Obj[]): void {
+  const chainBefore = ownerChain(objectsBefore, pod);
+  const chainAfter = ownerChain(state.objects, pod);
+  const tBefore = templateContainers(objectsBefore, chainBefore) ?? [];
+  const tAfter = templateContainers(state.objects, chainAfter) ?? [];
+  if (JSON.stringify(tBefore) === JSON.stringify(tAfter) && chainBefore.every((o, i) => o === chainAfter[i])) return;
+  const containers = applyTemplateChange(((pod.spec as Obj | undefined)?.containers ?? []) as Obj[], tBefore, tAfter);
+  const nowIso = new Date(state.now).toISOString().replace(/\.\d+Z$/, 'Z');
+  const rolled = rolledPod(pod, containers, nowIso, uidFor(`${String(meta(pod).uid)}/${state.resourceVersion()}`));
+  state.replace(pod, rolled);
+  const key = `${nsOf(pod) ?? ''}/${nameOf(pod)}`;
+  const model = state.scenario.pods[key];
+  if (!model) return;
+  const next = clone(model);
+  for (const [cname, c] of Object.entries(next.containers)) {
+    // A new container: its old logs went with the old pod; nothing ran before it.
+    c.logs = undefined;
+    if (!c.listenFollows) continue;
+    const spec = containers.find((x) => x.name === cname);
+    if (!spec) continue;
+    const address = listenAddress(spec, c.listenFollows);
+    c.listen = c.listen.map((l) => ({ ...l, address, proto: address.includes(':') ? 'tcp6' : 'tcp' }));
+  }
+  state.setPodModel(key, next);
+}
+
 function containerStatus(pod: Obj, name: string): (Obj & { restartCount?: number }) | undefined {
   const status = (pod.status ?? {}) as Obj;
   for (const f of ['containerStatuses', 'initContainerStatuses', 'ephemeralContainerStatuses']) {
@@ -744,23 +906,6 @@ function validateEphemeral(pod: Obj, before: Obj[], after: Obj[]): StatusBody | 
     }
   }
   return undefined;
-}
-
-/** RFC 6902 add/replace on the `/spec/ephemeralContainers` part of a pod — all a debug-container patch needs. */
-function applyJsonPatch(doc: Obj, ops: unknown): Obj | StatusBody {
-  if (!Array.isArray(ops)) return failure(400, 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  const out = clone(doc);
-  for (const op of ops as Obj[]) {
-    const p = String(op.path ?? '');
-    const kind = String(op.op ?? '');
-    const list = (out.spec as Obj).ephemeralContainers as Obj[];
-    if (p === '/spec/ephemeralContainers' && (kind === 'add' || kind === 'replace')) (out.spec as Obj).ephemeralContainers = op.value as Obj[];
-    else if (p === '/spec/ephemeralContainers/-' && kind === 'add') list.push(op.value as Obj);
-    else if (/^\/spec\/ephemeralContainers\/\d+$/.test(p) && kind === 'add') list.splice(Number(p.split('/').pop()), 0, op.value as Obj);
-    else if (kind === 'test') continue;
-    else return failure(422, `the server rejected our request due to an error in our request: unsupported patch operation ${kind} ${p} (the simulator supports add/replace under /spec/ephemeralContainers)`, {}, 'Invalid');
-  }
-  return out;
 }
 
 function methodNotAllowed(method: string): StatusBody {
