@@ -8,14 +8,25 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { LogEvidence } from '../src/evidence.js';
 import { describeError, isPermanent, PodnetError } from '../src/errors.js';
-import { redactSecrets } from '../src/logscan/redact.js';
+import { compileGrep } from '../src/logscan/grep.js';
+import { redactLines } from '../src/logscan/redact.js';
 import { scanLog, type LogLine } from '../src/logscan/scan.js';
 import type { LogsPayload, LogsResult } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import { context, escapeMrkdwn, finishMessages, header, sections, type SlackMessage } from '../src/render/slack-limits.js';
 
 /** Bounds of one `logs` read: what a person can read in Slack, and what Redis should carry. */
-export const LOGS_BOUNDS = { tailLines: 5000, limitBytes: 2 * 1024 * 1024, shownLines: 40, excerptLines: 15, grepLines: 500 } as const;
+export const LOGS_BOUNDS = {
+  tailLines: 5000,
+  limitBytes: 2 * 1024 * 1024,
+  shownLines: 40,
+  excerptLines: 15,
+  grepLines: 500,
+  /** A line of the uploaded file longer than this is cut (and says so) before redaction. */
+  fileLineChars: 16 * 1024,
+  /** Time budget of the read and scan; past it the job is cancelled and the user told. */
+  budgetMs: 60_000,
+} as const;
 
 /** The annotation `kubectl logs` honours when a pod has several containers. */
 export const DEFAULT_CONTAINER_ANNOTATION = 'kubectl.kubernetes.io/default-container';
@@ -75,29 +86,48 @@ export function renderLogsMessage(data: LogsPayload, log: LogEvidence, grep?: { 
   return finishMessages(`Logs of ${which}: ${found.length ? found.join(', ') : 'no known signature'}${grepText}`, blocks);
 }
 
-export function createLogsProcessor(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) => Promise<LogsResult> {
-  const read = readAndPost(deps);
+/** Options of {@link createLogsProcessor}. */
+export interface LogsProcessorOptions {
+  /** Time budget of the read and scan. Default {@link LOGS_BOUNDS}.budgetMs. */
+  budgetMs?: number;
+  /** Clock (ms since the epoch). Default `Date.now`. */
+  now?: () => number;
+}
+
+/** True for the error {@link scanLog} throws when a read runs past its time budget. */
+function overBudget(err: unknown): boolean {
+  return err instanceof PodnetError && err.code === 'timeout' && err.detail?.budgetExceeded === true;
+}
+
+export function createLogsProcessor(deps: ProcessorDeps, options: LogsProcessorOptions = {}): (job: Job<LogsPayload, LogsResult>) => Promise<LogsResult> {
+  const read = readAndPost(deps, options);
   return async (job) => {
     try {
       return await runJob(() => read(job));
     } catch (err) {
+      // Over budget: the same read would run over again, so it is not retried.
+      const budget = overBudget(err);
       // Tell the user when this was the last try (a permanent error, or retries used up).
-      const last = err instanceof UnrecoverableError || isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      const last = budget || err instanceof UnrecoverableError || isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (last) {
+        const hint = budget ? ` (budget ${Math.round((options.budgetMs ?? LOGS_BOUNDS.budgetMs) / 1000)} s). Ask for less: --since 10m, or one container with -c.` : '';
         await deps.poster.post({
           channel: job.data.slack.channel,
-          text: `Could not read the logs of ${job.data.pod} in ${job.data.namespace}: ${describeError(err)}`,
+          text: escapeMrkdwn(`Could not read the logs of ${job.data.pod} in ${job.data.namespace}: ${describeError(err)}${hint}`),
           ...(job.data.slack.threadTs !== undefined && { thread_ts: job.data.slack.threadTs }),
           idempotencyKey: `${job.id ?? job.data.requestId}-logs-error`,
         });
       }
+      if (budget) throw new UnrecoverableError(describeError(err));
       throw err;
     }
   };
 }
 
-function readAndPost(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) => Promise<LogsResult> {
+function readAndPost(deps: ProcessorDeps, options: LogsProcessorOptions): (job: Job<LogsPayload, LogsResult>) => Promise<LogsResult> {
+  const now = options.now ?? Date.now;
   return async (job) => {
+    const started = now();
     const data = job.data;
     const jobId = job.id ?? data.requestId;
     let container = data.container;
@@ -131,12 +161,14 @@ function readAndPost(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) =
         yield chunk;
       }
     };
-    const grepRe = data.grep !== undefined ? new RegExp(data.grep) : undefined;
+    const grepRe = data.grep !== undefined ? compileGrep(data.grep) : undefined;
     const { grepLines, grepCount, matchedLines: _m, ...log } = await scanLog(tee(), {
       container,
       previous,
       tailLines: LOGS_BOUNDS.shownLines,
       ...(grepRe && { grep: grepRe, grepMax: LOGS_BOUNDS.grepLines }),
+      deadline: started + (options.budgetMs ?? LOGS_BOUNDS.budgetMs),
+      now,
     });
     const grep = grepRe ? { count: grepCount ?? 0, lines: grepLines ?? [] } : undefined;
     const messages = renderLogsMessage(data, log, grep);
@@ -158,7 +190,7 @@ function readAndPost(deps: ProcessorDeps): (job: Job<LogsPayload, LogsResult>) =
         ...((data.slack.threadTs ?? messageTs) !== undefined && { thread_ts: data.slack.threadTs ?? messageTs }),
         filename: `${data.pod}-${container}${previous ? '-previous' : ''}.log`,
         title: `${data.pod}/${container}${previous ? ' (previous)' : ''} in ${data.namespace} — secrets redacted`,
-        content: redactSecrets(Buffer.concat(raw).toString('utf8')),
+        content: redactLines(Buffer.concat(raw).toString('utf8'), LOGS_BOUNDS.fileLineChars),
         initialComment: renderExcerptComment(data, log, excerpt, grep?.count),
         idempotencyKey: `${jobId}-logs-file`,
       });

@@ -22,6 +22,7 @@ import type { Evidence } from '../src/evidence.js';
 import { describeError, PodnetError } from '../src/errors.js';
 import type { IncidentRecorder } from '../src/incidents/hooks.js';
 import { RUNBOOK_ACTION_IDS } from '../src/incidents/slack-hooks.js';
+import { compileGrep } from '../src/logscan/grep.js';
 import { scanLog } from '../src/logscan/scan.js';
 import type { WatchStartCommand } from '../src/commands/grammar.js';
 import { JOB_NAMES, type RunbookPayload, type SlackTarget } from '../src/queue/contracts.js';
@@ -229,8 +230,8 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
         } catch (err) {
           throw new PodnetError('not-found', `could not read ${container}${previous ? ' (previous run)' : ''}: ${describeError(err)}`);
         }
-        const grep = options.grep !== undefined ? new RegExp(options.grep.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'), 'i') : undefined;
-        const log = await scanLog(chunks, { container, previous, tailLines: LOGS_BOUNDS.shownLines, ...(grep && { grep }) });
+        const grep = options.grep !== undefined ? compileGrep(options.grep, { literal: true, ignoreCase: true, flag: 'grep:' }) : undefined;
+        const log = await scanLog(chunks, { container, previous, tailLines: LOGS_BOUNDS.shownLines, ...(grep && { grep }), deadline: Date.now() + LOGS_BOUNDS.budgetMs });
         const { grepLines, grepCount, matchedLines: _m, ...evidence } = log;
         const payload = { requestId: run.runId, cluster: run.cluster, namespace: target.namespace, pod: target.pod, container, previous, slack: { channel, user: run.startedBy, threadTs }, requestedAt: run.startedAt };
         const messages = renderLogsMessage(payload, evidence);

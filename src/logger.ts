@@ -6,6 +6,9 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** Longest free-text message the Bolt and Web API loggers write; the rest is cut before redaction. */
+export const MAX_LOGGED_CHARS = 8000;
+
 const REDACT_PATHS = [
   // Top level as well as one level down: `logger.info({ token })` is as likely as `{ slack: { token } }`.
   'token', 'botToken', 'appToken', 'signingSecret', 'password', 'secret', 'authorization',

@@ -3,7 +3,7 @@
  * the command text are masked before the line is written; the log is read by people.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { redactSecrets } from '../logscan/redact.js';
+import { redactBounded } from '../logscan/redact.js';
 
 export type AuditOutcome = 'queued' | 'denied' | 'invalid' | 'done' | 'failed';
 
@@ -44,19 +44,25 @@ export interface AuditLogOptions {
   stream?: NodeJS.WritableStream;
   /** Clock. */
   now?: () => Date;
-  /** How command text is masked; default `redactSecrets`. */
+  /** How command text is masked (after it is cut to its bound); default `redactSecrets`. */
   redact?: (text: string) => string;
   /** Called when a write fails (e.g. disk full). */
   onError?: (err: Error) => void;
 }
 
-/** Longest command text kept in a record; the rest is cut (a title or a regex is short). */
+/**
+ * Longest command text kept in a record; the rest is cut (a title or a regex is short). It is
+ * cut BEFORE it is redacted: a 160,000-character slash command once stalled the bot's acks.
+ */
 const MAX_COMMAND = 2000;
+/** Longest reason kept. */
+const MAX_REASON = 1000;
 
 /** Opens the audit log. Files are opened in append mode, never truncated. */
 export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
   const now = options.now ?? (() => new Date());
-  const redact = options.redact ?? redactSecrets;
+  const mask = options.redact;
+  const redact = (text: string, max: number) => (mask ? mask(text.slice(0, max)).slice(0, max) : redactBounded(text, max));
   let file: WriteStream | undefined;
   let out: NodeJS.WritableStream;
   if (options.stream) {
@@ -71,9 +77,9 @@ export function createAuditLog(options: AuditLogOptions = {}): AuditLog {
 
   return {
     record(entry) {
-      const command = redact(entry.command).slice(0, MAX_COMMAND);
+      const command = redact(entry.command, MAX_COMMAND);
       const rec: AuditRecord = { at: now().toISOString(), ...entry, command };
-      if (rec.reason !== undefined) rec.reason = redact(rec.reason);
+      if (rec.reason !== undefined) rec.reason = redact(rec.reason, MAX_REASON);
       try {
         out.write(`${JSON.stringify(rec)}\n`);
       } catch (err) {
@@ -94,7 +100,12 @@ export function memoryAuditLog(now: () => Date = () => new Date()): AuditLog & {
   return {
     records,
     record(entry) {
-      records.push({ at: now().toISOString(), ...entry, command: redactSecrets(entry.command).slice(0, MAX_COMMAND) });
+      records.push({
+        at: now().toISOString(),
+        ...entry,
+        command: redactBounded(entry.command, MAX_COMMAND),
+        ...(entry.reason !== undefined && { reason: redactBounded(entry.reason, MAX_REASON) }),
+      });
     },
     close: () => Promise.resolve(),
   };

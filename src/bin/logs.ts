@@ -9,6 +9,7 @@ import type { ClusterAccess } from '../cluster/types.js';
 import { validateDuration, validateLabel, validatePodName, validateRegex } from '../commands/validate.js';
 import { describeError, PodnetError } from '../errors.js';
 import type { SignatureId } from '../evidence.js';
+import { compileGrep } from '../logscan/grep.js';
 import { scanLog, type LogScanResult } from '../logscan/scan.js';
 
 export const USAGE = `Usage: podnet logs POD [-n NS] [-c CONTAINER] [--previous] [--since 10m] [--tail N] [--grep RE]
@@ -36,6 +37,8 @@ export const DEFAULT_TAIL = 10_000;
 const MAX_TAIL = 1_000_000;
 /** Bytes read at most (limitBytes on the API, and again while scanning). */
 export const MAX_LOG_BYTES = 16 * 1024 * 1024;
+/** Time budget of one read and scan: past it the read is cancelled and the user told so. */
+export const LOG_BUDGET_MS = 120_000;
 /** Last lines shown in text output. */
 const TAIL_SHOWN = 20;
 
@@ -188,7 +191,8 @@ export async function collectLog(cluster: ClusterAccess, args: LogsArgs): Promis
     maxLines: args.tail,
     maxBytes: MAX_LOG_BYTES,
     tailLines: TAIL_SHOWN,
-    ...(args.grep !== undefined ? { grep: new RegExp(args.grep) } : {}),
+    ...(args.grep !== undefined ? { grep: compileGrep(args.grep) } : {}),
+    deadline: Date.now() + LOG_BUDGET_MS,
   });
 }
 

@@ -1,20 +1,42 @@
 /**
- * Secret redaction for free text (log lines, command output) before it is shown, posted to
- * Slack or logged. It masks the secret and keeps enough around it (the key name, the token
- * kind) for an engineer to see what was there; ordinary log text, addresses, ports and
- * timestamps pass unchanged.
+ * Secret redaction for free text (log lines, events, termination messages, command text)
+ * before it is shown, posted to Slack or logged. It masks the secret and keeps enough around
+ * it (the key name, the token kind) for an engineer to see what was there; ordinary log
+ * text, addresses, ports and timestamps pass unchanged.
+ *
+ * Every rule runs in time linear in the text: each starts at a literal or at the start of a
+ * word, and no rule can scan a long stretch and then fail only to be retried one character
+ * later (the cause of the old quadratic URL rule: a 300 KB `a-a-a-…` line took ~40 s). The
+ * bench (`npm run bench`, "redact") and test/unit/redact-linear.test.ts hold this on 1 MB
+ * adversarial lines. Callers still bound what they redact ({@link redactBounded}).
  */
 
 /** What replaces a secret value. */
 export const REDACTED = '[redacted]';
 
 /**
- * Key names whose value is a secret, as the END of a key: `db_password`, `SLACK_BOT_TOKEN`,
- * `aws_secret_access_key`, `--api-key`. Anchoring at the end keeps `max_tokens`,
- * `tokenizer` and `secretName` out.
+ * Words that make a key secret when the key ENDS with them: `db_password`, `SLACK_BOT_TOKEN`,
+ * `aws_secret_access_key`, `--api-key`, `SENTRY_DSN`. Anchoring at the end keeps `max_tokens`,
+ * `tokenizer` and `secretName` out. The short words (`pass`, `pw`, `pwd`, `auth`, `dsn`,
+ * `salt`, `cookie`) must start the key or follow `_`/`-`/`.`, so `bypass` and `oauth2_enabled`
+ * stay readable.
  */
-const SECRET_KEY =
-  '[A-Za-z0-9_.-]*?(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?|authorization)';
+const SECRET_WORDS =
+  '(?:password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|secret[_-]?key|private[_-]?key|credentials?|authorization|secret_key_base|signing(?:[_-]?key)?|(?<![A-Za-z0-9])(?:pass|pwd|pw|auth|dsn|salt|cookie))';
+
+/** A whole key (env name, flag without dashes, JSON key) is secret: same words, anchored at both ends. */
+const SECRET_NAME = new RegExp(`^[A-Za-z0-9_.-]*?${SECRET_WORDS}$`, 'i');
+
+/** Words after `password is` that describe the password rather than being it. */
+const IS_NOT_VALUE =
+  '(?:not|set|required|missing|empty|invalid|incorrect|wrong|too|expired|null|none|undefined|blank|correct|valid|ok|changed|being|a|an|the|of|for|in|from|stored|read|mounted|used|configured)\\b';
+
+/**
+ * A `-p` value that is not a password: a port (`-p 8080`, `-p8080:80/tcp`,
+ * `-p 127.0.0.1:80:80`), a path (`mkdir -p /data`), or the rest of a one-dash option that
+ * starts with p (`find -path`, `-perm`, `-print0`, `-prune`, `java -profile`).
+ */
+const NOT_A_PASSWORD = /^(?:(?:[0-9.]+:)?[0-9]{1,5}(?::[0-9]{1,5})?(?:\/(?:tcp|udp|sctp))?|[/.~$].*|ath|erm|rint0?|rintf|rune|rofile|id|ort|roto|retty|lugin|arallel)$/i;
 
 interface Rule {
   re: RegExp;
@@ -22,43 +44,95 @@ interface Rule {
 }
 
 const RULES: Rule[] = [
-  // PEM private keys, whole block (also an unterminated one at the end of the text).
+  // PEM private keys, whole block (also an unterminated one at the end of the text). The lazy
+  // body stops at the first END or at the end: each BEGIN scans forward once and what it
+  // scanned is consumed, so the rule stays linear.
   {
-    re: /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
+    re: /-----BEGIN ((?:[A-Z0-9]{1,20} ){0,4})PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g,
     replace: (_m, kind: string) => `-----BEGIN ${kind}PRIVATE KEY-----${REDACTED}-----END ${kind}PRIVATE KEY-----`,
   },
-  // Slack tokens: xoxb-, xoxp-, xoxa-, xoxo-, xoxs-, xoxr-; app-level xapp-.
-  { re: /\b(xox[abposr]|xapp)-[A-Za-z0-9-]{8,}/g, replace: `$1-${REDACTED}` },
+  // Slack incoming webhooks, workflow triggers and response_urls: the path is the credential.
+  // Also JSON-escaped (`https:\/\/hooks.slack.com\/services\/…`), as request bodies are logged.
+  // https://api.slack.com/messaging/webhooks
+  { re: /https:(?:\\?\/){2}hooks\.slack\.com(?:\\?\/)[^\s"'<>]+/g, replace: `https://hooks.slack.com/${REDACTED}` },
+  // Slack tokens: xoxb-, xoxp-, xoxa-, xoxo-, xoxs-, xoxr-, xoxe-; app-level xapp-.
+  { re: /\b(xox[abposre]|xapp)-[A-Za-z0-9-]{8,}/g, replace: `$1-${REDACTED}` },
   // GitHub tokens.
   { re: /\b(gh[pousr])_[A-Za-z0-9]{20,}/g, replace: `$1_${REDACTED}` },
   { re: /\bgithub_pat_[A-Za-z0-9_]{20,}/g, replace: `github_pat_${REDACTED}` },
+  // GitLab tokens (personal, deploy, runner, trigger, feed, OAuth app, CI job).
+  // https://docs.gitlab.com/ee/security/token_overview.html#token-prefixes
+  { re: /\b(gl(?:pat|dt|rt|ptt|ft|oas|soat|cbt|imt|agent))-[A-Za-z0-9_-]{16,}/g, replace: `$1-${REDACTED}` },
+  // OpenAI / Anthropic style keys: sk-…, sk-proj-…, sk-ant-….
+  { re: /\bsk-(?:(proj|ant|svcacct|admin)-)?[A-Za-z0-9_-]{16,}/g, replace: (_m, kind: string | undefined) => `sk-${kind ? `${kind}-` : ''}${REDACTED}` },
+  // Stripe secret and restricted keys. https://docs.stripe.com/keys
+  { re: /\b([sr]k_(?:live|test))_[A-Za-z0-9]{10,}/g, replace: `$1_${REDACTED}` },
+  // Google API keys. https://cloud.google.com/docs/authentication/api-keys
+  { re: /\bAIza[0-9A-Za-z_-]{30,}/g, replace: `AIza${REDACTED}` },
+  // npm, Hugging Face and Docker Hub access tokens.
+  { re: /\bnpm_[A-Za-z0-9]{30,}/g, replace: `npm_${REDACTED}` },
+  { re: /\bhf_[A-Za-z0-9]{30,}/g, replace: `hf_${REDACTED}` },
+  { re: /\bdckr_pat_[A-Za-z0-9_-]{20,}/g, replace: `dckr_pat_${REDACTED}` },
+  // SendGrid API keys: SG.<22>.<43>.
+  { re: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: `SG.${REDACTED}` },
   // AWS access key ids (the secret key is caught by its key name below).
   { re: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: `$1${REDACTED}` },
   // JSON Web Tokens (also Kubernetes service-account tokens).
   { re: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: `eyJ${REDACTED}` },
   // Authorization schemes.
-  { re: /\b(Bearer|Basic|Token)(\s+)[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1$2${REDACTED}` },
-  // user:password@ in URLs (redis://:pw@host, https://user:pw@host).
-  { re: /\b([a-z][a-z0-9+.-]*:\/\/[^/\s:@]*):[^/\s@]+@/gi, replace: `$1:${REDACTED}@` },
-  // key=value, key: value, "key": "value", 'key': 'value', key="value". A value an earlier
-  // rule already masked (`xoxb-[redacted]`) is taken whole, so no stray bracket is left.
+  { re: /\b(Bearer|Basic|Token|Digest)([ \t]+)[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1$2${REDACTED}` },
+  // user:password@ in URLs (redis://:pw@host, https://user:pw@host). Anchored at `://` and
+  // neither part crosses a `/`, so a scan ends at the next URL: linear (the old rule matched
+  // the scheme first and rescanned every `a-a-a-…` run from each of its letters).
+  { re: /(?<=[A-Za-z0-9])(:\/\/[^/\s:@]*):[^/\s@]+@/g, replace: `$1:${REDACTED}@` },
+  // Sentry DSNs: the key is the user part. https://docs.sentry.io/concepts/key-terms/dsn-explainer/
+  { re: /(?<=[A-Za-z0-9]:\/\/)[0-9a-f]{32}(?=(?::[0-9a-f]{32})?@)/g, replace: REDACTED },
+  // Cookie headers: every cookie's value (the names stay, they say which session it was). A
+  // cookie name starts only after `;` or a blank, so a long run without `=` is scanned once.
+  {
+    re: /\b((?:Set-)?Cookie)([ \t]*:[ \t]*)([^\r\n]*)/gi,
+    replace: (_m, name: string, sep: string, value: string) => `${name}${sep}${value.replace(/(?<=^|[;\s])([^=;\s]+)=([^;\s]*)/g, `$1=${REDACTED}`)}`,
+  },
+  // `mysql -uroot -phunter2`: a password glued to -p. A port (`-p8080`) is not masked.
+  {
+    re: /(?<=^|[\s"'=])-p(?!\[redacted\])([^\s"'-][^\s"']*)/g,
+    replace: (m, value: string) => (NOT_A_PASSWORD.test(value) ? m : `-p${REDACTED}`),
+  },
+  // `--password hunter2`, `--db-pass x`, `-p x` (flag, blank, value): the value after a
+  // secret-named flag. A flag followed by another flag has no value to mask.
+  {
+    re: new RegExp(`(?<=^|[\\s"'])(--?(?:[A-Za-z0-9_.-]*?${SECRET_WORDS}|p))([ \\t]+)(?!-)(?!\\[redacted\\])([^\\s"']+)`, 'gi'),
+    replace: (m, flag: string, sep: string, value: string) => (flag === '-p' && NOT_A_PASSWORD.test(value) ? m : `${flag}${sep}${REDACTED}`),
+  },
+  // key=value, key: value, "key": "value", 'key': 'value', key="value", "key" => "value",
+  // key is value, and URL-encoded key%3Dvalue / %22key%22%3A%22value%22. A value an earlier
+  // rule already masked (`xoxb-[redacted]`) is taken whole, so no stray bracket is left. An
+  // unterminated quoted value is masked to the end of the line.
   {
     re: new RegExp(
-      `(?<![A-Za-z0-9_.-])(["']?)(${SECRET_KEY})\\1(\\s*[:=]\\s*)(?:(Bearer|Basic|Token|Digest)\\s+)?(\\[redacted\\]|"[^"]*"|'[^']*'|[^\\s,;&"'}\\]]*\\[redacted\\]|[^\\s,;&"'}\\]]+)`,
+      `(?<=^|[^A-Za-z0-9_.-]|%[0-9A-Fa-f]{2})(["']|%22)?([A-Za-z0-9_.-]*?${SECRET_WORDS})\\1` +
+        `([ \\t]*(?:=>|[:=]|%3[AaDd])[ \\t]*|[ \\t]+is[ \\t]+(?!${IS_NOT_VALUE}))` +
+        `(?:(Bearer|Basic|Token|Digest)[ \\t]+)?` +
+        `(\\[redacted\\]|%22(?:[^%\\s&]|%(?!22))*(?:%22)?|"(?:[^"\\\\\\r\\n]|\\\\.)*"?|'(?:[^'\\\\\\r\\n]|\\\\.)*'?|[^\\s,;&"'}\\]]*\\[redacted\\]|[^\\s,;&"'}\\]]+)`,
       'gi',
     ),
-    replace: (_m, q: string, key: string, sep: string, scheme: string | undefined, value: string) => {
-      const quote = value.startsWith('"') || value.startsWith("'") ? value[0] : '';
-      const masked = quote ? `${quote}${REDACTED}${quote}` : REDACTED;
-      return `${q}${key}${q}${sep}${scheme ? `${scheme} ` : ''}${masked}`;
+    replace: (_m, q: string | undefined, key: string, sep: string, scheme: string | undefined, value: string) => {
+      const quote = value.startsWith('%22') ? '%22' : value.startsWith('"') || value.startsWith("'") ? value[0]! : '';
+      const closed = quote !== '' && value.length > quote.length && value.endsWith(quote);
+      const masked = quote ? `${quote}${REDACTED}${closed ? quote : ''}` : REDACTED;
+      return `${q ?? ''}${key}${q ?? ''}${sep}${scheme ? `${scheme} ` : ''}${masked}`;
     },
   },
 ];
 
 /**
- * Masks tokens, passwords and keys in `text`: Slack, GitHub and AWS tokens, JWTs, `Bearer`
- * credentials, PEM private-key blocks, `user:password@` in URLs, and values of secret-named
- * keys (`password=`, `token:`, `"api_key": "…"`, `AWS_SECRET_ACCESS_KEY=`). Idempotent.
+ * Masks tokens, passwords and keys in `text`: Slack, GitHub, GitLab, OpenAI, Stripe, Google,
+ * npm, Hugging Face, Docker Hub, SendGrid and AWS tokens, JWTs, `Bearer` credentials, PEM
+ * private-key blocks, Slack webhook URLs, `user:password@` in URLs, Sentry DSN keys, cookie
+ * values, `-pPASSWORD`, the value after a secret-named flag (`--password x`), and values of
+ * secret-named keys (`password=`, `token:`, `"api_key": "…"`, `"token" => "v"`,
+ * `db_password is x`, `password%3D…`, `AWS_SECRET_ACCESS_KEY=`). Idempotent. Linear in the
+ * length of `text`; callers that take text from outside bound it first ({@link redactBounded}).
  */
 export function redactSecrets(text: string): string {
   let out = text;
@@ -67,4 +141,47 @@ export function redactSecrets(text: string): string {
     out = out.replace(rule.re, rule.replace as (substring: string, ...args: string[]) => string);
   }
   return out;
+}
+
+/**
+ * Slack along the cut: what is kept past `max` before redacting, so a secret straddling the
+ * cut is still recognised by its prefix and masked, not left half-shown.
+ */
+const CUT_MARGIN = 512;
+
+/**
+ * Redacts at most `max` characters of `text`: cuts first (with a margin, so a secret across the
+ * cut is still seen whole), then redacts, then cuts to `max`. What a caller showing or logging
+ * outside text should use: the cost is bounded by `max`, not by what the outside sent.
+ */
+export function redactBounded(text: string, max: number): string {
+  if (text.length <= max) return redactSecrets(text);
+  return redactSecrets(text.slice(0, max + CUT_MARGIN)).slice(0, max);
+}
+
+/**
+ * Redacts a large text (a whole log for a file) line by line, each line cut at `maxLine`
+ * characters with a note saying so. Linear in the text, whatever its lines look like.
+ */
+export function redactLines(text: string, maxLine: number): string {
+  const out: string[] = [];
+  let start = 0;
+  while (start <= text.length) {
+    let end = text.indexOf('\n', start);
+    if (end === -1) end = text.length;
+    const line = text.slice(start, end);
+    out.push(line.length > maxLine ? `${redactBounded(line, maxLine)} [line cut at ${maxLine} characters]` : redactSecrets(line));
+    start = end + 1;
+  }
+  return out.join('\n');
+}
+
+/**
+ * True when a name (env var, flag without its dashes, JSON key) says its value is a secret:
+ * `DB_PASSWORD`, `DB_PASS`, `ADMIN_PW`, `PASS`, `API_PASS`, `SENTRY_DSN`, `COOKIE_SALT`,
+ * `SESSION_SIGNING`, `SLACK_BOT_TOKEN`, `--api-key`.
+ */
+export function isSecretName(name: string): boolean {
+  const bare = name.replace(/^-+/, '');
+  return bare.length <= 256 && SECRET_NAME.test(bare);
 }

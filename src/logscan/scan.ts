@@ -10,6 +10,8 @@
  * through the signature patterns. A non-matching line costs no allocation at all.
  */
 import type { LogEvidence, SignatureId, SignatureMatch } from '../evidence.js';
+import { PodnetError } from '../errors.js';
+import type { LineMatcher } from './grep.js';
 import { redactSecrets } from './redact.js';
 import { keywordPrefilter, matchLine, SIGNATURES, type Signature } from './signatures.js';
 
@@ -31,12 +33,22 @@ export interface ScanLogOptions {
   keepLast?: number;
   /** Mask secrets in the lines kept (matches, tail, grep lines). Default true. */
   redact?: boolean;
-  /** Also keep lines matching this user pattern (`podnet logs --grep`). ASCII patterns match per byte. */
-  grep?: RegExp;
+  /**
+   * Also keep lines matching this user pattern (`podnet logs --grep`), compiled by
+   * `compileGrep` (RE2 semantics: linear time). Each line is matched up to `maxLineBytes`.
+   */
+  grep?: LineMatcher;
   /** Lines kept for `grep`. Default 500 (the first ones). */
   grepMax?: number;
   /** Signatures to look for. Default {@link SIGNATURES}. */
   signatures?: readonly Signature[];
+  /**
+   * Time budget: past this instant (ms since the epoch, by `now`) {@link scanLog} stops
+   * between chunks and throws a `timeout` PodnetError. Default: none.
+   */
+  deadline?: number;
+  /** Clock for `deadline`. Default `Date.now`. */
+  now?: () => number;
 }
 
 /** A line kept for display. */
@@ -83,17 +95,6 @@ function displayText(text: string, redact: boolean): string {
   return redact ? redactSecrets(t) : t;
 }
 
-/** Turns a user pattern into one that can run over a latin1 view of UTF-8 bytes. */
-function byteRegExp(re: RegExp): RegExp {
-  // Non-ASCII characters become their UTF-8 bytes (as \xHH), so `é` still finds `é` in a
-  // latin1 string of the raw bytes. Inside a bracket expression this is only approximate.
-  const source = re.source.replace(/[^\p{ASCII}]/gu, (ch) =>
-    [...Buffer.from(ch, 'utf8')].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join(''),
-  );
-  const flags = new Set([...re.flags.replace(/[uvy]/g, ''), 'g', 'm']);
-  return new RegExp(source, [...flags].join(''));
-}
-
 /** Where the line holding offset `i` starts. (`lastIndexOf` with -1 would look at offset 0.) */
 function lineStart(s: string, i: number): number {
   return i === 0 ? 0 : s.lastIndexOf('\n', i - 1) + 1;
@@ -117,7 +118,7 @@ export class LogScanner {
   private readonly keepLast: number;
   private readonly redact: boolean;
   private readonly prefilter: RegExp;
-  private readonly grep?: RegExp;
+  private readonly grep?: LineMatcher;
   private readonly grepMax: number;
   private readonly wanted?: ReadonlySet<SignatureId>;
 
@@ -153,7 +154,7 @@ export class LogScanner {
     const signatures = options.signatures ?? SIGNATURES;
     this.prefilter = keywordPrefilter(signatures);
     if (options.signatures) this.wanted = new Set(signatures.map((s) => s.id));
-    if (options.grep) this.grep = byteRegExp(options.grep);
+    if (options.grep) this.grep = options.grep;
     this.grepMax = options.grepMax ?? 500;
     if (this.maxLines <= 0 || this.maxBytes <= 0) this.done = true;
   }
@@ -292,13 +293,11 @@ export class LogScanner {
     }
     const grep = this.grep;
     if (grep) {
-      grep.lastIndex = pos;
-      while ((m = grep.exec(s)) !== null && m.index < end) {
-        const i = m.index;
-        const ls = lineStart(s, i);
-        const le = s.indexOf('\n', i);
-        this.grepHit(chunk, ls, le);
-        grep.lastIndex = le + 1;
+      // Line by line: RE2 is linear in each (bounded) line, so a pattern cannot stall the scan.
+      for (let ls = pos; ls < end; ) {
+        const le = s.indexOf('\n', ls);
+        if (grep.test(this.lineAt(chunk, ls, le))) this.grepHit(chunk, ls, le);
+        ls = le + 1;
       }
     }
   }
@@ -397,10 +396,7 @@ export class LogScanner {
     this.lastHead = s.slice(0, 80);
     this.prefilter.lastIndex = 0;
     if (this.prefilter.test(s)) this.candidate(buf, 0, buf.length);
-    if (this.grep) {
-      this.grep.lastIndex = 0;
-      if (this.grep.test(s)) this.grepHit(buf, 0, buf.length);
-    }
+    if (this.grep?.test(this.lineAt(buf, 0, buf.length))) this.grepHit(buf, 0, buf.length);
     if (this.tailLines > 0) {
       this.tail.push(this.lineAt(buf, 0, buf.length));
       if (this.tail.length > this.tailLines) this.tail.shift();
@@ -421,7 +417,12 @@ export class LogScanner {
  */
 export async function scanLog(chunks: AsyncIterable<Buffer | string>, options: ScanLogOptions): Promise<LogScanResult> {
   const scanner = new LogScanner(options);
+  const now = options.now ?? Date.now;
   for await (const chunk of chunks) {
+    if (options.deadline !== undefined && now() > options.deadline) {
+      // Leaving the loop by throwing also calls return(): the read is cancelled, not left open.
+      throw new PodnetError('timeout', 'reading the log took longer than its time budget; it was cancelled', { detail: { budgetExceeded: true } });
+    }
     // Leaving the loop early calls the iterator's return(), which destroys a stream source.
     if (!scanner.push(chunk)) break;
   }

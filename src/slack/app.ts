@@ -38,8 +38,8 @@ import {
 import { validateImage, validateLabel, validatePodName } from '../commands/validate.js';
 import type { Config } from '../config.js';
 import { BadInputError, PodnetError, describeError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
-import { redactSecrets } from '../logscan/redact.js';
+import { MAX_LOGGED_CHARS, silentLogger, type Logger } from '../logger.js';
+import { redactBounded } from '../logscan/redact.js';
 import { mentionCommandText, RUNBOOK_ACTION_IDS, type IncidentHooks } from '../incidents/slack-hooks.js';
 import { escapeSlackText, unescapeSlackText } from './text.js';
 
@@ -123,11 +123,10 @@ export function boltLogger(logger: Logger): BoltLogger {
   let level: LogLevel = LogLevel.INFO;
   // At debug Bolt logs every request body: the verification `token` field and the
   // `response_url` (which lets anyone holding it post into the channel) must not reach the logs.
+  // Cut before redacting (a slash command can be 160,000 characters); redactSecrets also masks
+  // hooks.slack.com URLs, JSON-escaped or not.
   const text = (msg: unknown[]) =>
-    redactSecrets(msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')).replace(
-      /https:(?:\\?\/){2}hooks\.slack\.com(?:\\?\/)[^\s"']+/g,
-      'https://hooks.slack.com/[redacted]',
-    );
+    redactBounded(msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' '), MAX_LOGGED_CHARS);
   // Bolt logs request bodies at debug on every request: format only when the level is on,
   // so the ack path pays nothing for disabled logging.
   const at = (lvl: 'debug' | 'info' | 'warn' | 'error') => (...msg: unknown[]) => {

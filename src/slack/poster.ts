@@ -28,7 +28,8 @@ import {
 } from '@slack/web-api';
 import type { Redis } from 'ioredis';
 import { PodnetError } from '../errors.js';
-import { silentLogger, type Logger } from '../logger.js';
+import { redactBounded } from '../logscan/redact.js';
+import { MAX_LOGGED_CHARS, silentLogger, type Logger } from '../logger.js';
 
 export type SlackBlock = Block | KnownBlock;
 
@@ -382,15 +383,22 @@ export class SlackPoster {
   }
 }
 
-/** Adapts a pino logger to @slack/logger's interface, demoting its info chatter to debug. */
-function webLogger(logger: Logger): WebLogger {
+/**
+ * Adapts a pino logger to @slack/logger's interface, demoting its info chatter to debug. At
+ * debug the WebClient logs request bodies (message text, file contents, tokens in form
+ * bodies): every line is cut and redacted, and formatted only when its level is on.
+ */
+export function webLogger(logger: Logger): WebLogger {
   const child = logger.child({ component: 'slack-web-api' });
   let level = 'info';
+  const at = (lvl: 'debug' | 'warn' | 'error') => (...msg: unknown[]) => {
+    if (child.isLevelEnabled(lvl)) child[lvl](redactBounded(msg.map((m) => (typeof m === 'string' ? m : m instanceof Error ? m.message : JSON.stringify(m))).join(' '), MAX_LOGGED_CHARS));
+  };
   return {
-    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-    info: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
-    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
-    error: (...msg: unknown[]) => child.error(msg.map(String).join(' ')),
+    debug: at('debug'),
+    info: at('debug'),
+    warn: at('warn'),
+    error: at('error'),
     setLevel: (l: string) => {
       level = l;
     },

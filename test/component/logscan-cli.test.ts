@@ -75,6 +75,17 @@ describe('podnet logs against the simulator', () => {
     expect(lines.at(-1)).toContain('Inference Server service ready again');
   });
 
+  it("answers --grep '(.*)*X' (catastrophic for a backtracking engine) within its budget, and finds what a nested pattern selects", async () => {
+    // Issue 11: with JavaScript's RegExp this pinned the process at 100% CPU for good.
+    const none = await run(['mlserver-0', '-n', 'financial-ml', '-c', 'agent', '--scenario', SEED, '--grep', '(.*)*X']);
+    expect(none.code).toBe(0);
+    expect(none.out).toContain('Lines matching --grep: 0');
+    const some = await run(['mlserver-0', '-n', 'financial-ml', '-c', 'agent', '--scenario', SEED, '--grep', '(.*)*refused', '-o', 'json']);
+    const r = JSON.parse(some.out) as LogScanResult;
+    expect(r.grepCount).toBeGreaterThan(0);
+    expect(r.grepLines!.every((l) => l.text.includes('refused'))).toBe(true);
+  });
+
   it('prints the LogEvidence as JSON', async () => {
     const r = await run(['mlserver-0', '-n', 'financial-ml', '-c', 'mlserver', '--previous', '--scenario', SEED, '-o', 'json']);
     expect(r.code).toBe(0);
