@@ -138,6 +138,12 @@ export function checkSummaryOf(diagnosis: Diagnosis, evidence: Evidence): CheckS
   const dial = evidence.dials.find((d) => d.from === client)?.outcome ?? evidence.dials[0]?.outcome;
   const cause = top?.cause ?? 'unknown';
   const confidence = top?.confidence ?? 0;
+  // Shared only when at least two containers' namespaces were read and are equal (the same test
+  // as the analysis's ruled-out sentence): a runbook must not say "one namespace" when they were
+  // never compared.
+  const read = evidence.netns.filter((n) => n.netns);
+  const values = new Set(read.map((n) => n.netns));
+  const netns = values.size > 1 ? 'separate' : read.length >= 2 ? 'shared' : 'unknown';
   return {
     cause,
     confidence,
@@ -145,6 +151,7 @@ export function checkSummaryOf(diagnosis: Diagnosis, evidence: Evidence): CheckS
     ...(server !== undefined && { server }),
     ...(restarts !== undefined && { restarts }),
     ...(dial !== undefined && { dial }),
+    netns,
     headline: `${cause} (${Math.round(confidence * 100)}%)${top ? ` — ${top.summary}` : ''}`,
   };
 }

@@ -268,6 +268,7 @@ export interface Evidence {
   netns: NetnsEvidence[];
   dials: DialEvidence[];
   policies: NetworkPolicyEvidence[];
+  /** Services of the pod's namespace (those selecting the pod first; at most 200). */
   services: ServiceEvidence[];
   node?: NodeEvidence;
   /** Mesh proxy containers (istio-proxy, linkerd-proxy) and init containers (istio-init). */

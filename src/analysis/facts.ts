@@ -13,7 +13,7 @@ import type {
   SignatureMatch,
 } from '../evidence.js';
 import type { EvidenceItem } from './types.js';
-import { findHostPorts, hostPort, isLoopback, listenerAccepts } from './net.js';
+import { findHostPorts, hostPort, isLoopback, listenerAccepts, stripBrackets } from './net.js';
 
 /** A client-side refusal, from a log line or a dial. */
 export interface Refusal {
@@ -58,6 +58,12 @@ export interface Facts {
   matches: SignatureMatch[];
   /** Distinct netns values seen (non-empty ones). */
   netnsValues: string[];
+  /**
+   * Ports whose `::` listener is v6-only by live evidence: an IPv4 dial from a container of the
+   * same namespace was refused while the listener existed and no IPv4 listener accepts it.
+   * `/proc/net/tcp6` cannot show IPV6_V6ONLY; the refused dial can (causes.md, bind semantics).
+   */
+  v6OnlyPorts: Map<number, DialEvidence[]>;
 }
 
 const cache = new WeakMap<Evidence, Facts>();
@@ -149,6 +155,7 @@ function buildFacts(ev: Evidence): Facts {
   refusals.sort((a, b) => ms(a.at) - ms(b.at));
 
   const netnsValues = uniq(ev.netns.map((n) => n.netns).filter((v): v is string => !!v));
+  const v6OnlyPorts = findV6OnlyPorts(ev, listeners, netnsValues);
 
   return {
     ev,
@@ -169,7 +176,32 @@ function buildFacts(ev: Evidence): Facts {
     nodeEvents: ev.nodeEvents,
     matches,
     netnsValues,
+    v6OnlyPorts,
   };
+}
+
+/**
+ * Live evidence beats inference: a `::` listener is taken to accept IPv4 until a dial says it
+ * does not. Only dials made in the listener's own namespace count (in split namespaces the
+ * refusal is separate-netns, not the socket's flag).
+ */
+function findV6OnlyPorts(ev: Evidence, listeners: ListenerEvidence[], netnsValues: string[]): Map<number, DialEvidence[]> {
+  const out = new Map<number, DialEvidence[]>();
+  const nsOf = (container: string) => ev.netns.find((n) => n.container === container)?.netns;
+  for (const d of ev.dials) {
+    if (d.outcome !== 'refused' || d.host.includes(':') || d.host === 'localhost') continue;
+    const onPort = listeners.filter((l) => l.port === d.port);
+    if (!onPort.some((l) => l.proto === 'tcp6' && stripBrackets(l.address) === '::')) continue;
+    if (onPort.some((l) => l.proto === 'tcp' && listenerAccepts(l, d.host))) continue;
+    const dialNs = nsOf(d.from);
+    const tables = ev.sockets.filter((t) => t.listeners.some((l) => l.port === d.port && l.proto === 'tcp6'));
+    const sameNs = dialNs
+      ? tables.some((t) => (t.netns ?? nsOf(t.readFrom)) === dialNs)
+      : netnsValues.length <= 1;
+    if (!sameNs) continue;
+    out.set(d.port, [...(out.get(d.port) ?? []), d]);
+  }
+  return out;
 }
 
 function hostPortOfMatch(m: SignatureMatch): { host: string; port: number } | undefined {
@@ -186,15 +218,87 @@ export function listenersOn(f: Facts, port: number): ListenerEvidence[] {
   return f.listeners.filter((l) => l.port === port);
 }
 
-/** Whether some listener on `port` accepts a dial to `address`. */
+/** Whether some listener on `port` accepts a dial to `address` (v6-only evidence applied). */
 export function accepts(f: Facts, address: string, port: number): boolean {
-  return listenersOn(f, port).some((l) => listenerAccepts(l, address));
+  return listenersOn(f, port).some((l) => acceptsDial(f, l, address));
 }
 
-/** Probes of a container that kubelet sends to the pod IP (no `host`), on a port. */
-export function podIPProbes(c: ContainerEvidence | undefined): ContainerEvidence['probes'] {
+/** {@link listenerAccepts} with the live v6-only evidence of this check applied. */
+export function acceptsDial(f: Facts, l: ListenerEvidence, address: string): boolean {
+  return listenerAccepts(l, address, { v6only: f.v6OnlyPorts.has(l.port) });
+}
+
+/** Where kubelet's network probe lands. */
+export type ProbeLanding = 'pod-ip' | 'node-loopback' | 'pod-loopback' | 'elsewhere';
+
+/**
+ * kubelet's network probes (httpGet/tcpSocket/grpc) of a container, with where each lands.
+ * kubelet makes them from the NODE's network namespace, to the pod IP unless `host` is set
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#http-probes:
+ * "host: Host name to connect to, defaults to the pod IP"); gRPC probes have no `host`
+ * (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe, GRPCAction).
+ * So `host: 127.0.0.1` probes the node's own loopback — the pod's only for hostNetwork pods,
+ * which share the node's namespace (https://kubernetes.io/docs/concepts/security/pod-security-standards/, "Host Namespaces").
+ * `exec` probes run inside the container and are not listed.
+ */
+export function networkProbes(f: Facts, c: ContainerEvidence | undefined): { probe: ContainerEvidence['probes'][number]; lands: ProbeLanding }[] {
   if (!c) return [];
-  return c.probes.filter((p) => (p.handler === 'httpGet' || p.handler === 'tcpSocket' || p.handler === 'grpc') && !p.host && p.port !== undefined);
+  const hostNetwork = !!f.ev.pod?.hostNetwork;
+  return c.probes
+    .filter((p) => (p.handler === 'httpGet' || p.handler === 'tcpSocket' || p.handler === 'grpc') && p.port !== undefined)
+    .map((p) => {
+      const host = p.handler === 'grpc' ? undefined : p.host;
+      let lands: ProbeLanding;
+      if (!host || f.podIPs.includes(host)) lands = 'pod-ip';
+      else if (isLoopback(host)) lands = hostNetwork ? 'pod-loopback' : 'node-loopback';
+      else lands = 'elsewhere';
+      return { probe: p, lands };
+    });
+}
+
+/** Probes that a server bound to loopback only does not answer: to the pod IP, or to the node's loopback. */
+export function probesMissingLoopback(f: Facts, c: ContainerEvidence | undefined): ContainerEvidence['probes'] {
+  return networkProbes(f, c)
+    .filter((x) => x.lands === 'pod-ip' || x.lands === 'node-loopback')
+    .map((x) => x.probe);
+}
+
+/**
+ * Where a container's setting must be changed so that it sticks, as a phrase: "on container X
+ * in the pod template of its StatefulSet Y", or for a Seldon Core v2 server pod "in Seldon
+ * Server Y's spec.podSpec (container X) or its ServerConfig". The Seldon operator rewrites the
+ * StatefulSet (and so the pod) from the Server and its ServerConfig, so an edit to either is
+ * reverted (SeldonIO/seldon-core operator/apis/mlops/v1alpha1/server_types.go: ServerSpec
+ * .ServerConfig, .PodSpec "PodSpec overrides"; https://docs.seldon.ai/seldon-core-2/kubernetes/resources/server).
+ */
+export function settingHome(f: Facts, container: string): string {
+  const seldon = seldonServerOf(f.ev);
+  if (seldon) return `in Seldon Server ${seldon}'s spec.podSpec (container ${container}) or in its ServerConfig`;
+  const owner = f.ev.pod?.owner;
+  if (!owner) return `on container ${container}`;
+  const workload = owner.kind === 'ReplicaSet' ? `the Deployment that owns ReplicaSet ${owner.name}` : `${owner.kind} ${owner.name}`;
+  return `on container ${container} in the pod template of ${workload}`;
+}
+
+/** The sentence that says why {@link settingHome} names the Server for a Seldon pod, else ''. */
+export function settingHomeWhy(f: Facts): string {
+  return seldonServerOf(f.ev)
+    ? ' (The Seldon operator rewrites the StatefulSet, and so the pod, from the Server and its ServerConfig: an edit to the pod or the StatefulSet is reverted.)'
+    : '';
+}
+
+/**
+ * The Seldon Core v2 Server a pod belongs to: its `seldon-server-name` label, else the
+ * StatefulSet that owns an agent + mlserver pod (the operator names it after the Server).
+ */
+export function seldonServerOf(ev: Evidence): string | undefined {
+  const pod = ev.pod;
+  if (!pod) return undefined;
+  const label = pod.labels['seldon-server-name'];
+  if (label) return label;
+  const names = pod.containers.map((c) => c.name);
+  if (names.includes('agent') && names.includes('mlserver') && pod.owner?.kind === 'StatefulSet') return pod.owner.name;
+  return undefined;
 }
 
 /** Events about one container (by fieldPath) or, when the event names none, the pod. */

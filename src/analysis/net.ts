@@ -1,6 +1,8 @@
 /**
  * Address helpers for the analysis: which listener accepts which dial, under Linux bind
- * semantics (causes.md, "Bind semantics on Linux"). Pure; no sockets are opened here.
+ * semantics (causes.md, "Bind semantics on Linux"; ip(7) and ipv6(7):
+ * https://man7.org/linux/man-pages/man7/ip.7.html, https://man7.org/linux/man-pages/man7/ipv6.7.html).
+ * Pure; no sockets are opened here.
  */
 import type { ListenerEvidence } from '../evidence.js';
 
@@ -27,11 +29,20 @@ export function stripBrackets(address: string): string {
 }
 
 /**
- * Whether a listener accepts a dial to `dialAddress` on its port. `::` is taken to accept
- * IPv4 too (bindv6only=0, the Linux default). `localhost` is treated as 127.0.0.1 here;
- * the ip-family rule looks at `localhost` → ::1 separately.
+ * Whether a listener accepts a dial to `dialAddress` on its port, as far as its row shows.
+ * A `::` listener accepts IPv4 only when its socket has IPV6_V6ONLY=0, and `/proc/net/tcp6`
+ * cannot show that flag (the row is the same either way), so by default `::` is taken as
+ * *possibly* dual-stack; pass `v6only: true` when live evidence says otherwise (a dial to an
+ * IPv4 address refused while the `::` listener existed — see facts.ts `v6OnlyPorts`).
+ * Sources: ipv6(7) "IPV6_V6ONLY" (https://man7.org/linux/man-pages/man7/ipv6.7.html);
+ * Python asyncio sets it on every AF_INET6 server socket (cpython Lib/asyncio/base_events.py,
+ * BaseEventLoop.create_server: "Disable IPv4/IPv6 dual stack support"), so MLServer's uvicorn
+ * REST server on `::` refuses 127.0.0.1; Go's net.Listen("tcp", …) and Node's server.listen on
+ * `::` are dual-stack (go src/net/sockopt_linux.go setDefaultSockopts sets IPV6_V6ONLY only for
+ * "tcp6"; https://nodejs.org/api/net.html#serverlistenoptions-callback `ipv6Only`, default false).
+ * `localhost` is treated as 127.0.0.1 here; the ip-family rule looks at `localhost` → ::1 separately.
  */
-export function listenerAccepts(listener: ListenerEvidence, dialAddress: string): boolean {
+export function listenerAccepts(listener: ListenerEvidence, dialAddress: string, opts: { v6only?: boolean } = {}): boolean {
   const dial = stripBrackets(dialAddress === 'localhost' ? '127.0.0.1' : dialAddress);
   const bound = stripBrackets(listener.address);
   if (listener.proto === 'tcp') {
@@ -40,12 +51,24 @@ export function listenerAccepts(listener: ListenerEvidence, dialAddress: string)
     return bound === dial;
   }
   // tcp6
-  if (bound === '::') return true;
+  if (bound === '::') return isIPv6(dial) || !opts.v6only;
   if (!isIPv6(dial)) {
     // An IPv4-mapped listener (::ffff:a.b.c.d) accepts that IPv4 address.
     return bound.toLowerCase() === `::ffff:${dial}`;
   }
   return bound.toLowerCase() === dial.toLowerCase();
+}
+
+/**
+ * A bind setting rewritten to `host`, keeping its form: `[::1]:8081` → `0.0.0.0:8081`,
+ * `127.0.0.1` → `0.0.0.0`, `:8081` stays host-less. A HOST:PORT variable (IMGPROXY_BIND)
+ * must keep its port: `IMGPROXY_BIND=::` has none and is rejected.
+ */
+export function rebindValue(value: string | undefined, host: string): string {
+  if (value === undefined) return host;
+  const m = /^(\[[^\]]*\]|[^:[\]]*):(\d{1,5})$/.exec(value.trim());
+  if (m) return `${isIPv6(host) ? `[${host}]` : host}:${m[2]}`;
+  return host;
 }
 
 /** `127.0.0.1:9500`, `[::1]:9500`. */

@@ -9,7 +9,11 @@ import { factsOf } from './facts.js';
 import { refusedSentence, sharedNetnsSentence } from './ruled-out.js';
 
 export const OPTION_TRADEOFFS: Record<OptionId, string> = {
-  'shared-mlserver': 'Less tenant isolation and shared capacity: every tenant\'s models load into one central MLServer (spec.server: seldon-system/mlserver).',
+  // Model.spec.server is the NAME of a Server in the Model's own namespace (one scheduler per
+  // namespace), so sharing a Server means deploying the Model into that Server's namespace
+  // (SeldonIO/seldon-core operator/apis/mlops/v1alpha1/model_types.go, ModelSpec.Server;
+  // https://docs.seldon.ai/seldon-core-2/kubernetes/resources/model).
+  'shared-mlserver': 'Less tenant isolation and shared capacity: every tenant\'s models load into one central MLServer — each Model deployed into the shared Server\'s namespace with spec.server: <Server name> (a Server name, in the Model\'s own namespace).',
   'service-routing': 'An extra network hop and its latency, and more objects to keep (a Service per server, the client configured to dial it).',
   'platform-change': 'Platform-wide impact on every workload of the cluster, slow, and it needs the platform team.',
 };
@@ -26,6 +30,7 @@ const APP_LEVEL: ReadonlySet<CauseId> = new Set<CauseId>([
   'port-conflict',
   'sidecar-interception',
   'hostnetwork-port-conflict',
+  'liveness-kills-slow-start',
 ]);
 
 /** A top hypothesis at or above this is taken as settled for the options. */
@@ -66,7 +71,7 @@ export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
     return [
       fit('shared-mlserver', 'not-needed', 'The traffic is blocked by a policy, not by where the server runs; a shared MLServer would be blocked the same way.'),
       fit('service-routing', 'not-needed', 'A Service does not bypass NetworkPolicy; the allow rule is the fix.'),
-      fit('platform-change', 'not-needed', 'An allow rule in this namespace fixes it; no K3s/CNI change is needed.'),
+      fit('platform-change', 'not-needed', 'Allow rules fix it — egress in this pod\'s policy, and ingress in the peer\'s namespace if its policy restricts ingress; no K3s/CNI change is needed.'),
     ];
   }
   if (APP_LEVEL.has(cause) && settled) {
@@ -103,7 +108,8 @@ export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
 
 function shortFix(h: Hypothesis | undefined): string {
   if (!h) return 'see the fix';
-  const first = h.fix.split(/(?<=[.:;])\s/)[0] ?? h.fix;
+  // Split after a sentence's punctuation, not inside `HOST:PORT` or `::`.
+  const first = h.fix.split(/(?<=[A-Za-z0-9)\]`'"][.:;])\s/)[0] ?? h.fix;
   return first.length > 140 ? `${first.slice(0, 139)}…` : first.replace(/[.:;]$/, '');
 }
 

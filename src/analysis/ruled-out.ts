@@ -16,13 +16,25 @@ export function sharedNetnsSentence(f: Facts): string | undefined {
   return `the containers share one network namespace (${f.netnsValues[0]} in ${read.length === 2 ? 'both' : `all ${numberWord(read.length)}`}: ${names})`;
 }
 
-/** "the dial to 127.0.0.1:9500 was refused — a RST from nothing listening, not a filter". */
+/**
+ * "the dial to 127.0.0.1:9500 was refused — on loopback that means nothing accepted that
+ * address:port at that moment". Only for intra-pod targets: "refused" is a RST or an ICMP
+ * port-unreachable, which a REJECT rule also produces (K3s's kube-router REJECTs policy
+ * denials between pods), but NetworkPolicy never filters a pod's own loopback or its traffic to
+ * itself (https://kubernetes.io/docs/concepts/services-networking/network-policies/#what-you-can-t-do-with-network-policies-at-least-not-yet),
+ * so there the refusal does come from the socket layer. "Nothing accepted" rather than
+ * "nothing listening": a listener may exist on another address or family.
+ */
 export function refusedSentence(f: Facts): string | undefined {
   const refusedDials = f.dials.filter((x) => x.outcome === 'refused' && isIntraPodAddress(f, x.host));
   const d = refusedDials.find((x) => x.host === f.address) ?? (f.refusals.some((x) => x.source === 'log' && !x.timeout) ? undefined : refusedDials[0]);
-  if (d) return `the dial to ${hostPort(d.host, d.port)} was refused — a RST from nothing listening, not a filter (a filter drops and the dial times out)`;
-  const r = f.refusals.find((x) => x.source === 'log' && isIntraPodAddress(f, x.host) && !x.timeout);
-  if (r) return `${r.container} logs "connection refused" for ${hostPort(r.host ?? f.address, r.port ?? 0)} — a RST from nothing listening, not a filter (a filter drops and the dial times out)`;
+  const own = (host: string | undefined) => (host && f.podIPs.includes(host) ? "the pod's own IP" : 'loopback');
+  if (d) return `the dial to ${hostPort(d.host, d.port)} was refused — on ${own(d.host)}, which NetworkPolicy never filters, that means nothing accepted ${hostPort(d.host, d.port)} at that moment (no filter involved)`;
+  const r = f.refusals.find((x) => x.source === 'log' && isIntraPodAddress(f, x.host) && !x.timeout && x.host !== undefined);
+  if (r) {
+    const hp = hostPort(r.host ?? f.address, r.port ?? 0);
+    return `${r.container} logs "connection refused" for ${hp} — on ${own(r.host)}, which NetworkPolicy never filters, that means nothing accepted ${hp} at that moment (no filter involved)`;
+  }
   return undefined;
 }
 
@@ -35,16 +47,23 @@ export function ruleOut(ev: Evidence, fired: ReadonlySet<CauseId>): Diagnosis['r
   const shared = sharedNetnsSentence(f);
   if (shared) add('separate-netns', `${capitalize(shared)}. Equal inodes mean one namespace; loopback is common to every container.`);
 
+  const hostNetwork = !!ev.pod?.hostNetwork;
   if (isIntraPodAddress(f, ev.target.address)) {
+    // A hostNetwork pod's lo IS the node's (it shares the node's namespace), so "never on the
+    // pod's lo" would contradict itself there; NetworkPolicy still does not filter loopback.
     const parts = [
-      `K3s/NetworkPolicy blocking loopback is ruled out: the target ${hostPort(f.address, f.port ?? 0)} is ${f.podIPs.includes(f.address) ? "the pod's own IP" : 'loopback'}, and NetworkPolicy cannot block a pod's access to itself or to localhost (Kubernetes docs, Network Policies → "What you can't do"); kube-router and flannel act in the node's namespace, never on the pod's lo`,
+      hostNetwork
+        ? `K3s/NetworkPolicy blocking loopback is ruled out: the target ${hostPort(f.address, f.port ?? 0)} is ${f.podIPs.includes(f.address) ? "the pod's own IP (the node's, with hostNetwork)" : "the node's loopback (the pod uses hostNetwork: true)"}, and NetworkPolicy does not filter loopback traffic (Kubernetes docs, Network Policies → "What you can't do")`
+        : `K3s/NetworkPolicy blocking loopback is ruled out: the target ${hostPort(f.address, f.port ?? 0)} is ${f.podIPs.includes(f.address) ? "the pod's own IP" : 'loopback'}, and NetworkPolicy cannot block a pod's access to itself or to localhost (Kubernetes docs, Network Policies → "What you can't do"); kube-router and flannel act in the node's namespace, never on the pod's lo`,
     ];
     const refused = refusedSentence(f);
     if (refused) parts.push(refused);
     if (shared) parts.push(shared);
     add('network-policy-blocks', `${parts.join('; ')}.`);
-  } else if (f.dials.length > 0 && f.dials.every((d) => d.outcome !== 'timeout') && f.refusals.every((r) => !r.timeout)) {
-    add('network-policy-blocks', 'No dial timed out: a NetworkPolicy drops packets (timeout); refusals and successes are not policy.');
+  } else if (f.dials.length > 0 && f.dials.every((d) => d.outcome === 'connected') && f.refusals.length === 0 && f.timeouts.length === 0) {
+    // Only success rules a policy out: a DROP times out, and K3s's kube-router REJECTs, which
+    // reads as "refused" (see rules/network-policy-blocks.ts for the sources).
+    add('network-policy-blocks', 'Every dial connected and the client logs no refusal or timeout: no policy is stopping this traffic.');
   }
 
   const P = f.port;
@@ -53,18 +72,24 @@ export function ruleOut(ev: Evidence, fired: ReadonlySet<CauseId>): Diagnosis['r
     const declarers = declaredBy(f, P).filter((c) => c !== f.client);
     if (held.length > 0) {
       add('port-mismatch', `Something listens on port ${P} (${held.map((l) => `${l.proto} ${hostPort(l.address, l.port)}`).join(', ')}): the port is right.`);
-      add('server-not-in-pod', `The server is in this pod: port ${P} has a listener in the pod's namespace (${held.map((l) => hostPort(l.address, l.port)).join(', ')}).`);
+      // In a hostNetwork pod the socket table is the node's: a listener there may be any node
+      // process, so it does not put the server in this pod.
+      if (!hostNetwork) add('server-not-in-pod', `The server is in this pod: port ${P} has a listener in the pod's namespace (${held.map((l) => hostPort(l.address, l.port)).join(', ')}).`);
+      else if (declarers.length > 0) add('server-not-in-pod', `${declarers.map((c) => c.name).join(', ')} in this pod declares containerPort ${P}.`);
     } else if (declarers.length > 0) {
       add('server-not-in-pod', `${declarers.map((c) => c.name).join(', ')} in this pod declares containerPort ${P}.`);
     }
   }
 
+  // kubelet stops a container with SIGTERM, then SIGKILL after terminationGracePeriodSeconds
+  // (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination): exit 143
+  // or 137 without reason=OOMKilled.
   const server = f.server;
   if (server?.status) {
     const ls = server.status.lastState;
     const oomEvents = [...f.events, ...f.nodeEvents].some((e) => /OOM/i.test(e.reason));
     if (ls?.state === 'terminated' && ls.reason !== 'OOMKilled' && server.status.state.reason !== 'OOMKilled' && !oomEvents) {
-      add('server-oom-killed', `${server.name}'s last termination was ${[ls.reason && `reason=${ls.reason}`, ls.exitCode !== undefined && `exitCode=${ls.exitCode}`].filter(Boolean).join(' ')}, not OOMKilled, and there are no OOM events${ls.exitCode === 137 ? ' (137 is SIGKILL; kubelet kills after failed probes give it too)' : ''}.`);
+      add('server-oom-killed', `${server.name}'s last termination was ${[ls.reason && `reason=${ls.reason}`, ls.exitCode !== undefined && `exitCode=${ls.exitCode}`].filter(Boolean).join(' ')}, not OOMKilled, and there are no OOM events${ls.exitCode === 137 ? " (137 is SIGKILL: kubelet's kill after failed liveness/startup probes gives it too when the process outlives its grace period)" : ''}.`);
     } else if (!ls && server.status.restartCount === 0 && !oomEvents) {
       add('server-oom-killed', `${server.name} has never been terminated (restartCount=0) and there are no OOM events.`);
     }

@@ -19,6 +19,7 @@ export const CAUSE_IDS = [
   'hostnetwork-port-conflict',
   'separate-netns',
   'network-policy-blocks',
+  'liveness-kills-slow-start',
   'unknown',
 ] as const;
 export type CauseId = (typeof CAUSE_IDS)[number];

@@ -60,7 +60,10 @@ export const SIGNATURES: readonly Signature[] = [
         // anything else: a bare refusal, with no address to capture
         ')|[Cc]onnection refused|ConnectionRefusedError|ECONNREFUSED',
     ),
-    doc: 'A client was refused (RST): nothing listened on that address:port at that moment. Not a filter — a filter makes the dial time out.',
+    // "refused" is a RST or an ICMP port-unreachable: nothing accepted that address:port, or a
+    // REJECT rule answered (K3s's kube-router REJECTs policy denials between pods; see
+    // analysis/rules/network-policy-blocks.ts). On a pod's own loopback no policy applies.
+    doc: 'A client was refused (RST or ICMP port-unreachable): nothing accepted that address:port at that moment, or a REJECT rule answered (a NetworkPolicy denial on K3s/kube-router reads so; never on loopback). A DROP makes the dial time out instead.',
     keywords: ['onnection refused', 'ConnectionRefused', 'Connect call failed', 'ECONNREFUSED'],
   },
   {

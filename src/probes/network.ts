@@ -1,6 +1,7 @@
 /**
- * What around the pod could touch its traffic: NetworkPolicies that select it, Services that
- * point at it, and mesh sidecars that may intercept it. (NetworkPolicy cannot block loopback;
+ * What around the pod could touch its traffic: NetworkPolicies that select it, the Services of
+ * its namespace (those pointing at it, and those that may serve what it dials), and mesh
+ * sidecars that may intercept it. (NetworkPolicy cannot block loopback;
  * recording the policies lets the analysis say so with the objects in hand.)
  */
 import type { V1LabelSelector, V1NetworkPolicy, V1Pod, V1Service } from '@kubernetes/client-node';
@@ -77,15 +78,21 @@ export function serviceEvidence(s: V1Service): ServiceEvidence {
   };
 }
 
-/** Services of the namespace whose (non-empty) selector matches the pod's labels. */
+/** At most this many Services of a namespace are kept as evidence. */
+export const MAX_SERVICES = 200;
+
+/**
+ * The namespace's Services (one list call), those selecting the pod first. All of them are
+ * kept, not only the pod's own: when the client dials localhost for a server that runs in
+ * another pod, the Service that serves the port is one that selects OTHER pods.
+ */
 export async function probeServices(cluster: ClusterAccess, namespace: string, labels: Record<string, string>): Promise<ServiceEvidence[]> {
   const all = await cluster.listServices(namespace);
-  return all
-    .filter((s) => {
-      const sel = s.spec?.selector ?? {};
-      return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
-    })
-    .map(serviceEvidence);
+  const selectsPod = (s: V1Service) => {
+    const sel = s.spec?.selector ?? {};
+    return Object.keys(sel).length > 0 && Object.entries(sel).every(([k, v]) => labels[k] === v);
+  };
+  return [...all.filter(selectsPod), ...all.filter((s) => !selectsPod(s))].slice(0, MAX_SERVICES).map(serviceEvidence);
 }
 
 const MESH = /istio-proxy|istio-init|istio-validation|linkerd-proxy|linkerd-init|envoy/i;

@@ -21,6 +21,8 @@ export interface CheckSummary {
   restarts?: number;
   /** Outcome of the client's dial to the target, when one was made. */
   dial?: string;
+  /** Whether the containers' network namespaces were compared: `shared`, `separate`, `unknown`. */
+  netns?: string;
   /** One line for the incident timeline. */
   headline: string;
 }
@@ -134,7 +136,7 @@ export async function advanceRun(runbook: Runbook, state: RunState, actions: Run
 
 function describeVars(vars: ConditionVars): string {
   const parts = Object.entries(vars)
-    .filter(([k, v]) => v !== undefined && ['cause', 'confidence', 'restarts', 'dial'].includes(k))
+    .filter(([k, v]) => v !== undefined && ['cause', 'confidence', 'restarts', 'dial', 'netns'].includes(k))
     .map(([k, v]) => `${k}=${String(v)}`);
   return parts.length ? parts.join(', ') : 'no check has run yet';
 }
@@ -147,6 +149,7 @@ async function runStep(step: RunbookStep, s: RunState, actions: RunbookActions):
       confidence: summary.confidence,
       restarts: summary.restarts,
       dial: summary.dial ?? 'none',
+      netns: summary.netns ?? 'unknown',
       client: summary.client,
       server: summary.server,
     });

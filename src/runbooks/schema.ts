@@ -31,16 +31,18 @@ export function parseDurationMs(text: string): number {
   return Number(m[1]) * unit;
 }
 
-const CONDITION = /^\s*(cause|confidence|restarts|dial)\s*(==|!=|>=|<=|>|<)\s*([A-Za-z0-9_.-]+)\s*$/;
+const CONDITION = /^\s*(cause|confidence|restarts|dial|netns)\s*(==|!=|>=|<=|>|<)\s*([A-Za-z0-9_.-]+)\s*$/;
 
 /**
  * A step condition: `VAR OP VALUE`, joined with ` and ` / ` or ` (and binds tighter).
  * Variables: `cause` (top cause id), `confidence` (0..1), `restarts` (server container
- * restarts), `dial` (`connected`, `refused`, `timeout`, `error`, `none`).
+ * restarts), `dial` (`connected`, `refused`, `timeout`, `error`, `none`), `netns` (`shared` when
+ * every container's net:[inode] was read and they are equal, `separate`, `unknown` when they
+ * could not be compared).
  */
 export const conditionSchema = z.string().refine(
   (text) => text.split(/\s+or\s+/).every((part) => part.split(/\s+and\s+/).every((c) => CONDITION.test(c))),
-  { message: 'expected conditions like "cause == server-oom-killed" or "confidence >= 0.7 and restarts > 0" (variables: cause, confidence, restarts, dial)' },
+  { message: 'expected conditions like "cause == server-oom-killed" or "confidence >= 0.7 and restarts > 0" (variables: cause, confidence, restarts, dial, netns)' },
 );
 
 const common = {
@@ -110,6 +112,7 @@ export interface ConditionVars {
   confidence?: number;
   restarts?: number;
   dial?: string;
+  netns?: string;
 }
 
 /** Evaluates a validated condition against the run's variables. Unset variables never match. */

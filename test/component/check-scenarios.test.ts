@@ -70,6 +70,57 @@ describe('every scenario with an expected cause', () => {
   });
 });
 
+/**
+ * Advice podnet once gave and must never give again (issue 10): each pattern names what was
+ * wrong. Checked over every shipped scenario's fix, summary, ruled-out, option and evidence
+ * text, over the runbooks' posts and over the scenario files' own comments.
+ */
+const WRONG_ADVICE: { re: RegExp; why: string }[] = [
+  { re: /(?<!not )set `?host: 127\.0\.0\.1`? on (those|the) probes|or set (a )?probe host/i, why: 'kubelet dials `host` from the node namespace: 127.0.0.1 is the node' },
+  { re: /annotate the pod traffic\.sidecar\.istio\.io\/excludeInboundPorts|Exclude port \d+ from interception/, why: 'excluding the port does not help an app bound to loopback' },
+  { re: /MLSERVER_HOST=::(?!1)/, why: 'MLServer builds f"{host}:{port}": `::` breaks its gRPC bind; asyncio sets IPV6_V6ONLY' },
+  { re: /IMGPROXY_BIND=(::|:(?![0-9]))/, why: 'IMGPROXY_BIND is host:port; `::` has no port' },
+  { re: /from container mlserver|on container mlserver(?! in)/, why: 'a Seldon pod is rewritten from its Server/ServerConfig' },
+  { re: /Check the peak with `kubectl top/, why: 'kubectl top is a sample, not a peak' },
+  { re: /not a filter/, why: 'on K3s kube-router REJECTs: "refused" alone does not rule a filter out' },
+  { re: /refusals and successes are not policy|a refusal \(RST\) is never a policy/, why: 'kube-router REJECT reads as refused' },
+  { re: /spec\.server: seldon-system\//, why: 'Model.spec.server is a Server name in the Model namespace' },
+  { re: /create one for the server's pods/, why: 'a Service serving the port may already exist' },
+  { re: /stop failing and stop restarting/, why: 'readiness failures never restart a container' },
+  { re: /An allow rule in this namespace fixes it/, why: 'the peer namespace may need an ingress rule too' },
+  { re: /mesh proxy istio-init/, why: 'istio-init only installs the redirect; the proxy is istio-proxy' },
+];
+
+function wrongAdvice(text: string): string[] {
+  return WRONG_ADVICE.filter((w) => w.re.test(text)).map((w) => `${w.re} (${w.why}) in: ${text.slice(0, 200)}`);
+}
+
+describe('no shipped scenario repeats advice known to be wrong', () => {
+  it.each(cases())('$file', async ({ file }) => {
+    const { diagnosis } = await check(join(DIR, file), podOf(file));
+    const texts = [
+      ...diagnosis.hypotheses.flatMap((h) => [h.summary, h.fix, ...h.evidence.map((e) => e.text), ...h.against.map((e) => e.text)]),
+      ...diagnosis.ruledOut.map((r) => r.why),
+      ...diagnosis.options.flatMap((o) => [o.why, o.tradeoff]),
+      ...diagnosis.next,
+      ...readFileSync(join(DIR, file), 'utf8').split('\n').filter((l) => l.startsWith('#')),
+    ];
+    expect(texts.flatMap(wrongAdvice)).toEqual([]);
+    // `kubectl top` may be named only as what it is: a sample.
+    for (const t of texts.filter((x) => x.includes('kubectl top'))) expect(t).toMatch(/kubectl top`? (shows|is) only a (recent )?sample|is a sample/);
+    // A Seldon server pod's fix names the Server (the operator reverts pod/StatefulSet edits).
+    const top = diagnosis.hypotheses[0]!;
+    if (/MLSERVER_/.test(top.fix) || /resources\.limits/.test(top.fix)) expect(top.fix).toMatch(/Seldon Server \S+'s spec\.podSpec/);
+  });
+
+  it('nor does a runbook post', () => {
+    const dir = join(process.cwd(), 'runbooks');
+    const posts = readdirSync(dir).flatMap((f) => readFileSync(join(dir, f), 'utf8').split(/\n\s*-\s/));
+    expect(posts.flatMap(wrongAdvice)).toEqual([]);
+    expect(posts.join('\n')).not.toMatch(/set `host` on the probes/);
+  });
+});
+
 describe('the seed incident', () => {
   it('takes at most 12 API requests, counted by the client and by the simulator', async () => {
     const { evidence, diagnosis, simRequests } = await check(SEED, { namespace: 'financial-ml', pod: 'mlserver-0' });

@@ -87,6 +87,10 @@ describe('incident with the mlserver-unreachable runbook', () => {
     expect(step('oom-logs')).toContain(':fast_forward:');
     expect(step('oom-logs')).toContain('cause == server-oom-killed is false');
     expect(step('escalate-netns')).toContain(':fast_forward:');
+    // The shared-namespace sentence is posted only because the namespaces were compared.
+    expect(step('explain-loopback')).toContain(':white_check_mark:');
+    expect(step('netns-not-compared')).toContain(':fast_forward:');
+    expect(step('netns-not-compared')).toContain('netns == unknown is false');
     expect(step('watch-after-fix')).toContain('watch started');
     // The fix text and the previous-run logs are posted in the thread.
     expect(replies.some((r) => r.includes('MLSERVER_HOST'))).toBe(true);
@@ -98,7 +102,8 @@ describe('incident with the mlserver-unreachable runbook', () => {
     const kinds = timeline.map((e) => e.kind);
     expect(kinds.filter((k) => k === 'command')).toHaveLength(1);
     expect(timeline.find((e) => e.kind === 'finding')?.cause).toBe('probe-bind-mismatch');
-    expect(timeline.filter((e) => e.kind === 'runbook-step').length).toBe(8);
+    // 10 steps since explain-loopback-unsettled and netns-not-compared were added.
+    expect(timeline.filter((e) => e.kind === 'runbook-step').length).toBe(10);
   }, 90_000);
 
   test('@podnet check in the thread answers in the thread and adds a command and a finding', async () => {

@@ -29,7 +29,9 @@ describe('diagnose', () => {
     expect(d.options.map((o) => o.id)).toEqual(['shared-mlserver', 'service-routing', 'platform-change']);
     const np = d.ruledOut.find((r) => r.cause === 'network-policy-blocks')!;
     expect(np.why).toMatch(/NetworkPolicy cannot block/);
-    expect(np.why).toMatch(/not a filter/);
+    // Was /not a filter/ (unqualified): a REJECT also gives "refused"; on loopback no policy applies.
+    expect(np.why).toMatch(/on loopback, which NetworkPolicy never filters, that means nothing accepted 127\.0\.0\.1:9500/);
+    expect(np.why).not.toMatch(/not a filter/);
     expect(d.ruledOut.find((r) => r.cause === 'separate-netns')!.why).toContain('all three');
     expect(d.generatedAt).toBe(NOW.toISOString());
   });

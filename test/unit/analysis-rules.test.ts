@@ -53,7 +53,10 @@ describe('rules', () => {
       expect(h!.evidence.some((e) => e.kind === 'listener' && e.text.includes('0100007F:2328'))).toBe(true);
       expect(h!.evidence.some((e) => e.kind === 'event' && e.text.includes('10.42.1.17:9000') && e.text.includes('×68'))).toBe(true);
       expect(h!.fix).toContain('MLSERVER_HOST=127.0.0.1');
-      expect(h!.fix).toContain('host: 127.0.0.1');
+      // Was: "set `host: 127.0.0.1` on those probes" — wrong: kubelet dials `host` from the node's
+      // namespace. The loopback alternative is an exec probe.
+      expect(h!.fix).toContain('`exec` probes');
+      expect(h!.fix).not.toMatch(/(?<!not )set `host: 127\.0\.0\.1`/);
     });
 
     it('does not fire when the probed port listens on 0.0.0.0', () => {
@@ -63,8 +66,19 @@ describe('rules', () => {
       expect(rule('probe-bind-mismatch').detect(ev, ctx)).toEqual([]);
     });
 
-    it('does not fire when the probe sets host: 127.0.0.1', () => {
+    // Was "does not fire when the probe sets host: 127.0.0.1": kubelet probes from the node's
+    // network namespace, so that host is the NODE's loopback unless the pod uses hostNetwork.
+    it('still fires when the probes set host: 127.0.0.1 on a pod without hostNetwork (that is the node\'s loopback)', () => {
       const ev = seedIncident();
+      for (const p of ev.pod!.containers.find((c) => c.name === 'mlserver')!.probes) p.host = '127.0.0.1';
+      const [h] = rule('probe-bind-mismatch').detect(ev, ctx);
+      expect(h!.confidence).toBeGreaterThan(0.7);
+      expect(h!.evidence.map((e) => e.text).join('\n')).toContain("the node's own loopback");
+    });
+
+    it('does not fire when a hostNetwork pod probes host: 127.0.0.1 (its loopback is the node\'s)', () => {
+      const ev = seedIncident();
+      ev.pod!.hostNetwork = true;
       for (const p of ev.pod!.containers.find((c) => c.name === 'mlserver')!.probes) p.host = '127.0.0.1';
       expect(rule('probe-bind-mismatch').detect(ev, ctx)).toEqual([]);
     });
@@ -257,7 +271,10 @@ describe('rules', () => {
       });
       const [h] = rule('sidecar-interception').detect(ev, ctx);
       expect(h!.confidence).toBeGreaterThan(0.6);
-      expect(h!.fix).toContain('excludeInboundPorts');
+      // Was: "Exclude port 9080 … excludeInboundPorts" — useless for a loopback-bound app.
+      expect(h!.fix).toContain('defaultEndpoint: 127.0.0.1:9080');
+      expect(h!.fix).toMatch(/excludeInboundPorts\) does not help/);
+      expect(h!.summary).toContain('istio-proxy sidecar');
     });
     it('does not fire without a mesh', () => {
       expect(rule('sidecar-interception').detect(seedIncident(), ctx)).toEqual([]);
@@ -308,8 +325,14 @@ describe('rules', () => {
       ev.logs = [log('worker', [], { tail: [{ at: '2025-07-06T15:10:00Z', text: 'err="dial tcp 10.43.12.7:5432: i/o timeout"' }] })];
       expect(conf('network-policy-blocks', ev)).toBeGreaterThan(0.6);
     });
-    it('does not fire on refusals, nor on loopback', () => {
-      expect(rule('network-policy-blocks').detect(interPod('refused'), ctx)).toEqual([]);
+    // Was "does not fire on refusals": on K3s, kube-router REJECTs, so a denial reads as refused.
+    it('on K3s a refusal with a restrictive policy counts (kube-router REJECTs); elsewhere it does not; never on loopback', () => {
+      const k3s = rule('network-policy-blocks').detect(interPod('refused'), ctx);
+      expect(k3s[0]!.confidence).toBeGreaterThan(0.5);
+      expect(k3s[0]!.evidence.map((e) => e.text).join('\n')).toMatch(/kube-router .*REJECT/);
+      const plain = interPod('refused');
+      plain.node = { name: 'node-1', kubeletVersion: 'v1.32.5', containerRuntime: 'containerd://2.0.5', cni: 'calico' };
+      expect(rule('network-policy-blocks').detect(plain, ctx)).toEqual([]);
       expect(rule('network-policy-blocks').detect(seedIncident(), ctx)).toEqual([]);
       const loop = interPod('timeout');
       loop.target.address = '127.0.0.1';

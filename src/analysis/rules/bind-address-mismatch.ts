@@ -1,7 +1,7 @@
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { accepts, factsOf, listenersOn, matchesOf, quoteDial, quoteEnv, quoteListener, quoteMatch, note } from '../facts.js';
-import { findHostPorts, isLoopback, isWildcard } from '../net.js';
+import { accepts, factsOf, listenersOn, matchesOf, quoteDial, quoteEnv, quoteListener, quoteMatch, note, settingHome, settingHomeWhy } from '../facts.js';
+import { findHostPorts, isLoopback, isWildcard, rebindValue } from '../net.js';
 
 /**
  * bind-address-mismatch: the server bound one specific address (usually the pod IP), the
@@ -38,11 +38,11 @@ export const bindAddressMismatch: Rule = {
     const addr = specific[0]?.address ?? '?';
     const isPodIP = f.podIPs.includes(addr);
     const serverName = server?.name ?? 'the server';
-    const envHint = server && hostEnv[0] ? `set ${hostEnv[0].name}=0.0.0.0 on ${serverName} (now ${hostEnv[0].from === 'fieldRef' ? `from fieldRef ${hostEnv[0].ref}` : hostEnv[0].value})` : `make ${serverName} bind 0.0.0.0`;
+    const envHint = server && hostEnv[0] ? `set ${hostEnv[0].name}=${rebindValue(hostEnv[0].value, '0.0.0.0')} ${settingHome(f, server.name)} (now ${hostEnv[0].from === 'fieldRef' ? `from fieldRef ${hostEnv[0].ref}` : hostEnv[0].value})` : `make ${serverName} bind 0.0.0.0`;
     const h = s.toHypothesis(
       'bind-address-mismatch',
       `${serverName} is bound to ${addr}:${P}${isPodIP ? ' (the pod IP)' : ''} only; ${f.client?.name ?? 'the client'} dials ${f.address}:${P}, which that socket does not accept.`,
-      `Either ${envHint} so it accepts loopback too, or have ${f.client?.name ?? 'the client'} dial ${addr}:${P}${isPodIP ? ' (e.g. its host env var from fieldRef status.podIP)' : ''}.`,
+      `Either ${envHint} so it accepts loopback too, or have ${f.client?.name ?? 'the client'} dial ${addr}:${P}${isPodIP ? ' (e.g. its host env var from fieldRef status.podIP)' : ''}.` + settingHomeWhy(f),
     );
     return h.confidence >= MIN_CONFIDENCE ? [h] : [];
   },

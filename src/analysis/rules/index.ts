@@ -13,6 +13,7 @@ import { sidecarInterception } from './sidecar-interception.js';
 import { hostnetworkPortConflict } from './hostnetwork-port-conflict.js';
 import { separateNetns } from './separate-netns.js';
 import { networkPolicyBlocks } from './network-policy-blocks.js';
+import { livenessKillsSlowStart } from './liveness-kills-slow-start.js';
 import { unknown } from './unknown.js';
 
 export const RULES: readonly Rule[] = Object.freeze([
@@ -29,6 +30,7 @@ export const RULES: readonly Rule[] = Object.freeze([
   hostnetworkPortConflict,
   separateNetns,
   networkPolicyBlocks,
+  livenessKillsSlowStart,
   unknown,
 ]);
 
@@ -46,5 +48,6 @@ export {
   hostnetworkPortConflict,
   separateNetns,
   networkPolicyBlocks,
+  livenessKillsSlowStart,
   unknown,
 };

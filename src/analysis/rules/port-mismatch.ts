@@ -1,6 +1,6 @@
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, portEnv, quoteDial, quoteEnv, quoteListener, quoteMatch, type Facts } from '../facts.js';
+import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, portEnv, quoteDial, quoteEnv, quoteListener, quoteMatch, settingHome, settingHomeWhy, type Facts } from '../facts.js';
 import { findHostPorts } from '../net.js';
 
 /** Ports of mesh proxies; a listener there is the proxy's, never the server's. */
@@ -65,8 +65,8 @@ export const portMismatch: Rule = {
     const serverName = server?.name ?? 'the server';
     const clientName = f.client?.name ?? 'the client';
     const fix = envPair
-      ? `Align the two: set ${envPair.serverVar}=${P} on ${serverName}${envPair.serverValue !== undefined ? ` (now ${envPair.serverValue})` : ' (unset now, so it uses its default)'} to match ${envPair.clientVar}=${P} on ${clientName}` +
-        ` — or point ${envPair.clientVar} at ${Q}.`
+      ? `Align the two: set ${envPair.serverVar}=${P} ${server ? settingHome(f, server.name) : `on ${serverName}`}${envPair.serverValue !== undefined ? ` (now ${envPair.serverValue})` : ' (unset now, so it uses its default)'} to match ${envPair.clientVar}=${P} on ${clientName}` +
+        ` — or point ${envPair.clientVar} at ${Q}.` + settingHomeWhy(f)
       : `Make ${serverName} listen on ${P} (it listens on ${Q} now), or point ${clientName} at port ${Q}.`;
     const h = s.toHypothesis('port-mismatch', `${serverName} listens on port ${Q}, but ${clientName} dials ${f.address}:${P}; nothing listens on ${P}.`, fix);
     return h.confidence >= MIN_CONFIDENCE ? [h] : [];

@@ -4,10 +4,15 @@ import { Score, MIN_CONFIDENCE } from '../confidence.js';
 import {
   eventsFor,
   factsOf,
+  acceptsDial,
   listenersOn,
   loopbackHostEnv,
   matchesOf,
-  podIPProbes,
+  networkProbes,
+  note,
+  probesMissingLoopback,
+  settingHome,
+  settingHomeWhy,
   quoteDial,
   quoteEnv,
   quoteEvent,
@@ -18,19 +23,24 @@ import {
   quoteRefusal,
   type Facts,
 } from '../facts.js';
-import { findHostPorts, isLoopback, listenerAccepts } from '../net.js';
+import { findHostPorts, isLoopback, rebindValue } from '../net.js';
 
 /**
- * probe-bind-mismatch: the server listens on loopback only, while kubelet's probes (no
- * `host`) dial the pod IP. The probes are refused, kubelet kills and restarts the server,
- * and the client is refused in every restart gap — which looks like "localhost is blocked"
- * though loopback works the whole time the server is up.
+ * probe-bind-mismatch: the server listens on loopback only, while kubelet's probes dial the
+ * pod IP (no `host`) — or, with `host: 127.0.0.1` on a pod without hostNetwork, the NODE's
+ * loopback, since kubelet probes from the node's network namespace (see facts.ts
+ * networkProbes). The probes fail; failed liveness/startup probes make kubelet kill and
+ * restart the server, and the client is refused in every restart gap — which looks like
+ * "localhost is blocked" though loopback works the whole time the server is up. Failed
+ * readiness probes restart nothing: they only take the pod out of Service endpoints
+ * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes).
  */
 export const probeBindMismatch: Rule = {
   id: 'probe-bind-mismatch',
   doc:
-    'Fires when a container probed over the pod IP (httpGet/tcpSocket/grpc without `host`) has listeners on the probed port on ' +
-    'loopback only, or is told to bind loopback (e.g. MLSERVER_HOST=127.0.0.1) while its probes are refused on the pod IP. ' +
+    'Fires when a container probed over the pod IP (httpGet/tcpSocket/grpc without `host`) — or over `host: 127.0.0.1`, ' +
+    'which kubelet dials in the node\'s namespace (the pod\'s only with hostNetwork) — has listeners on the probed port on ' +
+    'loopback only, or is told to bind loopback (e.g. MLSERVER_HOST=127.0.0.1) while its probes are refused. ' +
     'Supported by Unhealthy "connection refused" events to POD_IP:PORT, Killing events and a rising restartCount. ' +
     'Does not fire when a listener on the probed port accepts the pod IP (0.0.0.0, ::, the pod IP).',
   detect(ev): Hypothesis[] {
@@ -46,13 +56,14 @@ export const probeBindMismatch: Rule = {
 };
 
 function orderCandidates(f: Facts): ContainerEvidence[] {
-  const withProbes = f.containers.filter((c) => podIPProbes(c).length > 0);
+  const withProbes = f.containers.filter((c) => probesMissingLoopback(f, c).length > 0);
   return f.server ? [f.server, ...withProbes.filter((c) => c !== f.server)] : withProbes;
 }
 
 function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
-  const probes = podIPProbes(c);
+  const probes = probesMissingLoopback(f, c);
   if (probes.length === 0) return undefined;
+  const nodeLoopback = networkProbes(f, c).filter((x) => x.lands === 'node-loopback').map((x) => x.probe);
   const podIP = f.podIP;
   const s = new Score();
   const probePorts = [...new Set(probes.map((p) => p.port as number))];
@@ -63,7 +74,9 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   for (const p of probePorts) {
     const ls = listenersOn(f, p);
     if (ls.length === 0) continue;
-    const acceptsPodIP = ls.some((l) => (podIP ? listenerAccepts(l, podIP) : !isLoopback(l.address)));
+    // A probe to the node's loopback never reaches the pod, whatever the bind.
+    const viaPodIP = probes.some((pr) => pr.port === p && !nodeLoopback.includes(pr));
+    const acceptsPodIP = viaPodIP && ls.some((l) => (podIP ? acceptsDial(f, l, podIP) : !isLoopback(l.address)));
     if (acceptsPodIP) {
       podIPAccepted = true;
       continue;
@@ -88,6 +101,13 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
     s.quote(...probes.map((p) => quoteProbe(c, p)));
   }
   if (envs.length > 0) s.support(0.2, ...envs.map((e) => quoteEnv(c, e.name)));
+  if (nodeLoopback.length > 0) {
+    s.support(
+      0.15,
+      ...nodeLoopback.map((p) => quoteProbe(c, p)),
+      note(`host ${nodeLoopback[0]!.host} makes kubelet dial the node's own loopback (kubelet probes from the node's network namespace; this pod has no hostNetwork), not ${c.name}`),
+    );
+  }
   if (runningLines.length > 0) s.support(0.1, ...runningLines.slice(-2).map(quoteMatch));
 
   // Probes refused on the pod IP.
@@ -125,15 +145,36 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
 
   const port = loopbackOnlyPorts[0] ?? probePorts[0];
   const envNames = envs.map((e) => e.name);
-  const unsetWhat = envNames.length > 0 ? `remove ${envNames.map((n) => `${n}=${envValue(c, n)}`).join(', ')} from container ${c.name} (or set it to 0.0.0.0)` : `make ${c.name} bind 0.0.0.0 instead of 127.0.0.1`;
+  const where = settingHome(f, c.name);
+  const unsetWhat =
+    envNames.length > 0
+      ? `remove ${envNames.map((n) => `${n}=${envValue(c, n)}`).join(', ')} (or set ${envNames.length > 1 ? 'them' : 'it'} to ${envNames.map((n) => rebindValue(envValue(c, n), '0.0.0.0')).join(', ')}) ${where}`
+      : `make ${c.name} bind 0.0.0.0 instead of 127.0.0.1 (${where.replace(/^on /, '')})`;
+  // Only liveness and startup failures make kubelet restart a container; readiness failures
+  // take the pod out of Service endpoints (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes).
+  const restarting = probes.filter((p) => p.kind === 'liveness' || p.kind === 'startup');
   const probeKinds = [...new Set(probes.map((p) => p.kind))].join('/');
+  const effect =
+    restarting.length > 0
+      ? `so its ${probeKinds} probes on ${podIP ?? 'the pod IP'}:${port} pass and kubelet stops killing it (liveness/startup failures restart a container; readiness failures only take the pod out of Service endpoints)`
+      : `so its readiness probes on ${podIP ?? 'the pod IP'}:${port} pass and the pod is put back into its Services' endpoints (readiness failures never restart a container)`;
+  const path = probes.find((p) => p.handler === 'httpGet')?.path;
+  const execExample = path ? `e.g. \`curl -fsS http://127.0.0.1:${port}${path}\`` : `e.g. a check of 127.0.0.1:${port} with a tool the image has`;
   const fix =
-    `Bind ${c.name} to all addresses: ${unsetWhat}, so kubelet's ${probeKinds} probes on ${podIP ?? 'the pod IP'}:${port} stop failing and stop restarting it. ` +
-    `Or, if it must stay on loopback, set \`host: 127.0.0.1\` on those probes (httpGet.host / tcpSocket.host). ` +
-    `The client's 127.0.0.1 dial needs no change; it was refused only while ${c.name} was being restarted.`;
+    `Bind ${c.name} to all addresses: ${unsetWhat}, ${effect}. ` +
+    // kubelet dials `host` from the node's network namespace, so `host: 127.0.0.1` probes the
+    // node's loopback (causes.md; facts.ts networkProbes cites the probe docs). An exec probe
+    // runs inside the container (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-a-liveness-command).
+    `If it must stay on loopback, replace those probes with \`exec\` probes that run inside the container (${execExample}); ` +
+    `do not set \`host: 127.0.0.1\` — kubelet would dial the node's own loopback, not this pod${f.ev.pod?.hostNetwork ? '' : ' (only hostNetwork pods share it)'}.` +
+    (restarting.length > 0 ? ` The client's 127.0.0.1 dial needs no change; it was refused only while ${c.name} was being restarted.` : '') +
+    settingHomeWhy(f);
   const bound = loopbackOnlyPorts.length > 0 ? `listens on loopback only (port ${port})` : `is set to bind loopback (${envNames.map((n) => `${n}=${envValue(c, n)}`).join(', ') || 'see its log'})`;
+  const probed = nodeLoopback.length > 0 && nodeLoopback.length === probes.length ? "the node's loopback (probe host 127.0.0.1)" : 'the pod IP';
   const summary =
-    `${c.name} ${bound}; kubelet probes the pod IP, is refused, and restarts ${c.name} (restartCount=${restarts}) — the client is refused in each restart gap.`;
+    restarting.length > 0
+      ? `${c.name} ${bound}; kubelet probes ${probed}, is refused, and restarts ${c.name} (restartCount=${restarts}) — the client is refused in each restart gap.`
+      : `${c.name} ${bound}; kubelet's readiness probes to ${probed} are refused, so the pod is kept out of its Services' endpoints (readiness failures do not restart it).`;
   return s.toHypothesis('probe-bind-mismatch', summary, fix);
 }
 

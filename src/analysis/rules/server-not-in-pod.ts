@@ -58,15 +58,17 @@ export const serverNotInPod: Rule = {
     }
     if ((f.server?.status?.restartCount ?? 0) > 0) s.oppose(0.3);
 
-    const svc = elsewhere[0];
     const ns = f.ev.target.namespace;
-    const svcName = svc ? `${svc.name}.${ns}.svc.cluster.local:${svc.ports.find((p) => p.port === P || p.targetPort === P)?.port ?? P}` : undefined;
+    // A Service whose port is P (what the client dials) beats one that only targets P.
+    const svc = elsewhere.find((x) => x.ports.some((p) => p.port === P)) ?? elsewhere[0];
+    const svcName = svc ? `${svc.name}.${ns}.svc.cluster.local:${svc.ports.find((p) => p.port === P)?.port ?? svc.ports.find((p) => p.targetPort === P)?.port ?? P}` : undefined;
+    const also = elsewhere.filter((x) => x !== svc).map((x) => x.name);
     const h = s.toHypothesis(
       'server-not-in-pod',
       `Nothing in this pod serves port ${P}: ${f.client?.name ?? 'the client'} dials ${f.address}:${P}, but the server runs in another pod, and loopback never leaves the pod.`,
       svcName
-        ? `Dial the server through its Service: point ${f.client?.name ?? 'the client'} at ${svcName} instead of ${f.address}:${P}.`
-        : `Dial the server through a Service (create one for the server's pods) instead of ${f.address}:${P}, or add the server as a container of this pod.`,
+        ? `Dial the server through the Service that serves port ${P}: point ${f.client?.name ?? 'the client'} at ${svcName} instead of ${f.address}:${P}${also.length > 0 ? ` (other Services exposing ${P}: ${also.slice(0, 3).join(', ')})` : ''}.`
+        : `${f.ev.steps.some((st) => st.name === 'services' && !st.ok) ? `The Services of ${ns} could not be read` : `No Service in ${ns} exposes port ${P} (${f.ev.services.length} Services read)`}: find where the server runs (\`kubectl get svc,endpointslices -A\` for port ${P}) and dial its Service's DNS name (NAME.NAMESPACE.svc.cluster.local:PORT) instead of ${f.address}:${P}, or add the server as a container of this pod.`,
     );
     return h.confidence >= MIN_CONFIDENCE ? [h] : [];
   },

@@ -48,11 +48,26 @@ export const serverNotReadyYet: Rule = {
     if (late.length > 0) {
       s.oppose(0.7, ...late.slice(-2).map(quoteRefusal), note(`${late.length} refusal(s) came more than ${STARTUP_WINDOW_S} s after start (last at ${hms(late[late.length - 1]?.at)})`));
     }
+    // Live evidence beats the logs: a dial refused at the moment of the check means the
+    // refusals go on now, long after any start-up race (unless the check ran during start-up).
+    const liveRefused = f.dials.filter((d) => d.port === port && d.host === f.address && d.outcome === 'refused');
+    const checkAfterWindow = ms(f.ev.collectedAt) - Math.min(start, podStart) > STARTUP_WINDOW_S * 1000;
+    if (liveRefused.length > 0 && checkAfterWindow) {
+      s.oppose(0.8, ...liveRefused.map(quoteDial), note(`the dial at the check (${hms(f.ev.collectedAt)}) was refused too: the refusals continue to now, not only at start-up`));
+    }
 
     const name = server?.name ?? 'the server';
+    const onlyEarly = late.length === 0 && !(liveRefused.length > 0 && checkAfterWindow);
+    const when = onlyEarly
+      ? `refusals only in the first ${STARTUP_WINDOW_S} s after start`
+      : `refusals from start-up until ${liveRefused.length > 0 && checkAfterWindow ? `the check at ${hms(f.ev.collectedAt)}` : hms(late[late.length - 1]?.at)}, so not only a start-up race`;
+    const listensNow = port !== undefined && f.socketsRead && accepts(f, f.address, port);
+    // Native sidecars (init containers with restartPolicy: Always) start, and pass their
+    // startupProbe, before the main containers start
+    // (https://kubernetes.io/docs/concepts/workloads/pods/sidecar-containers/).
     const h = s.toHypothesis(
       'server-not-ready-yet',
-      `The client dialled ${f.address}:${port ?? '?'} before ${name} had bound it (refusals only in the first ${STARTUP_WINDOW_S} s after start); ${name} listens now.`,
+      `The client dialled ${f.address}:${port ?? '?'} before ${name} had bound it (${when})${listensNow ? `; ${name} listens now` : ''}.`,
       `Make the start-up order explicit: run ${name} as a native sidecar (initContainers with restartPolicy: Always and a startupProbe) so it is up before ${f.client?.name ?? 'the client'}, ` +
         `or let ${f.client?.name ?? 'the client'} retry with backoff (and gate its readiness on the server). Early refusals that stop on their own need no fix.`,
     );

@@ -1,19 +1,20 @@
 import type { ContainerEvidence } from '../../evidence.js';
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { factsOf, matchesOf, quoteEvent, quoteLastState, quoteMatch, quoteRefusal, quoteState, refusalsAfter, serverCandidates, type Facts } from '../facts.js';
+import { factsOf, matchesOf, ms, note, quoteEvent, quoteLastState, quoteMatch, quoteRefusal, quoteState, refusalsAfter, serverCandidates, settingHome, settingHomeWhy, type Facts } from '../facts.js';
 
 /**
  * server-oom-killed: the server was killed by the kernel's OOM killer (with cgroup v2 the
- * whole container goes, memory.oom.group). Exit 137 alone is not enough: a kubelet kill after
+ * whole container goes, memory.oom.group=1 set by kubelet since Kubernetes 1.28:
+ * kubernetes/kubernetes#117793, https://kubernetes.io/blog/2023/08/15/kubernetes-v1-28-release/). Exit 137 alone is not enough: a kubelet kill after
  * failed probes is also SIGKILL/137, so the rule wants reason=OOMKilled, an OOM event or an
  * OOM line in the logs.
  */
 export const serverOomKilled: Rule = {
   id: 'server-oom-killed',
   doc:
-    'Fires on lastState/state.terminated reason=OOMKilled (exit 137), OOMKilling/SystemOOM node events or OOM log lines for the ' +
-    'server container; supported by client refusals within 60 s after the OOM kill. Exit 137 without reason=OOMKilled is ' +
+    'Fires on lastState/state.terminated reason=OOMKilled (exit 137), OOMKilling/SystemOOM events that name the pod or ' +
+    'container, or OOM log lines of the server container (a node OOM event naming neither only supports a kill it coincides with); supported by client refusals within 60 s after the OOM kill. Exit 137 without reason=OOMKilled is ' +
     'not taken as OOM (kubelet probe kills are 137 too).',
   detect(ev): Hypothesis[] {
     const f = factsOf(ev);
@@ -33,10 +34,17 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   if (oomLast) s.support(0.7, quoteLastState(c));
   if (oomNow) s.support(0.7, quoteState(c));
   const podName = f.ev.pod?.name ?? '';
-  const nodeOom = [...f.nodeEvents, ...f.events].filter(
-    (e) => /OOMKilling|SystemOOM|OOMKilled/i.test(e.reason) && (e.container === c.name || e.message.includes(podName) || e.message.includes(c.name) || e.reason === 'SystemOOM'),
-  );
+  // A node's SystemOOM/OOMKilling events are about any process on the node: they count only
+  // when they name this pod or container ("victim process: python" names neither). One that
+  // does not name it counts weakly, and only when it coincides with this container's kill.
+  const oomEvents = [...f.nodeEvents, ...f.events].filter((e) => /OOMKilling|SystemOOM|OOMKilled/i.test(e.reason));
+  const nodeOom = oomEvents.filter((e) => e.container === c.name || (podName !== '' && e.message.includes(podName)) || new RegExp(`\\b${escapeRe(c.name)}\\b`).test(e.message));
   if (nodeOom.length > 0) s.support(0.3, ...nodeOom.slice(0, 3).map(quoteEvent));
+  const killedAt = st?.lastState?.finishedAt ?? st?.state.finishedAt;
+  const coincident = oomEvents.filter((e) => !nodeOom.includes(e) && Number.isFinite(ms(killedAt)) && Math.abs(ms(e.at) - ms(killedAt)) <= 5000);
+  if (coincident.length > 0 && (oomLast || oomNow)) {
+    s.support(0.1, ...coincident.slice(0, 2).map(quoteEvent), note(`within 5 s of ${c.name}'s kill; the event does not name the container, so it may be another pod's process`));
+  }
   const oomLines = matchesOf(f, ['oom'], c.name);
   if (oomLines.length > 0) s.support(0.2, ...oomLines.slice(-2).map(quoteMatch));
   if (!s.hasSupport) return undefined;
@@ -54,10 +62,21 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
 
   const limit = c.resources.limits?.memory;
   const workers = c.env.find((e) => /WORKERS/i.test(e.name));
+  // `kubectl top` shows a sample from metrics-server (a recent window), not a peak
+  // (https://kubernetes.io/docs/tasks/debug/debug-cluster/resource-metrics-pipeline/). The
+  // peak is cgroup v2 memory.peak (https://docs.kernel.org/admin-guide/cgroup-v2.html, "memory.peak",
+  // Linux ≥ 5.19) or max_over_time of cAdvisor's container_memory_working_set_bytes.
+  const podName2 = f.ev.pod?.name ?? 'POD';
+  const ns = f.ev.target.namespace;
   const fix =
-    `Give ${c.name} more memory: raise resources.limits.memory${limit ? ` (now ${limit})` : ''} above its peak, ` +
+    `Give ${c.name} more memory: raise resources.limits.memory${limit ? ` (now ${limit})` : ''} above its peak ${settingHome(f, c.name)}, ` +
     `or load a smaller model${workers ? ` / lower ${workers.name}${workers.value ? ` (now ${workers.value})` : ''}` : ' / run fewer worker processes'}. ` +
-    `Check the peak with \`kubectl top pod ${f.ev.pod?.name ?? ''} -n ${f.ev.target.namespace} --containers\` during a load.`;
+    `Measure the peak, not a sample: \`kubectl exec ${podName2} -n ${ns} -c ${c.name} -- cat /sys/fs/cgroup/memory.peak\` after a load (cgroup v2), ` +
+    `or max_over_time(container_memory_working_set_bytes{namespace="${ns}",pod="${podName2}",container="${c.name}"}[1h]) in Prometheus; \`kubectl top\` shows only a recent sample.` + settingHomeWhy(f);
   const summary = `${c.name} was OOM-killed${finished ? ` at ${finished}` : ''} (restartCount=${restarts}); the client is refused while it restarts.`;
   return s.toHypothesis('server-oom-killed', summary, fix);
+}
+
+function escapeRe(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

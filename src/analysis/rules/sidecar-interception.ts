@@ -1,6 +1,6 @@
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { accepts, factsOf, listenersOn, matchesOf, note, quoteDial, quoteListener, quoteMatch } from '../facts.js';
+import { accepts, factsOf, listenersOn, matchesOf, note, quoteDial, quoteListener, quoteMatch, settingHome } from '../facts.js';
 import { isLoopback } from '../net.js';
 
 const PROXY_NAME = /^(istio-proxy|linkerd-proxy|envoy-sidecar|consul-dataplane|kuma-sidecar)$/;
@@ -50,25 +50,50 @@ export const sidecarInterception: Rule = {
       s.support(
         0.3,
         ...listenersOn(f, P).map(quoteListener),
-        note(`the app listens on loopback only, but the proxy forwards inbound traffic to the pod IP (${f.podIP ?? '?'}:${P}; Istio ≥ 1.10): mesh traffic to port ${P} is refused`),
+        note(`the app listens on loopback only, but the proxy forwards inbound traffic to the pod IP (${f.podIP ?? '?'}:${P}; Istio ≥ 1.10, https://istio.io/latest/blog/2021/upcoming-networking-changes/): mesh traffic to port ${P} is refused`),
       );
     }
     if (!isLoopback(f.address)) s.support(0.15, note(`${f.client?.name ?? 'the client'} dials ${f.address}, which the proxy intercepts`));
     else if (P !== undefined && f.socketsRead && !accepts(f, f.address, P)) {
+      // istio-iptables returns traffic to 127.0.0.1/32 from the OUTPUT chain before any redirect
+      // (istio/istio tools/istio-iptables/pkg/capture/run.go: "-d 127.0.0.1/32 -j RETURN").
       s.oppose(0.6, note(`the target ${f.address}:${P} is loopback and nothing accepts it: the mesh does not redirect 127.0.0.1 → 127.0.0.1, so the refusal is not the proxy's`));
     }
-    const proxy = proxies[0] ?? 'the proxy';
+    // The proxy is a container (istio-proxy, linkerd-proxy); istio-init/linkerd-init only install
+    // the iptables redirect and exit before the app starts.
+    const proxy = proxies.find((n) => !INIT_NAME.test(n)) ?? proxies[0] ?? 'the proxy';
+    const redirect = inits.length > 0 ? ` (redirect installed by ${inits.join(', ')})` : '';
     const isLinkerd = /linkerd/.test(proxy);
-    const bindFirst = appLoopbackOnly ? `Bind ${f.server?.name ?? 'the app'} to 0.0.0.0 so the proxy can reach it on the pod IP. Otherwise: ` : '';
+    const app = f.server?.name ?? 'the app';
     const port = badPorts[0] ?? P ?? 'PORT';
-    const fix = bindFirst + (isLinkerd
-      ? `Exclude port ${port} from the proxy: annotate the pod config.linkerd.io/skip-inbound-ports: "${port}" (or skip-outbound-ports), or fix the Server/AuthorizationPolicy that rejects it.`
-      : `Exclude port ${port} from interception: annotate the pod traffic.sidecar.istio.io/excludeInboundPorts: "${port}" (or excludeOutboundPorts), or fix the mesh config (PeerAuthentication/AuthorizationPolicy, Sidecar); if it fails only at start, set proxy.istio.io/config holdApplicationUntilProxyStarts: true.`);
-    const h = s.toHypothesis(
-      'sidecar-interception',
-      `The mesh proxy ${proxy} sits in the traffic path and rejects or holds the client's connections${badPorts.length > 0 ? ` on port ${badPorts.join(', ')}` : ''}.`,
-      fix,
-    );
+    let fix: string;
+    let summary: string;
+    if (appLoopbackOnly) {
+      // Since Istio 1.10 the sidecar forwards inbound traffic to the pod IP, not 127.0.0.1
+      // (https://istio.io/latest/blog/2021/upcoming-networking-changes/). A loopback-only app is
+      // fixed by binding 0.0.0.0, or by a Sidecar ingress listener whose defaultEndpoint is
+      // 127.0.0.1:PORT (https://istio.io/latest/docs/reference/config/analysis/ist0143/,
+      // https://istio.io/latest/docs/reference/config/networking/sidecar/#IstioIngressListener).
+      // Excluding the port from capture (traffic.sidecar.istio.io/excludeInboundPorts) only lets
+      // callers reach POD_IP:PORT directly, which a loopback-bound app refuses as well.
+      summary = `The ${proxy} sidecar${redirect} forwards inbound traffic for port ${P} to the pod IP (${f.podIP ?? '?'}:${P}), but ${app} listens on loopback only, so the proxy's connections to it are refused.`;
+      fix =
+        `Bind ${app} to 0.0.0.0 ${f.server ? `(${settingHome(f, f.server.name).replace(/^on /, '')}) ` : ''}so the proxy reaches it on the pod IP` +
+        (isLinkerd
+          ? '.'
+          : `, or keep it on loopback and add an Istio \`Sidecar\` for this workload with an ingress listener on port ${P} and \`defaultEndpoint: 127.0.0.1:${P}\`.`) +
+        ` Excluding port ${P} from the proxy (${isLinkerd ? 'config.linkerd.io/skip-inbound-ports' : 'traffic.sidecar.istio.io/excludeInboundPorts'}) does not help: callers would then reach ${f.podIP ?? 'the pod IP'}:${P}, which ${app} refuses too.`;
+    } else {
+      // Start-up order: holdApplicationUntilProxyStarts
+      // (https://istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/#ProxyConfig) or the
+      // proxy as a native sidecar (https://istio.io/latest/blog/2023/native-sidecars/).
+      summary = `The mesh proxy ${proxy}${redirect} intercepts the pod's traffic and rejects or holds the client's connections${badPorts.length > 0 ? ` on port ${badPorts.join(', ')}` : ''}.`;
+      fix = isLinkerd
+        ? `Fix the Linkerd policy that rejects port ${port} (Server/AuthorizationPolicy), or, for a protocol the proxy cannot handle, skip it: config.linkerd.io/skip-inbound-ports: "${port}" (or skip-outbound-ports) — only when ${app} listens on 0.0.0.0, since callers then reach the pod IP directly.`
+        : `Fix the mesh config that rejects port ${port} (PeerAuthentication/AuthorizationPolicy, Sidecar), or exclude it from capture with traffic.sidecar.istio.io/excludeInboundPorts: "${port}" (or excludeOutboundPorts) — only when ${app} listens on 0.0.0.0, since callers then reach the pod IP directly; ` +
+          `if it fails only at start, start the proxy first: proxy.istio.io/config holdApplicationUntilProxyStarts: true, or native sidecars.`;
+    }
+    const h = s.toHypothesis('sidecar-interception', summary, fix);
     return h.confidence >= MIN_CONFIDENCE ? [h] : [];
   },
 };
