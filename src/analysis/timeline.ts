@@ -170,20 +170,52 @@ export function correlate(ev: Evidence): string[] {
   return out;
 }
 
+/** How one refusal reads against the server's history; `anchor` is the stop or start it follows. */
+interface RefusalReading {
+  kind: 'after-stop' | 'while-running' | 'startup' | 'other';
+  text?: string;
+  anchor?: { at: string; container: string };
+}
+
+/** A refusal paired with the server stop or start it is attributed to (for drawing the pairing). */
+export interface CorrelationLink {
+  /** The refusal: when, and which container logged it. */
+  at: string;
+  container: string;
+  kind: RefusalReading['kind'];
+  /** The server kill/termination (`after-stop`) or start (`startup`) it follows. */
+  anchor: { at: string; container: string };
+}
+
+/** The refusals of {@link correlate} that it pairs with a server stop or start, as data. */
+export function correlationLinks(ev: Evidence): CorrelationLink[] {
+  const f = factsOf(ev);
+  const stops = serverStops(f);
+  const server = f.server ?? serverCandidates(f)[0];
+  const listening = f.matches.filter((m) => (m.signature === 'server-grpc-running' || m.signature === 'server-http-running') && m.at);
+  const out: CorrelationLink[] = [];
+  for (const r of f.refusals) {
+    if (r.source !== 'log' || !r.at) continue;
+    const s = describeRefusal(f, r, stops, server, listening);
+    if (s.anchor) out.push({ at: r.at, container: r.container, kind: s.kind, anchor: { at: s.anchor.at, container: s.anchor.container } });
+  }
+  return out;
+}
+
 function describeRefusal(
   f: Facts,
   r: Refusal,
   stops: ServerStop[],
   server: ContainerEvidence | undefined,
   listening: SignatureMatch[],
-): { kind: 'after-stop' | 'while-running' | 'startup' | 'other'; text?: string } {
+): RefusalReading {
   const t = ms(r.at);
   const target = r.host && r.port ? ` ${r.host}:${r.port}` : '';
   const prior = stops.filter((s) => ms(s.at) <= t && t - ms(s.at) <= CORRELATION_WINDOW_S * 1000);
   const nearest = prior[prior.length - 1];
   if (nearest) {
     const d = Math.round((t - ms(nearest.at)) / 1000);
-    return { kind: 'after-stop', text: `${r.container} refused${target} at ${hms(r.at)}, ${d} s after ${nearest.what} (${hms(nearest.at)}).` };
+    return { kind: 'after-stop', anchor: nearest, text: `${r.container} refused${target} at ${hms(r.at)}, ${d} s after ${nearest.what} (${hms(nearest.at)}).` };
   }
   if (server?.status) {
     const startedAt = server.status.state.startedAt;
@@ -197,14 +229,14 @@ function describeRefusal(
           text: `${r.container} refused${target} at ${hms(r.at)} while ${server.name} had been running since ${hms(runningSince)} (${d} s) and logged "${oneLine(listen.line, 120)}" at ${hms(listen.at)} — points to an address or port problem, not a restart.`,
         };
       }
-      if (d <= 120) return { kind: 'startup', text: `${r.container} refused${target} at ${hms(r.at)}, ${d} s after ${server.name} started (${hms(runningSince)}) — before it was listening.` };
+      if (d <= 120) return { kind: 'startup', anchor: { at: runningSince, container: server.name }, text: `${r.container} refused${target} at ${hms(r.at)}, ${d} s after ${server.name} started (${hms(runningSince)}) — before it was listening.` };
       return { kind: 'other', text: `${r.container} refused${target} at ${hms(r.at)} while ${server.name} had been running for ${d} s.` };
     }
   }
   if (server?.status) {
     const starts = [server.status.lastState?.startedAt, server.status.state.startedAt].filter((x): x is string => !!x && ms(x) <= t && t - ms(x) <= 120_000);
     const start = starts.sort((a, b) => ms(a) - ms(b)).at(-1);
-    if (start) return { kind: 'startup', text: `${r.container} refused${target} at ${hms(r.at)}, ${Math.round((t - ms(start)) / 1000)} s after ${server.name} started (${hms(start)}) — before it was listening.` };
+    if (start) return { kind: 'startup', anchor: { at: start, container: server.name }, text: `${r.container} refused${target} at ${hms(r.at)}, ${Math.round((t - ms(start)) / 1000)} s after ${server.name} started (${hms(start)}) — before it was listening.` };
   }
   const podStart = f.ev.pod?.startTime;
   if (podStart && t - ms(podStart) <= 120_000 && t >= ms(podStart)) {

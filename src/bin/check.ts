@@ -9,17 +9,21 @@ import { diagnose } from '../analysis/diagnose.js';
 import { createClusterAccess } from '../cluster/client.js';
 import { validateImage, validateLabel, validatePodName, validatePort } from '../commands/validate.js';
 import { BadInputError, PodnetError, describeError } from '../errors.js';
-import type { Step } from '../evidence.js';
+import type { Diagnosis } from '../analysis/types.js';
+import type { Evidence, Step } from '../evidence.js';
 import { collectEvidence, type CheckRequest } from '../probes/collect.js';
 import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { renderText } from '../render/text.js';
+import { svgToPng } from '../render/chart-png.js';
+import { renderTimelineSvg } from '../render/timeline-chart.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulator, type RunningSimulator } from '../sim/server.js';
 
 export const USAGE = `Usage: podnet check POD [-n NAMESPACE] [--client C] [--server S] [--port P]
                     [--scenario FILE | --kubeconfig FILE [--context NAME] | --in-cluster]
                     [--output text|markdown|json] [--debug-container IMAGE] [--evidence OUT]
+                    [--timeline-png OUT] [--timeline-svg OUT]
 
 Diagnoses why one container of POD cannot reach another: reads the pod, its events and
 logs, the node, policies and services, the listening sockets and a dial from inside the
@@ -39,6 +43,9 @@ Options:
                             IMAGE (e.g. busybox:1.36) and dial from it (changes the pod spec)
   --evidence OUT            also write the collected evidence as JSON to OUT
                             (re-analyse later with \`podnet analyze OUT\`)
+  --timeline-png OUT        also draw the incident timeline (containers, kubelet, refusals,
+                            podnet's dials, on the cluster's clock) as a PNG to OUT
+  --timeline-svg OUT        the same chart as SVG to OUT
   -h, --help                show this help
 
 Exit codes:
@@ -60,6 +67,8 @@ export interface CheckArgs {
   context?: string;
   inCluster: boolean;
   evidenceOut?: string;
+  timelinePngOut?: string;
+  timelineSvgOut?: string;
   help: boolean;
 }
 
@@ -102,6 +111,8 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
         output: { type: 'string', short: 'o' },
         'debug-container': { type: 'string' },
         evidence: { type: 'string' },
+        'timeline-png': { type: 'string' },
+        'timeline-svg': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -128,7 +139,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
   if (v.server !== undefined) request.server = validateLabel(v.server, 'container name (--server)');
   if (v.port !== undefined) request.port = validatePort(v.port);
   if (v['debug-container'] !== undefined) request.debugContainerImage = validateImage(v['debug-container']);
-  for (const [flag, value] of [['--scenario', v.scenario], ['--kubeconfig', v.kubeconfig], ['--evidence', v.evidence], ['--context', v.context]] as const) {
+  for (const [flag, value] of [['--scenario', v.scenario], ['--kubeconfig', v.kubeconfig], ['--evidence', v.evidence], ['--context', v.context], ['--timeline-png', v['timeline-png']], ['--timeline-svg', v['timeline-svg']]] as const) {
     if (value !== undefined && value.trim() === '') throw new BadInputError(`${flag} needs a value`);
   }
   return {
@@ -139,6 +150,8 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
     context: v.context,
     inCluster: v['in-cluster'] === true,
     evidenceOut: v.evidence,
+    timelinePngOut: v['timeline-png'],
+    timelineSvgOut: v['timeline-svg'],
     help,
   };
 }
@@ -161,6 +174,29 @@ export function exitCodeFor(err: unknown): number {
       return EXIT_CHECK.unreachable;
     default:
       return EXIT_CHECK.failure;
+  }
+}
+
+/** Writes the timeline chart files asked for; a failure is reported and the check goes on (like --evidence). */
+async function writeTimeline(args: CheckArgs, d: Diagnosis, evidence: Evidence, io: CliIo): Promise<void> {
+  let svg: string;
+  try {
+    svg = await renderTimelineSvg(d, evidence);
+  } catch (err) {
+    io.stderr(`podnet check: could not draw the timeline: ${describeError(err)}\n`);
+    return;
+  }
+  const files: [string | undefined, () => string | Buffer][] = [
+    [args.timelineSvgOut, () => svg],
+    [args.timelinePngOut, () => svgToPng(svg)],
+  ];
+  for (const [path, content] of files) {
+    if (!path) continue;
+    try {
+      writeFileSync(path, content());
+    } catch (err) {
+      io.stderr(`podnet check: cannot write the timeline to ${path}: ${describeError(err)}\n`);
+    }
   }
 }
 
@@ -206,6 +242,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const color = args.output === 'text' && io.stdoutIsTTY && !io.env.NO_COLOR;
     const rendered = args.output === 'json' ? renderJson(d) : args.output === 'markdown' ? renderMarkdown(d) : renderText(d, { color });
     io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`);
+    if (args.timelinePngOut || args.timelineSvgOut) await writeTimeline(args, d, evidence, io);
     const podStep = evidence.steps.find((s) => s.name === 'get-pod');
     if (podStep && !podStep.ok) {
       io.stderr(`podnet check: could not read the pod: ${podStep.error}\n`);
