@@ -6,11 +6,13 @@ import type { Evidence } from '../../src/evidence.js';
 import type { Rule } from '../../src/analysis/types.js';
 import { CAUSE_IDS } from '../../src/analysis/types.js';
 import { RULES } from '../../src/analysis/rules/index.js';
+import { diagnose } from '../../src/analysis/diagnose.js';
 import {
   NOW,
   container,
   dial,
   env,
+  event,
   evidence,
   httpProbe,
   listener,
@@ -338,6 +340,80 @@ describe('rules', () => {
       loop.target.address = '127.0.0.1';
       loop.dials = [dial('127.0.0.1', 5432, 'timeout', 'worker')];
       expect(rule('network-policy-blocks').detect(loop, ctx)).toEqual([]);
+    });
+  });
+
+  describe('liveness-kills-slow-start', () => {
+    /** llm loads a model for minutes; its liveness probe (60 + 10 × 3 s, no startupProbe) kills it first. */
+    const slow = (over: { lastState?: Record<string, unknown>; listeners?: ReturnType<typeof listener>[]; prevTail?: string[]; llmEnv?: Record<string, string>; startup?: boolean } = {}) => {
+      const llm = container('llm', {
+        ports: [{ containerPort: 8000, protocol: 'TCP' }],
+        env: env(over.llmEnv ?? {}),
+        probes: [
+          httpProbe('liveness', 8000, { initialDelaySeconds: 60, periodSeconds: 10, failureThreshold: 3 }),
+          httpProbe('readiness', 8000, { initialDelaySeconds: 60 }),
+          ...(over.startup ? [httpProbe('startup', 8000, { periodSeconds: 10, failureThreshold: 6 })] : []),
+        ],
+        statusOver: {
+          ready: false,
+          started: false,
+          restartCount: 6,
+          state: { state: 'waiting', reason: 'CrashLoopBackOff' },
+          lastState: { state: 'terminated', reason: 'Error', exitCode: 137, startedAt: '2025-07-06T15:16:10Z', finishedAt: '2025-07-06T15:17:51Z', ...over.lastState } as never,
+        },
+      });
+      const podEvent = { object: { kind: 'Pod', name: 'pod', fieldPath: 'spec.containers{llm}' }, container: 'llm' };
+      return evidence({
+        client: 'router',
+        server: 'llm',
+        port: 8000,
+        containers: [container('router', { env: env({ UPSTREAM_URL: 'http://127.0.0.1:8000/v1' }) }), llm],
+        listeners: over.listeners ?? [listener('tcp6', '::', 8080)],
+        events: [
+          event('Unhealthy', 'Liveness probe failed: Get "http://10.42.3.21:8000/health": dial tcp 10.42.3.21:8000: connect: connection refused', { ...podEvent, count: 18 }),
+          event('Killing', `Container llm failed ${over.startup ? 'startup' : 'liveness'} probe, will be restarted`, { ...podEvent, count: 6 }),
+          event('BackOff', 'Back-off restarting failed container llm', { ...podEvent, count: 41 }),
+        ],
+        logs: [
+          log('llm', [], { previous: true, tail: (over.prevTail ?? ['Starting to load model /models/llama...', 'Loading safetensors checkpoint shards:  38% Completed | 3/8']).map((text, i) => ({ at: `2025-07-06T15:17:${String(10 + i).padStart(2, '0')}Z`, text })) }),
+          log('router', [{ ...refusedLine('2025-07-06T15:19:30Z', 8000), container: 'router' }]),
+        ],
+        dials: [dial('127.0.0.1', 8000, 'refused', 'router')],
+      });
+    };
+    it('fires on a liveness kill (exit 137, reason Error), CrashLoopBackOff, nothing listening and a log cut mid-start', () => {
+      const [h] = rule('liveness-kills-slow-start').detect(slow(), ctx);
+      expect(h!.confidence).toBeGreaterThan(0.7);
+      expect(h!.fix).toContain('Add a startupProbe to llm');
+      expect(h!.fix).toMatch(/failureThreshold: \d+ = \d+ s/);
+      const text = h!.evidence.map((e) => e.text).join('\n');
+      expect(text).toContain('failed liveness probe');
+      expect(text).toContain('exit 137 = 128 + 9 (SIGKILL), reason Error');
+      expect(text).toContain('nothing listens on port 8000');
+      expect(text).toContain('3/8');
+      expect(text).toContain('the last run lasted 101 s');
+      const d = diagnose(slow(), ctx);
+      expect(d.hypotheses[0]!.cause).toBe('liveness-kills-slow-start');
+    });
+    it('also takes exit 143 (SIGTERM) and a startupProbe that is too short', () => {
+      const [h] = rule('liveness-kills-slow-start').detect(slow({ lastState: { exitCode: 143 }, startup: true }), ctx);
+      expect(h!.confidence).toBeGreaterThan(0.6);
+      expect(h!.fix).toContain("Give llm's startupProbe more time");
+    });
+    it('does not fire on an OOM kill', () => {
+      expect(rule('liveness-kills-slow-start').detect(slow({ lastState: { reason: 'OOMKilled' } }), ctx)).toEqual([]);
+    });
+    it('does not fire without a probe kill (the seed incident kills for startup probes, but binds loopback)', () => {
+      const ev = slow();
+      ev.events = ev.events.filter((e) => e.reason !== 'Killing');
+      expect(rule('liveness-kills-slow-start').detect(ev, ctx)).toEqual([]);
+      expect(diagnose(seedIncident(), ctx).hypotheses[0]!.cause).toBe('probe-bind-mismatch');
+      expect(conf('liveness-kills-slow-start', seedIncident())).toBeLessThan(0.2);
+    });
+    it('is weak when the server listens on loopback only, or its previous run crashed with an error', () => {
+      expect(conf('liveness-kills-slow-start', slow({ listeners: [listener('tcp', '127.0.0.1', 8000)], llmEnv: { HOST: '127.0.0.1' } }))).toBeLessThan(0.3);
+      const crashed = slow({ lastState: { exitCode: 1 }, prevTail: ['Traceback (most recent call last):', "ModuleNotFoundError: No module named 'vllm'"] });
+      expect(conf('liveness-kills-slow-start', crashed)).toBeLessThan(0.3);
     });
   });
 
