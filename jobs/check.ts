@@ -22,7 +22,7 @@ import {
   type ProbeResult,
 } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
-import { redactSecrets } from '../src/logscan/redact.js';
+import { redactDeep, redactSecrets } from '../src/logscan/redact.js';
 
 type ChildResult = ProbeResult | CollectLogsResult;
 
@@ -44,7 +44,9 @@ function childName(key: string): string {
 export function mergeEvidence(probe: ProbeResult, logs: CollectLogsResult | undefined, logsFailure: string | undefined): Evidence {
   const steps: Step[] = [...probe.evidence.steps, ...(logs?.steps ?? [])];
   if (!logs) steps.push({ name: 'logs', ok: false, error: logsFailure ?? 'log collection did not finish', code: 'internal' });
-  return { ...probe.evidence, logs: [...probe.evidence.logs, ...(logs?.logs ?? [])], steps };
+  // Redacted again here: the children's results come back through Redis from workers that may
+  // run an older version, and the failure reasons are free text.
+  return redactDeep({ ...probe.evidence, logs: [...probe.evidence.logs, ...(logs?.logs ?? [])], steps });
 }
 
 /** Posts (idempotently) the progress message of a check; returns its ts. */

@@ -7,7 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { PodnetError } from '../errors.js';
+import { redactDeep, redactSecrets } from '../logscan/redact.js';
 import type { Incident, IncidentEntry } from './types.js';
+
+/** Longest text of a timeline entry: entries are one line each. */
+const MAX_ENTRY_CHARS = 4000;
 
 export interface IncidentStoreOptions {
   redis: Redis;
@@ -33,7 +37,7 @@ export class IncidentStore {
     const stamp = input.at.toISOString().slice(0, 10).replace(/-/g, '');
     const incident: Incident = {
       id: `inc-${stamp}-${randomBytes(3).toString('hex')}`,
-      title: input.title,
+      title: redactSecrets(input.title),
       channel: input.channel,
       threadTs: input.threadTs,
       openedBy: input.openedBy,
@@ -72,8 +76,9 @@ export class IncidentStore {
     return id ? this.get(id) : undefined;
   }
 
+  /** Appends one timeline entry; its texts are stored redacted (they reach the summary and the postmortem). */
   async append(id: string, entry: IncidentEntry): Promise<void> {
-    await this.redis.rpush(this.key('incident', id, 'timeline'), JSON.stringify(entry));
+    await this.redis.rpush(this.key('incident', id, 'timeline'), JSON.stringify(redactDeep(entry, MAX_ENTRY_CHARS)));
   }
 
   async timeline(id: string): Promise<IncidentEntry[]> {

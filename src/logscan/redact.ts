@@ -38,6 +38,15 @@ const IS_NOT_VALUE =
  */
 const NOT_A_PASSWORD = /^(?:(?:[0-9.]+:)?[0-9]{1,5}(?::[0-9]{1,5})?(?:\/(?:tcp|udp|sctp))?|[/.~$].*|ath|erm|rint0?|rintf|rune|rofile|id|ort|roto|retty|lugin|arallel)$/i;
 
+/**
+ * Where a token or key may start: at a non-alphanumeric, and also right after a URL escape
+ * (`%20ghp_…`) or a JSON escape (`\nghp_…`), where `\b` would see no boundary.
+ */
+const START = '(?<=^|[^A-Za-z0-9]|%[0-9A-Fa-f]{2}|\\\\[nrt])';
+
+/** A rule whose pattern starts where a token may ({@link START}). */
+const at = (source: string, flags = 'g'): RegExp => new RegExp(`${START}${source}`, flags);
+
 interface Rule {
   re: RegExp;
   replace: string | ((match: string, ...groups: string[]) => string);
@@ -52,35 +61,36 @@ const RULES: Rule[] = [
     replace: (_m, kind: string) => `-----BEGIN ${kind}PRIVATE KEY-----${REDACTED}-----END ${kind}PRIVATE KEY-----`,
   },
   // Slack incoming webhooks, workflow triggers and response_urls: the path is the credential.
-  // Also JSON-escaped (`https:\/\/hooks.slack.com\/services\/…`), as request bodies are logged.
+  // Also JSON-escaped (`https:\/\/hooks.slack.com\/services\/…`), as request bodies are logged,
+  // and URL-encoded.
   // https://api.slack.com/messaging/webhooks
-  { re: /https:(?:\\?\/){2}hooks\.slack\.com(?:\\?\/)[^\s"'<>]+/g, replace: `https://hooks.slack.com/${REDACTED}` },
+  { re: /https(?::|%3A)(?:\\?\/|%2F){2}hooks\.slack\.com(?:\\?\/|%2F)[^\s"'<>&]+/gi, replace: `https://hooks.slack.com/${REDACTED}` },
   // Slack tokens: xoxb-, xoxp-, xoxa-, xoxo-, xoxs-, xoxr-, xoxe-; app-level xapp-.
-  { re: /\b(xox[abposre]|xapp)-[A-Za-z0-9-]{8,}/g, replace: `$1-${REDACTED}` },
+  { re: at('(xox[abposre]|xapp)-[A-Za-z0-9-]{8,}'), replace: `$1-${REDACTED}` },
   // GitHub tokens.
-  { re: /\b(gh[pousr])_[A-Za-z0-9]{20,}/g, replace: `$1_${REDACTED}` },
-  { re: /\bgithub_pat_[A-Za-z0-9_]{20,}/g, replace: `github_pat_${REDACTED}` },
+  { re: at('(gh[pousr])_[A-Za-z0-9]{20,}'), replace: `$1_${REDACTED}` },
+  { re: at('github_pat_[A-Za-z0-9_]{20,}'), replace: `github_pat_${REDACTED}` },
   // GitLab tokens (personal, deploy, runner, trigger, feed, OAuth app, CI job).
   // https://docs.gitlab.com/ee/security/token_overview.html#token-prefixes
-  { re: /\b(gl(?:pat|dt|rt|ptt|ft|oas|soat|cbt|imt|agent))-[A-Za-z0-9_-]{16,}/g, replace: `$1-${REDACTED}` },
+  { re: at('(gl(?:pat|dt|rt|ptt|ft|oas|soat|cbt|imt|agent))-[A-Za-z0-9_-]{16,}'), replace: `$1-${REDACTED}` },
   // OpenAI / Anthropic style keys: sk-…, sk-proj-…, sk-ant-….
-  { re: /\bsk-(?:(proj|ant|svcacct|admin)-)?[A-Za-z0-9_-]{16,}/g, replace: (_m, kind: string | undefined) => `sk-${kind ? `${kind}-` : ''}${REDACTED}` },
+  { re: at('sk-(?:(proj|ant|svcacct|admin)-)?[A-Za-z0-9_-]{16,}'), replace: (_m, kind: string | undefined) => `sk-${kind ? `${kind}-` : ''}${REDACTED}` },
   // Stripe secret and restricted keys. https://docs.stripe.com/keys
-  { re: /\b([sr]k_(?:live|test))_[A-Za-z0-9]{10,}/g, replace: `$1_${REDACTED}` },
+  { re: at('([sr]k_(?:live|test))_[A-Za-z0-9]{10,}'), replace: `$1_${REDACTED}` },
   // Google API keys. https://cloud.google.com/docs/authentication/api-keys
-  { re: /\bAIza[0-9A-Za-z_-]{30,}/g, replace: `AIza${REDACTED}` },
+  { re: at('AIza[0-9A-Za-z_-]{30,}'), replace: `AIza${REDACTED}` },
   // npm, Hugging Face and Docker Hub access tokens.
-  { re: /\bnpm_[A-Za-z0-9]{30,}/g, replace: `npm_${REDACTED}` },
-  { re: /\bhf_[A-Za-z0-9]{30,}/g, replace: `hf_${REDACTED}` },
-  { re: /\bdckr_pat_[A-Za-z0-9_-]{20,}/g, replace: `dckr_pat_${REDACTED}` },
+  { re: at('npm_[A-Za-z0-9]{30,}'), replace: `npm_${REDACTED}` },
+  { re: at('hf_[A-Za-z0-9]{30,}'), replace: `hf_${REDACTED}` },
+  { re: at('dckr_pat_[A-Za-z0-9_-]{20,}'), replace: `dckr_pat_${REDACTED}` },
   // SendGrid API keys: SG.<22>.<43>.
-  { re: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g, replace: `SG.${REDACTED}` },
+  { re: at('SG\\.[A-Za-z0-9_-]{16,}\\.[A-Za-z0-9_-]{16,}'), replace: `SG.${REDACTED}` },
   // AWS access key ids (the secret key is caught by its key name below).
-  { re: /\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, replace: `$1${REDACTED}` },
+  { re: at('(AKIA|ASIA)[0-9A-Z]{16}(?![A-Za-z0-9])'), replace: `$1${REDACTED}` },
   // JSON Web Tokens (also Kubernetes service-account tokens).
-  { re: /\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, replace: `eyJ${REDACTED}` },
+  { re: at('eyJ[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]{4,}\\.[A-Za-z0-9_-]*'), replace: `eyJ${REDACTED}` },
   // Authorization schemes.
-  { re: /\b(Bearer|Basic|Token|Digest)([ \t]+)[A-Za-z0-9._~+/=-]{8,}/g, replace: `$1$2${REDACTED}` },
+  { re: at('(Bearer|Basic|Token|Digest)([ \\t]+|%20)[A-Za-z0-9._~+/=-]{8,}'), replace: `$1$2${REDACTED}` },
   // user:password@ in URLs (redis://:pw@host, https://user:pw@host). Anchored at `://` and
   // neither part crosses a `/`, so a scan ends at the next URL: linear (the old rule matched
   // the scheme first and rescanned every `a-a-a-…` run from each of its letters).
@@ -105,19 +115,20 @@ const RULES: Rule[] = [
     replace: (m, flag: string, sep: string, value: string) => (flag === '-p' && NOT_A_PASSWORD.test(value) ? m : `${flag}${sep}${REDACTED}`),
   },
   // key=value, key: value, "key": "value", 'key': 'value', key="value", "key" => "value",
-  // key is value, and URL-encoded key%3Dvalue / %22key%22%3A%22value%22. A value an earlier
+  // key is value, URL-encoded key%3Dvalue / %22key%22%3A%22value%22, and JSON-escaped
+  // \"key\": \"value\" (a JSON body logged as a JSON string). A value an earlier
   // rule already masked (`xoxb-[redacted]`) is taken whole, so no stray bracket is left. An
   // unterminated quoted value is masked to the end of the line.
   {
     re: new RegExp(
-      `(?<=^|[^A-Za-z0-9_.-]|%[0-9A-Fa-f]{2})(["']|%22)?([A-Za-z0-9_.-]*?${SECRET_WORDS})\\1` +
+      `(?<=^|[^A-Za-z0-9_.-]|%[0-9A-Fa-f]{2}|\\\\[nrt])(["']|%22|\\\\")?([A-Za-z0-9_.-]*?${SECRET_WORDS})\\1` +
         `([ \\t]*(?:=>|[:=]|%3[AaDd])[ \\t]*|[ \\t]+is[ \\t]+(?!${IS_NOT_VALUE}))` +
         `(?:(Bearer|Basic|Token|Digest)[ \\t]+)?` +
-        `(\\[redacted\\]|%22(?:[^%\\s&]|%(?!22))*(?:%22)?|"(?:[^"\\\\\\r\\n]|\\\\.)*"?|'(?:[^'\\\\\\r\\n]|\\\\.)*'?|[^\\s,;&"'}\\]]*\\[redacted\\]|[^\\s,;&"'}\\]]+)`,
+        `(\\[redacted\\]|%22(?:[^%\\s&]|%(?!22))*(?:%22)?|\\\\"(?:[^"\\\\\\r\\n]|\\\\[^"\\r\\n])*(?:\\\\")?|"(?:[^"\\\\\\r\\n]|\\\\.)*"?|'(?:[^'\\\\\\r\\n]|\\\\.)*'?|[^\\s,;&"'}\\]]*\\[redacted\\]|[^\\s,;&"'}\\]]+)`,
       'gi',
     ),
     replace: (_m, q: string | undefined, key: string, sep: string, scheme: string | undefined, value: string) => {
-      const quote = value.startsWith('%22') ? '%22' : value.startsWith('"') || value.startsWith("'") ? value[0]! : '';
+      const quote = value.startsWith('%22') ? '%22' : value.startsWith('\\"') ? '\\"' : value.startsWith('"') || value.startsWith("'") ? value[0]! : '';
       const closed = quote !== '' && value.length > quote.length && value.endsWith(quote);
       const masked = quote ? `${quote}${REDACTED}${closed ? quote : ''}` : REDACTED;
       return `${q ?? ''}${key}${q ?? ''}${sep}${scheme ? `${scheme} ` : ''}${masked}`;
@@ -184,4 +195,25 @@ export function redactLines(text: string, maxLine: number): string {
 export function isSecretName(name: string): boolean {
   const bare = name.replace(/^-+/, '');
   return bare.length <= 256 && SECRET_NAME.test(bare);
+}
+
+/** Longest single string {@link redactDeep} keeps: evidence strings are lines, not files. */
+export const DEEP_MAX_CHARS = 16 * 1024;
+
+/**
+ * A copy of `value` with every string in it redacted ({@link redactBounded}, each cut at
+ * `max`): every free-text field of evidence (termination messages, event messages, step
+ * errors, dial details, log lines) whatever its name, including fields added later. Keys are
+ * kept; numbers, booleans and null pass through. Structured strings (addresses, ports,
+ * names, timestamps) contain no secret shape and come back unchanged.
+ */
+export function redactDeep<T>(value: T, max: number = DEEP_MAX_CHARS): T {
+  if (typeof value === 'string') return redactBounded(value, max) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => redactDeep(v, max)) as T;
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = redactDeep(v, max);
+    return out as T;
+  }
+  return value;
 }

@@ -13,6 +13,7 @@ import { probeInside } from './inside.js';
 import { probeLogs } from './logs.js';
 import { detectSidecars, probePolicies, probeServices } from './network.js';
 import { probeNode } from './node.js';
+import { redactDeep } from '../logscan/redact.js';
 import { podEvidence } from './pod.js';
 import { failStep, recordStep, runStep, type StepSink } from './step.js';
 import { inferTarget, isSeldonServerPod } from './target.js';
@@ -75,7 +76,7 @@ export async function collectEvidence(cluster: ClusterAccess, request: CheckRequ
     const ev = emptyEvidence(inferTarget(request, undefined), now().toISOString());
     ev.steps = sink.steps;
     ev.apiRequests = cluster.requestCount() - startCount;
-    return ev;
+    return redactDeep(ev);
   }
   const pod = podEvidence(v1pod);
   const ns = request.namespace;
@@ -118,7 +119,9 @@ export async function collectEvidence(cluster: ClusterAccess, request: CheckRequ
   if (ins.debugContainer) ev.debugContainer = ins.debugContainer;
   ev.steps = sink.steps;
   ev.apiRequests = cluster.requestCount() - startCount;
-  return ev;
+  // Every free-text field (termination and event messages, step errors, dial details) leaves
+  // here redacted: this evidence reaches Slack, the evidence file and `check --output json`.
+  return redactDeep(ev);
 }
 
 /**
@@ -135,5 +138,5 @@ export async function collectLogs(
   const v1pod = pod ?? (await fetchPod(cluster, request, sink));
   if (!v1pod) return { logs: [], steps: sink.steps };
   const logs = await probeLogs(cluster, v1pod, sink, options);
-  return { logs, steps: sink.steps };
+  return redactDeep({ logs, steps: sink.steps });
 }

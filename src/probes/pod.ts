@@ -19,31 +19,44 @@ import type {
   PodEvidence,
   ProbeSpecEvidence,
 } from '../evidence.js';
-import { REDACTED, redactSecrets } from '../logscan/redact.js';
+import { isSecretName, REDACTED, redactSecrets } from '../logscan/redact.js';
 import { toIso } from './step.js';
 
-/** Env names whose values are withheld whatever they look like. */
-const SECRET_NAME = /TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|(^|_)KEY($|_)|APIKEY|CREDENTIAL|PRIVATE|AUTH(ORIZATION)?($|_)/i;
+/**
+ * Env names whose values are withheld whatever they look like: anything {@link isSecretName}
+ * takes (`DB_PASSWORD`, `DB_PASS`, `ADMIN_PW`, `PASS`, `SENTRY_DSN`, `COOKIE_SALT`,
+ * `SESSION_SIGNING`, `SLACK_BOT_TOKEN`), plus names that hold a key or credential anywhere
+ * (`AWS_KEY_ID`, `PRIVATE_KEY_PATH`, `CREDENTIALS_JSON`, `AUTH_HEADER`).
+ */
+const SECRET_NAME = /TOKEN|SECRET|PASSW(OR)?D|PASSPHRASE|(^|_)KEY($|_)|APIKEY|CREDENTIAL|PRIVATE|AUTH(ORIZATION)?($|_)|(^|_)(PASS|PW|PWD|DSN|SALT|SIGNING|COOKIE)($|_)/i;
 
 /** True when a literal env value looks like a credential and must not leave the cluster. */
 export function looksSecret(name: string, value: string): boolean {
-  if (SECRET_NAME.test(name)) return true;
+  if (SECRET_NAME.test(name) || isSecretName(name)) return true;
   if (redactSecrets(value) !== value || redactSecrets(`${name}=${value}`) !== `${name}=${value}`) return true;
   // Long opaque strings with letters and digits: random tokens, base64 keys.
   return value.length >= 32 && /^[A-Za-z0-9+/=_.-]+$/.test(value) && /[0-9]/.test(value) && /[A-Za-z]/.test(value);
 }
 
-/** A flag whose NEXT argument is a secret: `--password hunter2`, `--api-key K`, `-token T`. */
-const SECRET_FLAG = /^--?[A-Za-z0-9_.-]*?(password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credentials?|authorization)$/i;
+/** `-p` takes a password in mysql-style tools, a port or a path elsewhere: only the former is withheld. */
+const NOT_A_PASSWORD = /^(?:[0-9.]+:)?[0-9]{1,5}(?::[0-9]{1,5})?(?:\/(?:tcp|udp|sctp))?$|^[/.~$]/;
+
+/** A flag whose NEXT argument is a secret: `--password hunter2`, `--db-pass x`, `--api-key K`, `-token T`, `-p x`. */
+function secretFlag(flag: string, next: string): boolean {
+  if (!flag.startsWith('-') || flag.includes('=')) return false;
+  if (flag === '-p') return !next.startsWith('-') && !NOT_A_PASSWORD.test(next);
+  return isSecretName(flag);
+}
 
 /**
- * Container command/args as evidence: `--password=x` and token-like values are redacted like
- * free text, and the value after a secret-named flag (`--password x`) is withheld, since the
- * evidence file is uploaded to Slack and printed by `podnet check --json`.
+ * Container command/args as evidence: `--password=x`, `--auth=user:pw`, `-pX` and token-like
+ * values are redacted like free text, and the value after a secret-named flag (`--password x`,
+ * `--pass x`, `-p x`) is withheld, since the evidence file is uploaded to Slack and printed by
+ * `podnet check --json`. Ports and paths after `-p` (`-p 8080`, `mkdir -p /data`) stay.
  */
 export function argvEvidence(argv: string[] | undefined): string[] {
   const list = argv ?? [];
-  return list.map((a, i) => (i > 0 && SECRET_FLAG.test(list[i - 1]!) ? REDACTED : redactSecrets(a)));
+  return list.map((a, i) => (i > 0 && secretFlag(list[i - 1]!, a) ? REDACTED : redactSecrets(a)));
 }
 
 /** Env vars as evidence: literal non-secret values, references by name only. */

@@ -68,3 +68,40 @@ describe('redactSecrets leaves ordinary text alone', () => {
     expect(redactSecrets(line)).toBe(line);
   });
 });
+
+describe('redactSecrets: the misses of issue 11 finding 3', () => {
+  const cases: [string, string][] = [
+    ['db_password is hunter2', 'db_password is [redacted]'],
+    ['mysql --password hunter2 -h db', 'mysql --password [redacted] -h db'],
+    ['mysql -uroot -phunter2 orders', 'mysql -uroot -p[redacted] orders'],
+    ['pwd=hunter2', 'pwd=[redacted]'],
+    ['pass=hunter2', 'pass=[redacted]'],
+    ['posting to https://hooks.slack.com/services/T0001/B0002/XXXXXXXXXXXXXXXXXXXXXXXX', 'posting to https://hooks.slack.com/[redacted]'],
+    ['key sk-proj-abcdefghijklmnopqrstuvwxyz0123456789', 'key sk-proj-[redacted]'],
+    ['glpat-abcdefghij0123456789', 'glpat-[redacted]'],
+    ['AIzaSyA1234567890abcdefghijklmnopqrstuv', 'AIza[redacted]'],
+    ['sk_live_51Habcdefghijklmnop', 'sk_live_[redacted]'],
+    ['npm_abcdefghijklmnopqrstuvwxyz0123456789', 'npm_[redacted]'],
+    ['hf_abcdefghijklmnopqrstuvwxyz0123456789', 'hf_[redacted]'],
+    ['dckr_pat_abcdefghijklmnopqrstuvwxyz', 'dckr_pat_[redacted]'],
+    ['SG.abcdefghijklmnopqrstuv.abcdefghijklmnopqrstuvwxyz0123456789abcdefg', 'SG.[redacted]'],
+    ['secret_key_base=deadbeef1234', 'secret_key_base=[redacted]'],
+    ['Cookie: session=abc123', 'Cookie: [redacted]'],
+    ['body=user%3Dml%26password%3Dhunter2', 'body=user%3Dml%26password%3D[redacted]'],
+    ['{"token" => "v3ry"}', '{"token" => "[redacted]"}'],
+    ['--auth=user:pw', '--auth=[redacted]'],
+    ['--db-pass hunter2', '--db-pass [redacted]'],
+    ['-p hunter2', '-p [redacted]'],
+    ['--pass hunter2', '--pass [redacted]'],
+    ['{\\"password\\": \\"hunter2\\"}', '{\\"password\\": \\"[redacted]\\"}'],
+    ['q=calling%20ghp_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789', 'q=calling%20ghp_[redacted]'],
+  ];
+  it.each(cases)('%s', (input, expected) => {
+    expect(redactSecrets(input)).toBe(expected);
+    expect(redactSecrets(expected)).toBe(expected);
+  });
+
+  it.each(['docker run -p 8080:80 nginx', 'nc -l -p 9500', 'mkdir -p /data', 'find . -path x -print', 'bypass=true', 'the password is incorrect'])('keeps %s', (line) => {
+    expect(redactSecrets(line)).toBe(line);
+  });
+});
