@@ -3,6 +3,7 @@
  * JSON output (`--output json`) is this object's stable subset (see src/render/json.ts).
  */
 import type { Evidence, TargetEvidence, Step } from '../evidence.js';
+import type { Remediation } from '../remediation/types.js';
 
 /** Stable cause ids (../shared/spec/causes.md). Add freely; never rename one. */
 export const CAUSE_IDS = [
@@ -49,6 +50,8 @@ export interface Hypothesis {
   against: EvidenceItem[];
   /** The targeted fix, concrete for this pod (names the env var, the port). */
   fix: string;
+  /** The fix as a patch to the object that owns the setting (attached after diagnose, src/remediation). */
+  remediation?: Remediation;
 }
 
 export interface OptionFit {

@@ -12,6 +12,7 @@ import { BadInputError, PodnetError, describeError } from '../errors.js';
 import type { Diagnosis } from '../analysis/types.js';
 import type { Evidence, Step } from '../evidence.js';
 import { collectEvidence, type CheckRequest } from '../probes/collect.js';
+import { attachRemediations } from '../remediation/apply.js';
 import { renderJson } from '../render/json.js';
 import { renderMarkdown } from '../render/markdown.js';
 import { renderText } from '../render/text.js';
@@ -238,7 +239,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         io.stderr(`podnet check: cannot write the evidence to ${args.evidenceOut}: ${describeError(err)}\n`);
       }
     }
-    const d = diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
+    // The fix as a patch to the owning object, dry-run on the server (src/remediation).
+    const d = await attachRemediations(cluster, diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) }), evidence);
     const color = args.output === 'text' && io.stdoutIsTTY && !io.env.NO_COLOR;
     const rendered = args.output === 'json' ? renderJson(d) : args.output === 'markdown' ? renderMarkdown(d) : renderText(d, { color });
     io.stdout(rendered.endsWith('\n') ? rendered : `${rendered}\n`);

@@ -19,6 +19,7 @@ export const EXIT = {
 
 const SUBCOMMANDS: Record<string, { load: () => Promise<{ main: Main }>; summary: string }> = {
   check: { load: () => import('./check.js'), summary: 'diagnose one pod (intra-pod networking)' },
+  fix: { load: () => import('./fix.js'), summary: 'show the fix as a validated patch; --apply applies and verifies it' },
   analyze: { load: () => import('./analyze.js'), summary: 're-run the analysis on a saved evidence file' },
   logs: { load: () => import('./logs.js'), summary: 'collect and scan a container log' },
   sim: { load: () => import('./sim.js'), summary: 'serve a scenario file over the Kubernetes API' },

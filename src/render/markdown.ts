@@ -1,4 +1,5 @@
 /** Markdown rendering (incident notes, tickets, `--output markdown`). Pure. */
+import { remediationMarkdown } from './remediation.js';
 import type { Diagnosis, Hypothesis } from '../analysis/types.js';
 import { FIT_LABEL, hms, itemLine, pct, targetLine } from './format.js';
 
@@ -61,6 +62,7 @@ export function renderMarkdown(d: Diagnosis): string {
 
 function hypothesis(h: Hypothesis): string[] {
   const out = [h.summary, '', `**Fix:** ${h.fix}`, ''];
+  if (h.remediation) out.push(...remediationMarkdown(h.remediation, mdEscape));
   if (h.evidence.length > 0) {
     out.push('**Evidence for:**', '');
     for (const i of h.evidence) out.push(`- ${itemLine(i)}`);
@@ -72,4 +74,9 @@ function hypothesis(h: Hypothesis): string[] {
     out.push('');
   }
   return out;
+}
+
+/** Cluster text in Markdown prose: no emphasis, code, links or HTML can come from it. */
+function mdEscape(text: string): string {
+  return text.replace(/[\\`*_[\]<>|]/g, (c) => `\\${c}`);
 }

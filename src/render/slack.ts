@@ -6,6 +6,8 @@
 import type { Evidence } from '../evidence.js';
 import type { Diagnosis, Hypothesis, OptionFitLevel } from '../analysis/types.js';
 import { FIT_LABEL, hms, itemLine, pct, targetLine } from './format.js';
+import { remediationDiffLines, remediationHeadline, targetName } from './remediation.js';
+import { isApplicable, type Remediation } from '../remediation/types.js';
 import {
   actions,
   button,
@@ -29,6 +31,8 @@ export const SLACK_ACTIONS = Object.freeze({
   logs: 'podnet_logs',
   debug: 'podnet_debug',
   evidence: 'podnet_evidence',
+  applyFix: 'podnet_apply_fix',
+  rollBack: 'podnet_roll_back',
 });
 
 /** What every button carries: enough to re-run the check. Parse with JSON.parse. */
@@ -39,12 +43,31 @@ export interface ButtonPayload {
   server?: string;
   port?: number;
   container?: string;
+  /** Apply fix: the cause whose remediation to apply, and a hash of its patch as shown. */
+  cause?: string;
+  patch?: string;
+}
+
+/** Options for {@link renderSlackSummary}. */
+export interface SlackSummaryOptions {
+  /** Show *Apply fix* when the top cause has a validated patch (the requester may take intrusive actions). */
+  applyFix?: boolean;
+}
+
+/** A short, stable hash of a patch (FNV-1a), so the press applies what the dialog showed. Pure. */
+export function patchHash(patch: unknown): string {
+  let h = 0x811c9dc5;
+  for (const ch of JSON.stringify(patch)) {
+    h ^= ch.charCodeAt(0);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h.toString(16).padStart(8, '0');
 }
 
 const FIT_ICON: Record<OptionFitLevel, string> = { recommended: ':large_green_circle:', possible: ':large_yellow_circle:', 'not-needed': ':white_circle:' };
 
 /** The channel message: header, top cause + confidence + summary + fix, the options, context, buttons. */
-export function renderSlackSummary(d: Diagnosis): SlackMessage {
+export function renderSlackSummary(d: Diagnosis, options: SlackSummaryOptions = {}): SlackMessage {
   const t = d.target;
   const title = `podnet: ${t.pod} (${t.namespace})`;
   const top = d.hypotheses[0];
@@ -52,6 +75,7 @@ export function renderSlackSummary(d: Diagnosis): SlackMessage {
   if (top) {
     blocks.push(section(`*Most likely cause:* \`${top.cause}\` — *${pct(top.confidence)}* confidence\n${esc(top.summary)}`));
     blocks.push(section(`*Fix:* ${esc(top.fix)}`));
+    if (top.remediation) blocks.push(section(`*Remediation:* ${esc(remediationHeadline(top.remediation))}${top.remediation.managedBy ? `\n:warning: ${esc(top.remediation.managedBy.note)}` : ''}`));
   }
   const others = d.hypotheses.slice(1, 4).map((h) => `\`${h.cause}\` ${pct(h.confidence)}`);
   if (others.length > 0) blocks.push(section(`*Also considered:* ${others.join(' · ')}`));
@@ -66,16 +90,18 @@ export function renderSlackSummary(d: Diagnosis): SlackMessage {
       `generated ${hms(d.generatedAt)} UTC`,
     ),
   );
-  blocks.push(summaryButtons(d));
+  blocks.push(summaryButtons(d, options.applyFix === true && isApplicable(top?.remediation) ? top : undefined));
   const text = top ? `${title} — ${top.cause} (${pct(top.confidence)}): ${top.summary}` : title;
   return finishMessages(text, blocks)[0]!;
 }
 
-function summaryButtons(d: Diagnosis): Block {
+function summaryButtons(d: Diagnosis, fixable?: Hypothesis): Block {
   const t = d.target;
   const base: ButtonPayload = { ns: t.namespace, pod: t.pod, client: t.client, server: t.server, port: t.port };
   const value = (extra: Partial<ButtonPayload> = {}) => buttonValue({ ...base, ...extra });
+  const apply = fixable?.remediation ? [applyFixButton(fixable.remediation, value({ cause: fixable.cause, patch: patchHash(fixable.remediation.patch) }))] : [];
   return actions([
+    ...apply,
     button('Re-run', SLACK_ACTIONS.rerun, value(), { style: 'primary' }),
     button('Collect logs', SLACK_ACTIONS.logs, value({ container: t.server })),
     button('Attach debug container', SLACK_ACTIONS.debug, value(), {
@@ -91,6 +117,24 @@ function summaryButtons(d: Diagnosis): Block {
     }),
     button('Show evidence', SLACK_ACTIONS.evidence, value()),
   ]);
+}
+
+/** The changed lines of a diff only (the confirm dialog holds 300 characters). */
+function changedLines(r: Remediation): string {
+  return (r.diff ?? []).filter((l) => l.startsWith('- ') || l.startsWith('+ ')).map((l) => `${l[0]} ${l.slice(2).trim()}`).join('\n');
+}
+
+/** *Apply fix*: intrusive, so a confirm dialog with the target and the diff. */
+function applyFixButton(r: Remediation, value: string) {
+  return button('Apply fix', SLACK_ACTIONS.applyFix, value, {
+    style: 'danger',
+    confirm: {
+      title: { type: 'plain_text', text: 'Apply this patch?' },
+      text: { type: 'mrkdwn', text: `Patch *${esc(targetName(r))}* (field manager podnet):\n\`\`\`\n${esc(changedLines(r))}\n\`\`\`` },
+      confirm: { type: 'plain_text', text: 'Apply' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  });
 }
 
 /**
@@ -141,8 +185,18 @@ function hypothesisBlocks(h: Hypothesis, rank: number): Block[] {
   const blocks: Block[] = [
     section(`*${rank + 1}. \`${h.cause}\`* — ${pct(h.confidence)}\n${esc(h.summary)}\n*Fix:* ${esc(h.fix)}`),
   ];
+  if (h.remediation) blocks.push(...remediationBlocks(h.remediation));
   if (h.evidence.length > 0) blocks.push(...sections('*Evidence for*', h.evidence.map((i) => `• ${esc(itemLine(i))}`)));
   if (h.against.length > 0) blocks.push(...sections('*Evidence against*', h.against.map((i) => `• ${esc(itemLine(i))}`)));
+  return blocks;
+}
+
+/** A remediation in the thread: headline, how the owner was found, who reverts it, the diff, the kubectl line. */
+export function remediationBlocks(r: Remediation): Block[] {
+  const blocks: Block[] = [section(`*Remediation:* ${esc(remediationHeadline(r))}\n_How the owner was found:_ ${esc(r.why)}${r.managedBy ? `\n:warning: ${esc(r.managedBy.note)}` : ''}`)];
+  const diff = remediationDiffLines(r);
+  if (diff.length > 0) blocks.push(...sections(undefined, diff.map(esc), { code: true }));
+  if (r.command) blocks.push(...sections(undefined, [esc(r.command)], { code: true }));
   return blocks;
 }
 

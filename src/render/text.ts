@@ -2,6 +2,7 @@
  * Plain-text rendering for the terminal. ANSI colour only when `color: true` (the CLI
  * decides from the TTY and NO_COLOR; this stays pure). Pure.
  */
+import { remediationText } from './remediation.js';
 import type { Diagnosis, Hypothesis } from '../analysis/types.js';
 import { FIT_LABEL, hms, itemLine, pct, targetLine } from './format.js';
 
@@ -73,6 +74,11 @@ function confColor(h: Hypothesis): Style {
 
 function hypothesisBody(h: Hypothesis, paint: (s: string, ...st: Style[]) => string): string[] {
   const out = [`  ${h.summary}`, `  ${paint('Fix:', 'bold')} ${h.fix}`];
+  if (h.remediation) {
+    const [head, ...rest] = remediationText(h.remediation);
+    out.push(`  ${paint('Remediation:', 'bold')} ${head}`);
+    for (const l of rest) out.push(`    ${l.startsWith('- ') ? paint(l, 'red') : l.startsWith('+ ') ? paint(l, 'green') : l}`);
+  }
   if (h.evidence.length > 0) {
     out.push(`  ${paint('Evidence for:', 'bold')}`);
     for (const i of h.evidence) out.push(`    + ${itemLine(i)}`);

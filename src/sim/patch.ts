@@ -51,20 +51,24 @@ const MERGE_KEYS: Record<string, string> = {
   ownerReferences: 'uid',
 };
 
-/** RFC 7386 JSON merge patch. */
-export function applyMergePatch(target: Json, patch: Json): Json {
+/** RFC 7386 JSON merge patch (JSON values in and out). */
+export function applyMergePatch(target: unknown, patch: unknown): unknown {
+  return mergeValue(target as Json, patch as Json);
+}
+
+function mergeValue(target: Json, patch: Json): Json {
   if (!isObject(patch)) return clone(patch);
   const out: JsonObject = isObject(target) ? clone(target) : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = applyMergePatch(out[k] ?? null, v);
+    else out[k] = mergeValue(out[k] ?? null, v);
   }
   return out;
 }
 
 /** A strategic merge patch; a thrown {@link PatchError} carries the apiserver's Status. */
-export function applyStrategicMergePatch(target: Json, patch: Json): Json {
-  return strategicValue(target, patch, undefined);
+export function applyStrategicMergePatch(target: unknown, patch: unknown): unknown {
+  return strategicValue(target as Json, patch as Json, undefined);
 }
 
 function strategicValue(target: Json, patch: Json, field: string | undefined): Json {
@@ -200,7 +204,11 @@ function sortKeys(v: unknown): unknown {
 }
 
 /** RFC 6902 JSON patch. */
-export function applyJsonPatch(target: Json, ops: unknown): Json {
+export function applyJsonPatch(target: unknown, ops: unknown): unknown {
+  return jsonPatch(target as Json, ops);
+}
+
+function jsonPatch(target: Json, ops: unknown): Json {
   if (!Array.isArray(ops)) throw new PatchError(failure(400, 'error decoding patch: json: cannot unmarshal object into Go value of type jsonpatch.Patch'));
   let doc = clone(target);
   for (const raw of ops) {

@@ -636,7 +636,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     } else if (contentType === 'application/json-patch+json') {
       let r: Obj;
       try {
-        r = applyJsonPatch({ spec: { ephemeralContainers: existing } } as never, body) as Obj;
+        r = applyJsonPatch({ spec: { ephemeralContainers: existing } }, body) as Obj;
       } catch (err) {
         if (err instanceof PatchError) return sendStatus(res, err.status);
         throw err;
@@ -800,8 +800,7 @@ function applyWrite(state: ClusterState, w: Write, dryRun = false): Obj | Status
   if (!type || !before) return notFound(type ?? { plural: w.kind.toLowerCase(), group: w.group }, w.name);
   let after: Obj;
   try {
-    const doc = before as unknown as Parameters<typeof applyMergePatch>[0];
-    const out = w.patchKind === 'json' ? applyJsonPatch(doc, w.body) : w.patchKind === 'merge' ? applyMergePatch(doc, w.body as never) : applyStrategicMergePatch(doc, w.body as never);
+    const out = w.patchKind === 'json' ? applyJsonPatch(before, w.body) : w.patchKind === 'merge' ? applyMergePatch(before, w.body) : applyStrategicMergePatch(before, w.body);
     if (typeof out !== 'object' || out === null || Array.isArray(out)) return failure(400, 'the patch did not produce an object');
     after = out as Obj;
   } catch (err) {

@@ -1,0 +1,122 @@
+/**
+ * Remediation against the cluster: owners resolved once per check, every planned patch
+ * validated by server-side dry-run (`dryRun=All`) before it is offered, applied with field
+ * manager `podnet`, and rolled back by restoring the spec fields the patch changed.
+ */
+import type { Diagnosis } from '../analysis/types.js';
+import type { ClusterAccess, KubeObject } from '../cluster/types.js';
+import type { Evidence } from '../evidence.js';
+import { describeError } from '../errors.js';
+import { specDiff } from './diff.js';
+import { resolveOwners, type OwnerChain } from './owners.js';
+import { planRemediation } from './plan.js';
+import type { PatchType, Remediation, RemediationTarget } from './types.js';
+
+/** The field manager podnet's writes carry (recorded in managedFields). */
+export const FIELD_MANAGER = 'podnet';
+
+/** Runs the patch with `dryRun=All` and records the verdict and the diff. */
+export async function validateRemediation(cluster: ClusterAccess, r: Remediation): Promise<Remediation> {
+  if (!r.target || r.patch === undefined || !r.patchType) return r;
+  try {
+    const before = await cluster.getObject(r.target);
+    const after = await cluster.patchObject(r.target, r.patchType, r.patch, { dryRun: true, fieldManager: FIELD_MANAGER });
+    const diff = specDiff(before, after);
+    if (diff.length === 0) return { ...r, diff, dryRun: { ok: false, message: 'the server accepted the patch but it changes nothing: the setting is already as the fix wants it' } };
+    return { ...r, diff, dryRun: { ok: true, message: 'server-side dry-run (dryRun=All) accepted the patch' } };
+  } catch (err) {
+    return { ...r, dryRun: { ok: false, message: `server-side dry-run refused: ${describeError(err)}` } };
+  }
+}
+
+/**
+ * The diagnosis with a remediation on each hypothesis: owners resolved once (a failure is
+ * recorded, never thrown), each patch planned and dry-run.
+ */
+export async function attachRemediations(cluster: ClusterAccess, diagnosis: Diagnosis, evidence: Evidence): Promise<Diagnosis> {
+  if (!evidence.pod || diagnosis.hypotheses.every((h) => h.cause === 'unknown')) return diagnosis;
+  let chain: OwnerChain | undefined;
+  try {
+    chain = await resolveOwners(cluster, evidence.target.namespace, evidence.target.pod);
+  } catch {
+    chain = undefined;
+  }
+  const hypotheses = await Promise.all(
+    diagnosis.hypotheses.map(async (h) => {
+      const planned = planRemediation(h, evidence, chain);
+      if (!planned) return h;
+      return { ...h, remediation: await validateRemediation(cluster, planned) };
+    }),
+  );
+  return { ...diagnosis, hypotheses };
+}
+
+/** A JSON patch that puts back the spec fields `after` changed, guarded by `after`'s resourceVersion. */
+export function rollbackPatch(before: KubeObject, after: KubeObject): unknown[] {
+  const b = (before.spec ?? {}) as Record<string, unknown>;
+  const a = (after.spec ?? {}) as Record<string, unknown>;
+  const rv = (after.metadata as Record<string, unknown> | undefined)?.resourceVersion;
+  // A test on resourceVersion: if anyone changed the object since, the roll-back fails (422) instead of undoing their change.
+  const ops: unknown[] = rv === undefined ? [] : [{ op: 'test', path: '/metadata/resourceVersion', value: rv }];
+  for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
+    if (JSON.stringify(b[k]) === JSON.stringify(a[k])) continue;
+    const path = `/spec/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (!(k in b)) ops.push({ op: 'remove', path });
+    else ops.push({ op: k in a ? 'replace' : 'add', path, value: b[k] });
+  }
+  return ops;
+}
+
+/** What an apply did: enough to show it, audit it and undo it. */
+export interface AppliedChange {
+  target: RemediationTarget;
+  diff: string[];
+  /** Patch that restores the previous values. */
+  rollback: { patchType: PatchType; patch: unknown };
+  resourceVersion?: string;
+}
+
+/** Applies a validated remediation (field manager `podnet`). Throws the API's refusal as a PodnetError. */
+export async function applyRemediation(cluster: ClusterAccess, r: Remediation): Promise<AppliedChange> {
+  if (!r.target || r.patch === undefined || !r.patchType) throw new Error('applyRemediation: the remediation has no patch');
+  const before = await cluster.getObject(r.target);
+  const after = await cluster.patchObject(r.target, r.patchType, r.patch, { fieldManager: FIELD_MANAGER });
+  const rv = (after.metadata as Record<string, unknown> | undefined)?.resourceVersion;
+  return {
+    target: r.target,
+    diff: specDiff(before, after),
+    rollback: { patchType: 'json', patch: rollbackPatch(before, after) },
+    ...(typeof rv === 'string' ? { resourceVersion: rv } : {}),
+  };
+}
+
+/** Undoes an {@link AppliedChange}: returns the diff of the roll-back. */
+export async function rollBack(cluster: ClusterAccess, change: Pick<AppliedChange, 'target' | 'rollback'>): Promise<string[]> {
+  const before = await cluster.getObject(change.target);
+  const after = await cluster.patchObject(change.target, change.rollback.patchType, change.rollback.patch, { fieldManager: FIELD_MANAGER });
+  return specDiff(before, after);
+}
+
+/** Labels a controller sets per pod or per revision: not part of what selects the workload's pods. */
+const PER_POD_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'pod-template-generation', 'batch.kubernetes.io/controller-uid', 'controller-uid']);
+
+/**
+ * The pod to re-check after a fix: the same name (a StatefulSet pod, or the simulator), else
+ * the newest pod carrying the old pod's workload labels (a Deployment's replacement pod has a
+ * new name: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label).
+ */
+export async function successorPod(cluster: ClusterAccess, namespace: string, name: string, labels: Record<string, string>): Promise<string> {
+  try {
+    await cluster.getPod(namespace, name);
+    return name;
+  } catch (err) {
+    const selector = Object.entries(labels).filter(([k]) => !PER_POD_LABELS.has(k)).map(([k, v]) => `${k}=${v}`).join(',');
+    if (!selector) throw err;
+    const pods = await cluster.listPods(namespace, { labelSelector: selector });
+    const newest = pods
+      .filter((p) => !p.metadata?.deletionTimestamp)
+      .sort((a, b) => new Date(b.metadata?.creationTimestamp ?? 0).getTime() - new Date(a.metadata?.creationTimestamp ?? 0).getTime())[0];
+    if (!newest?.metadata?.name) throw err;
+    return newest.metadata.name;
+  }
+}
