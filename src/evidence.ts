@@ -200,7 +200,10 @@ export interface DialEvidence {
   host: string;
   port: number;
   ok: boolean;
-  /** `refused` = RST, nothing listening; `timeout` = dropped; `error` = anything else. */
+  /**
+   * `refused` = a RST or ICMP port-unreachable: nothing accepted that address:port, or a REJECT
+   * rule answered (never on the pod's own loopback); `timeout` = dropped; `error` = anything else.
+   */
   outcome: 'connected' | 'refused' | 'timeout' | 'error';
   detail?: string;
   tool: string;

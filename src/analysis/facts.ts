@@ -430,7 +430,8 @@ export function quoteProbe(c: ContainerEvidence, p: ContainerEvidence['probes'][
   const what = p.handler === 'httpGet' ? `httpGet ${p.path ?? '/'} port ${p.port}` : `${p.handler} port ${p.port ?? '?'}`;
   return {
     kind: 'spec',
-    text: `${c.name} ${p.kind}Probe ${what}, host ${p.host ? p.host : 'unset → kubelet dials the pod IP'} (period ${p.periodSeconds}s × ${p.failureThreshold} failures)`,
+    // kubelet probes from the node's network namespace (see networkProbes for the sources).
+    text: `${c.name} ${p.kind}Probe ${what}, host ${p.host ? `${p.host}${isLoopback(p.host) ? " → the node's loopback, which is the pod's only with hostNetwork" : ''}` : 'unset → kubelet dials the pod IP'} (period ${p.periodSeconds}s × ${p.failureThreshold} failures)`,
     source: 'pod spec',
   };
 }

@@ -60,6 +60,7 @@ export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
       fit('platform-change', 'recommended', `The containers are in different network namespaces (${f.netnsValues.join(' vs ')}): a container-runtime fault only the platform team can fix.`),
     ];
   }
+  // Loopback is per pod (https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking).
   if (cause === 'server-not-in-pod' && settled) {
     return [
       fit('shared-mlserver', seldon ? 'possible' : 'not-needed', seldon ? 'Pointing the model at a central MLServer is one way to reach a server that is not in this pod.' : 'This is not a Seldon server pod; a shared MLServer does not apply.'),
@@ -67,6 +68,8 @@ export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
       fit('platform-change', 'not-needed', `Loopback is per pod by design; no K3s/CNI setting makes another pod's server appear on 127.0.0.1.`),
     ];
   }
+  // A Service is DNAT to the pod IPs; NetworkPolicy applies to the pods behind it
+  // (https://kubernetes.io/docs/concepts/services-networking/network-policies/).
   if (cause === 'network-policy-blocks' && settled) {
     return [
       fit('shared-mlserver', 'not-needed', 'The traffic is blocked by a policy, not by where the server runs; a shared MLServer would be blocked the same way.'),

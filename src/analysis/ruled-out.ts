@@ -44,6 +44,7 @@ export function ruleOut(ev: Evidence, fired: ReadonlySet<CauseId>): Diagnosis['r
   const add = (cause: CauseId, why: string) => {
     if (!fired.has(cause)) out.push({ cause, why });
   };
+  // One pod, one network namespace (https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking).
   const shared = sharedNetnsSentence(f);
   if (shared) add('separate-netns', `${capitalize(shared)}. Equal inodes mean one namespace; loopback is common to every container.`);
 

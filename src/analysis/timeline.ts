@@ -229,14 +229,14 @@ function describeRefusal(
           text: `${r.container} refused${target} at ${hms(r.at)} while ${server.name} had been running since ${hms(runningSince)} (${d} s) and logged "${oneLine(listen.line, 120)}" at ${hms(listen.at)} — points to an address or port problem, not a restart.`,
         };
       }
-      if (d <= 120) return { kind: 'startup', anchor: { at: runningSince, container: server.name }, text: `${r.container} refused${target} at ${hms(r.at)}, ${d} s after ${server.name} started (${hms(runningSince)}) — before it was listening.` };
+      if (d <= 120) return { kind: 'startup', anchor: { at: runningSince, container: server.name }, text: `${r.container} refused${target} at ${hms(r.at)}, ${d} s after ${server.name} started (${hms(runningSince)}) — nothing accepted that address yet.` };
       return { kind: 'other', text: `${r.container} refused${target} at ${hms(r.at)} while ${server.name} had been running for ${d} s.` };
     }
   }
   if (server?.status) {
     const starts = [server.status.lastState?.startedAt, server.status.state.startedAt].filter((x): x is string => !!x && ms(x) <= t && t - ms(x) <= 120_000);
     const start = starts.sort((a, b) => ms(a) - ms(b)).at(-1);
-    if (start) return { kind: 'startup', anchor: { at: start, container: server.name }, text: `${r.container} refused${target} at ${hms(r.at)}, ${Math.round((t - ms(start)) / 1000)} s after ${server.name} started (${hms(start)}) — before it was listening.` };
+    if (start) return { kind: 'startup', anchor: { at: start, container: server.name }, text: `${r.container} refused${target} at ${hms(r.at)}, ${Math.round((t - ms(start)) / 1000)} s after ${server.name} started (${hms(start)}) — nothing accepted that address yet.` };
   }
   const podStart = f.ev.pod?.startTime;
   if (podStart && t - ms(podStart) <= 120_000 && t >= ms(podStart)) {

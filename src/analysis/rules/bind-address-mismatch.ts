@@ -6,7 +6,10 @@ import { findHostPorts, isLoopback, isWildcard, rebindValue } from '../net.js';
 /**
  * bind-address-mismatch: the server bound one specific address (usually the pod IP), the
  * client dials another (usually 127.0.0.1). A listener on 10.42.1.17:9500 does not accept
- * 127.0.0.1:9500. kubelet probes still pass (they dial the pod IP), so nothing restarts.
+ * 127.0.0.1:9500 (ip(7): a socket bound to a specific local address receives only what is
+ * addressed to it; https://man7.org/linux/man-pages/man7/ip.7.html). kubelet probes still pass
+ * (they dial the pod IP: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#http-probes),
+ * so nothing restarts.
  */
 export const bindAddressMismatch: Rule = {
   id: 'bind-address-mismatch',

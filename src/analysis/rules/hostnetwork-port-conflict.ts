@@ -6,7 +6,8 @@ import { findHostPorts } from '../net.js';
 /**
  * hostnetwork-port-conflict: a hostNetwork pod shares the node's network namespace, so its
  * 127.0.0.1 and its ports are the node's; a node process (or another hostNetwork pod)
- * already holds the port.
+ * already holds the port. hostNetwork pods use the node's network namespace
+ * (https://kubernetes.io/docs/concepts/security/pod-security-standards/, "Host Namespaces").
  */
 export const hostnetworkPortConflict: Rule = {
   id: 'hostnetwork-port-conflict',

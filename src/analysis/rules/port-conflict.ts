@@ -7,7 +7,9 @@ import { findHostPorts } from '../net.js';
 /**
  * port-conflict: two processes of the pod want the same port. The namespace is shared, so
  * the second bind fails with EADDRINUSE ("address already in use", errno 98) and that
- * server never listens — or the client reaches the wrong one.
+ * server never listens — or the client reaches the wrong one. Sources: bind(2) EADDRINUSE
+ * (https://man7.org/linux/man-pages/man2/bind.2.html); containers of a pod share one network
+ * namespace and so one port space (https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking).
  */
 export const portConflict: Rule = {
   id: 'port-conflict',

@@ -3,13 +3,19 @@ import { Score, MIN_CONFIDENCE } from '../confidence.js';
 import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, portEnv, quoteDial, quoteEnv, quoteListener, quoteMatch, settingHome, settingHomeWhy, type Facts } from '../facts.js';
 import { findHostPorts } from '../net.js';
 
-/** Ports of mesh proxies; a listener there is the proxy's, never the server's. */
+/**
+ * Ports of mesh proxies; a listener there is the proxy's, never the server's
+ * (https://istio.io/latest/docs/ops/deployment/application-requirements/#ports-used-by-istio;
+ * https://linkerd.io/2/reference/proxy-configuration/ for 4140/4143/4191).
+ */
 const PROXY_PORTS = new Set([15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090, 4140, 4143, 4191]);
 
 /**
  * port-mismatch: the server is up and listening, but on another port than the one the
  * client dials (MLServer's gRPC default 8081 when MLSERVER_GRPC_PORT is unset, while the
- * agent dials SELDON_SERVER_GRPC_PORT=9500).
+ * agent dials SELDON_SERVER_GRPC_PORT=9500). MLServer's defaults: http_port 8080, grpc_port 8081,
+ * read from MLSERVER_* env vars (SeldonIO/MLServer mlserver/settings.py, Settings); the Seldon
+ * agent's target port is SELDON_SERVER_GRPC_PORT (SeldonIO/seldon-core scheduler/cmd/agent/cli/cli.go).
  */
 export const portMismatch: Rule = {
   id: 'port-mismatch',

@@ -5,7 +5,10 @@ import { accepts, factsOf, note, quoteDial } from '../facts.js';
 /**
  * separate-netns: the containers of one pod are NOT in one network namespace — a container
  * runtime fault, and the only true "platform" cause of intra-pod loopback failing. The
- * proof is two different `net:[inode]` values read from containers of the same pod.
+ * proof is two different `net:[inode]` values read from containers of the same pod. Every
+ * container of a pod shares the pod's network namespace
+ * (https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking); equal
+ * /proc/self/ns/net inodes mean one namespace (https://man7.org/linux/man-pages/man7/namespaces.7.html).
  */
 export const separateNetns: Rule = {
   id: 'separate-netns',

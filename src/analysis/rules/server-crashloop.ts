@@ -6,7 +6,10 @@ import { eventsFor, factsOf, matchesOf, oneLine, quoteEvent, quoteLastState, quo
 /**
  * server-crashloop: the server exits on its own on start (bad model, bad config, import
  * error). Kills from outside (OOM, probe kills: exit 137/143) are other causes, so the rule
- * wants an exit code of the process itself or a traceback in the previous run's log.
+ * wants an exit code of the process itself or a traceback in the previous run's log. kubelet
+ * restarts an exited container with an exponential back-off shown as CrashLoopBackOff
+ * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts); 137/143
+ * are 128 + SIGKILL/SIGTERM (https://tldp.org/LDP/abs/html/exitcodes.html).
  */
 export const serverCrashloop: Rule = {
   id: 'server-crashloop',

@@ -7,7 +7,10 @@ import { findHostPorts } from '../net.js';
 /**
  * server-not-in-pod: the client dials localhost for a server that runs in another pod.
  * Loopback is per pod, so nothing in this pod will ever answer; the fix is to dial the
- * server's Service.
+ * server's Service. Loopback is per pod: containers of one pod share a network namespace, other
+ * pods have their own (https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking); a
+ * Service's DNS name is NAME.NAMESPACE.svc.cluster.local
+ * (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#services).
  */
 export const serverNotInPod: Rule = {
   id: 'server-not-in-pod',
