@@ -9,6 +9,12 @@
  *    to the summary and post the detail in its thread.
  *
  * Every post is keyed by this job's id, so a re-run after a crash posts nothing twice.
+ *
+ * Once the cluster has been read, a Slack failure never fails or retries the job (a retry
+ * would read the cluster again): an update Slack refuses becomes a new message, each thread
+ * reply stands alone (one refused reply does not lose the others), a failed evidence upload
+ * is noted, and whatever could not be posted is told to the person who asked
+ * (PosterLike.tellUser: response_url → ephemeral → DM).
  */
 import { WaitingChildrenError, type Job, type JobsOptions, type Queue } from 'bullmq';
 import type { Evidence, Step } from '../src/evidence.js';
@@ -22,7 +28,10 @@ import {
   type ProbeResult,
 } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { describeJobCommand, undeliveredText, userTarget } from '../src/queue/report-failure.js';
 import { redactDeep, redactSecrets } from '../src/logscan/redact.js';
+import { findSlackCallError, type SlackCallError } from '../src/slack/slack-errors.js';
+import { escapeSlackText } from '../src/slack/text.js';
 
 type ChildResult = ProbeResult | CollectLogsResult;
 
@@ -102,37 +111,72 @@ export function createCheckProcessor(
     const diagnosis = deps.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
 
     const summary = deps.renderSummary(diagnosis);
+    // What could not be posted, told to the user at the end (one notice, not one per failure).
+    const undelivered: { what: string; err: SlackCallError }[] = [];
+    const slackFailure = (what: string, err: unknown): void => {
+      const s = findSlackCallError(err);
+      if (!s) throw err;
+      deps.logger.warn({ jobId, what, slackCode: s.slackCode }, 'slack refused a post of the check');
+      undelivered.push({ what, err: s });
+    };
+    let summaryTs = ts;
     if (ts !== undefined && !alreadyUpdated) {
-      await deps.poster.update({ channel, ts, text: summary.text, blocks: summary.blocks ?? [] });
+      try {
+        await deps.poster.update({ channel, ts, text: summary.text, blocks: summary.blocks ?? [] });
+      } catch (err) {
+        if (!findSlackCallError(err)) throw err;
+        // The "Checking…" message cannot be edited (deleted, edit window, …): post the summary
+        // anew so the channel does not keep saying "Checking…" with no answer. If the channel
+        // refuses that too, the error fails the job and the failed handler tells the user.
+        deps.logger.warn({ jobId, err: String(err) }, 'could not update the progress message; posting the summary as a new message');
+        const res = await deps.poster.post({ channel, text: summary.text, ...(summary.blocks && { blocks: summary.blocks }), ...(data.slack.threadTs !== undefined && { thread_ts: data.slack.threadTs }), idempotencyKey: `${jobId}-summary` });
+        summaryTs = res?.ts ?? ts;
+      }
       // Remember the update on the job itself: a re-run after a crash must not update again.
-      await job.updateData({ ...data, state: { ...data.state, step: 'posted' } });
+      await job.updateData({ ...data, state: { ...data.state, step: 'posted', ...(summaryTs !== undefined && { progressTs: summaryTs }) } });
     }
 
     const thread = deps.renderThread(diagnosis, evidence);
-    const threadTs = data.slack.threadTs ?? ts;
+    const threadTs = data.slack.threadTs ?? summaryTs;
+    let threadPosts = 0;
     for (const [i, msg] of thread.entries()) {
-      await deps.poster.post({
-        channel,
-        text: msg.text,
-        ...(msg.blocks && { blocks: msg.blocks }),
-        ...(threadTs !== undefined && { thread_ts: threadTs }),
-        idempotencyKey: postKeys.thread(jobId, i),
-      });
+      try {
+        await deps.poster.post({
+          channel,
+          text: msg.text,
+          ...(msg.blocks && { blocks: msg.blocks }),
+          ...(threadTs !== undefined && { thread_ts: threadTs }),
+          idempotencyKey: postKeys.thread(jobId, i),
+        });
+        threadPosts++;
+      } catch (err) {
+        slackFailure(`thread reply ${i + 1} of ${thread.length}`, err);
+      }
     }
     if (data.evidence && deps.poster.uploadFile) {
       // Evidence is already masked (env values, log lines); redact once more before it leaves.
-      await deps.poster.uploadFile({
-        channel,
-        ...(threadTs !== undefined && { thread_ts: threadTs }),
-        filename: `${data.pod}-evidence.json`,
-        title: `Evidence of the check of ${data.pod} in ${data.namespace} (re-analyse with podnet analyze FILE)`,
-        content: redactSecrets(JSON.stringify(evidence, null, 2)),
-        idempotencyKey: `${jobId}-evidence`,
-      });
+      try {
+        await deps.poster.uploadFile({
+          channel,
+          ...(threadTs !== undefined && { thread_ts: threadTs }),
+          filename: `${data.pod}-evidence.json`,
+          title: `Evidence of the check of ${data.pod} in ${data.namespace} (re-analyse with podnet analyze FILE)`,
+          content: redactSecrets(JSON.stringify(evidence, null, 2)),
+          idempotencyKey: `${jobId}-evidence`,
+        });
+      } catch (err) {
+        slackFailure('the evidence file', err);
+      }
+    }
+    const asker = userTarget(data);
+    if (undelivered.length > 0 && asker && deps.poster.tellUser) {
+      const first = undelivered[0]!;
+      const what = `${undelivered.map((u) => u.what).join(', ')} of \`${escapeSlackText(describeJobCommand('check', data))}\` (the summary is in the channel)`;
+      await deps.poster.tellUser(asker, undeliveredText(what, channel, first.err), { onceKey: `${jobId}-partial` });
     }
     await deps.onFinding?.({ channel, ...(threadTs !== undefined && { threadTs }) }, jobId, diagnosis);
     deps.logger.info({ jobId, pod: data.pod, namespace: data.namespace, top: diagnosis.hypotheses[0]?.cause }, 'check posted');
-    return { diagnosis, ...(ts !== undefined && { messageTs: ts }), threadPosts: thread.length, failedChildren: failures };
+    return { diagnosis, ...(summaryTs !== undefined && { messageTs: summaryTs }), threadPosts, failedChildren: failures, ...(undelivered.length > 0 && { undelivered: undelivered.map((u) => `${u.what}: ${u.err.slackCode}`) }) };
   }
 
   return (job, token) =>

@@ -13,6 +13,8 @@ import { redactLines } from '../src/logscan/redact.js';
 import { scanLog, type LogLine } from '../src/logscan/scan.js';
 import type { LogsPayload, LogsResult } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { undeliveredText, userTarget } from '../src/queue/report-failure.js';
+import { findSlackCallError } from '../src/slack/slack-errors.js';
 import { context, escapeMrkdwn, finishMessages, header, sections, type SlackMessage } from '../src/render/slack-limits.js';
 
 /** Bounds of one `logs` read: what a person can read in Slack, and what Redis should carry. */
@@ -107,16 +109,29 @@ export function createLogsProcessor(deps: ProcessorDeps, options: LogsProcessorO
     } catch (err) {
       // Over budget: the same read would run over again, so it is not retried.
       const budget = overBudget(err);
-      // Tell the user when this was the last try (a permanent error, or retries used up).
+      // Tell the user when this was the last try (a permanent error, or retries used up). A
+      // Slack failure is not a failed read: the worker's failed handler tells the user that
+      // (src/queue/report-failure.ts).
       const last = budget || err instanceof UnrecoverableError || isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-      if (last) {
+      if (last && !findSlackCallError(err)) {
         const hint = budget ? ` (budget ${Math.round((options.budgetMs ?? LOGS_BOUNDS.budgetMs) / 1000)} s). Ask for less: --since 10m, or one container with -c.` : '';
-        await deps.poster.post({
-          channel: job.data.slack.channel,
-          text: escapeMrkdwn(`Could not read the logs of ${job.data.pod} in ${job.data.namespace}: ${describeError(err)}${hint}`),
-          ...(job.data.slack.threadTs !== undefined && { thread_ts: job.data.slack.threadTs }),
-          idempotencyKey: `${job.id ?? job.data.requestId}-logs-error`,
-        });
+        const text = escapeMrkdwn(`Could not read the logs of ${job.data.pod} in ${job.data.namespace}: ${describeError(err)}${hint}`);
+        // The notice failing must not change how the job fails (a thrown post error would
+        // retry it and read the log again): reach the user another way instead.
+        await deps.poster
+          .post({
+            channel: job.data.slack.channel,
+            text,
+            ...(job.data.slack.threadTs !== undefined && { thread_ts: job.data.slack.threadTs }),
+            idempotencyKey: `${job.id ?? job.data.requestId}-logs-error`,
+          })
+          .catch(async (postErr: unknown) => {
+            const s = findSlackCallError(postErr);
+            const asker = userTarget(job.data);
+            if (asker && deps.poster.tellUser) {
+              await deps.poster.tellUser(asker, s ? `${text}\n${undeliveredText('this notice', job.data.slack.channel, s)}` : text, { onceKey: `${job.id ?? job.data.requestId}-logs-error` });
+            }
+          });
       }
       if (budget) throw new UnrecoverableError(describeError(err));
       throw err;
@@ -183,8 +198,10 @@ function readAndPost(deps: ProcessorDeps, options: LogsProcessorOptions): (job: 
       });
       messageTs ??= res?.ts;
     }
+    let uploaded = true;
     if (deps.poster.uploadFile) {
       const excerpt = matchedExcerpt(log, grep?.lines);
+      const threadTs = data.slack.threadTs ?? messageTs;
       await deps.poster.uploadFile({
         channel: data.slack.channel,
         ...((data.slack.threadTs ?? messageTs) !== undefined && { thread_ts: data.slack.threadTs ?? messageTs }),
@@ -193,8 +210,30 @@ function readAndPost(deps: ProcessorDeps, options: LogsProcessorOptions): (job: 
         content: redactLines(Buffer.concat(raw).toString('utf8'), LOGS_BOUNDS.fileLineChars),
         initialComment: renderExcerptComment(data, log, excerpt, grep?.count),
         idempotencyKey: `${jobId}-logs-file`,
+      }).catch(async (err: unknown) => {
+        // The log was read and its summary posted: a refused upload is not a failed read and
+        // must not retry the job. Say so in the thread, else to the user directly.
+        const s = findSlackCallError(err);
+        if (!s) throw err;
+        uploaded = false;
+        deps.logger.warn({ jobId, slackCode: s.slackCode }, 'could not upload the log file');
+        const what = `the full log of ${data.pod}/${container} as a file`;
+        const note = `:warning: Could not attach the full log (${LOGS_BOUNDS.tailLines} lines at most) as a file: Slack said \`${s.slackCode}\` — ${s.info.meaning}. The summary above stands; ${s.info.action}`;
+        try {
+          await deps.poster.post({ channel: data.slack.channel, text: note, ...(threadTs !== undefined && { thread_ts: threadTs }), idempotencyKey: `${jobId}-logs-file-failed` });
+        } catch {
+          const asker = userTarget(data);
+          if (asker && deps.poster.tellUser) await deps.poster.tellUser(asker, undeliveredText(what, data.slack.channel, s), { onceKey: `${jobId}-logs-file` });
+        }
       });
     }
-    return { logs: [log], steps: [{ name: `logs:${container}${previous ? ':previous' : ''}`, ok: true }], ...(messageTs !== undefined && { messageTs }) };
+    return {
+      logs: [log],
+      steps: [
+        { name: `logs:${container}${previous ? ':previous' : ''}`, ok: true },
+        ...(uploaded ? [] : [{ name: 'upload-log-file', ok: false, error: 'Slack refused the upload', code: 'unavailable' as const }]),
+      ],
+      ...(messageTs !== undefined && { messageTs }),
+    };
   };
 }

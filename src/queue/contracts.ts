@@ -136,6 +136,8 @@ export interface CheckResult {
   threadPosts: number;
   /** Children that failed after all attempts, with their reason (partial result). */
   failedChildren: { name: string; reason: string }[];
+  /** Posts Slack refused for good (`what: slack_code`); the user was told another way. */
+  undelivered?: string[];
 }
 
 /** Result of the `logs` job. */

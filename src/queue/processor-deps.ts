@@ -10,7 +10,8 @@ import type { ClusterAccess } from '../cluster/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
 import { describeError, isPermanent } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SlackBlock } from '../slack/poster.js';
+import type { SlackBlock, TellRoute, UserTarget } from '../slack/poster.js';
+import { findSlackCallError } from '../slack/slack-errors.js';
 
 /** A Slack message as the renderers produce it: fallback text plus Block Kit blocks. */
 export interface RenderedMessage {
@@ -36,6 +37,11 @@ export interface PosterLike {
     initialComment?: string;
     idempotencyKey?: string;
   }): Promise<{ fileId: string; reused?: boolean }>;
+  /**
+   * SlackPoster.tellUser: reaches the person who asked (response_url → ephemeral → DM) when
+   * podnet could not post where it meant to. Never throws. Optional: fakes may omit it.
+   */
+  tellUser?(target: UserTarget, text: string, options?: { onceKey?: string }): Promise<TellRoute>;
 }
 
 /** The probe request (mirrors src/probes/collect.ts CheckRequest). */
@@ -69,16 +75,26 @@ export interface ProcessorDeps {
   onFinding?(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis): Promise<void>;
 }
 
+/** An UnrecoverableError that keeps what caused it (the `failed` handler reads the cause). */
+export function unrecoverable(err: unknown): UnrecoverableError {
+  const u = new UnrecoverableError(describeError(err));
+  Object.defineProperty(u, 'cause', { value: err, enumerable: false });
+  return u;
+}
+
 /**
  * Runs a processor body and translates errors for BullMQ: a permanent PodnetError (403, 404,
  * bad input, no tool) becomes an UnrecoverableError so BullMQ fails it at once instead of
- * retrying; everything else is rethrown and retried with backoff.
+ * retrying; so does any Slack failure that got past the poster's own retries (a job retried
+ * for Slack's sake would read the cluster again and post again: the poster already waited out
+ * 429s and retried 5xx, and the `failed` handler tells the user). Everything else is rethrown
+ * and retried with backoff.
  */
 export async function runJob<T>(body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
-    if (isPermanent(err)) throw new UnrecoverableError(describeError(err));
+    if (isPermanent(err) || findSlackCallError(err)) throw unrecoverable(err);
     throw err;
   }
 }

@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js';
 import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
 import { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { jobOptions } from './job-options.js';
+import { isFinalFailure, reportJobFailure } from './report-failure.js';
 import type { PosterLike, ProcessorDeps } from './processor-deps.js';
 
 export interface StartWorkersOptions {
@@ -121,8 +122,20 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   }, common);
 
   const workers = [checksWorker, probesWorker];
+  // Reports in flight, awaited on close so a shutdown does not cut a notice short.
+  const reporting = new Set<Promise<void>>();
   for (const w of workers) {
-    w.on('failed', (job, err) => log.warn({ queue: w.name, job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed'));
+    w.on('failed', (job, err) => {
+      log.warn({ queue: w.name, job: job?.id, name: job?.name, attempts: job?.attemptsMade, err: err.message }, 'job failed');
+      // Commands (checks queue) tell the person who asked once the failure is final — including
+      // a job failed by stall detection, which never reaches a processor's catch.
+      if (w !== checksWorker || !job) return;
+      const p = isFinalFailure(job, err)
+        .then((final) => (final ? reportJobFailure(job, err, { poster: options.poster, logger: log }) : undefined))
+        .catch((e: unknown) => log.error({ job: job.id, err: String(e) }, 'failure report failed'))
+        .finally(() => reporting.delete(p));
+      reporting.add(p);
+    });
     w.on('stalled', (jobId) => log.warn({ queue: w.name, job: jobId }, 'job stalled; it will run again'));
     w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
   }
@@ -138,6 +151,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       // Sign off first: the bot stops routing new commands here while the running jobs drain.
       await heartbeat?.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'could not remove the heartbeat; it expires by itself'));
       await Promise.all(workers.map((w) => w.close()));
+      await Promise.all([...reporting]);
       await probesQueue.close();
       await checksQueue.close();
       await incidentJobs.close();

@@ -1,19 +1,33 @@
 /**
- * Posting to Slack from workers: never drops a message, never posts one twice.
+ * Posting to Slack from workers: never drops a message, never posts one twice, and when Slack
+ * refuses for good, says so in a way the person who asked can see.
  *
- * - Rate limits: @slack/web-api's WebClient, with `rejectRateLimitedCalls: false`, answers a
- *   429 by pausing its request queue for Retry-After seconds and retrying (each 429 is one
- *   retry of its p-retry policy). We give it a policy that retries without a count limit,
- *   bounded only by a long total time (`maxRetryTimeMs`, default 15 min), so a rate-limit
- *   storm delays messages but does not lose them. 5xx and network errors are retried by the
- *   same policy. Platform errors (`ok: false`, e.g. `invalid_blocks`) are permanent and thrown.
- * - Order: posts to the same thread (or the same channel top level) go out one at a time in
- *   the order `post` was called, so a 429 on one reply cannot let a later reply overtake it.
- * - A request that times out (`requestTimeoutMs`) or gets a 5xx is retried; if Slack had in
- *   fact accepted it, the retry duplicates it. Slack offers no idempotency key to prevent this.
+ * - Retries (src/slack/slack-errors.ts classifies every Slack error): a 429 is waited out for
+ *   exactly its Retry-After seconds, then the call goes again — no backoff added on top
+ *   (docs.slack.dev/apis/web-api/rate-limits: "wait … then retry"); waits are bounded only by
+ *   `maxRetryTimeMs` in total. 5xx, network errors and Slack's transient codes
+ *   (`internal_error`, `fatal_error`, `service_unavailable`, `request_timeout`) are retried
+ *   with backoff, at most `transientAttempts` times. Everything else is not retried.
+ *   The WebClient itself retries nothing (`retries: 0`, `rejectRateLimitedCalls: true`): its
+ *   own policy paused its one request queue — every channel — on any 429 and then added
+ *   p-retry's exponential delay on top of Retry-After.
+ * - Order: calls to the same channel go out one at a time in the order they were made, so a
+ *   429 on one post cannot let a later one overtake it; a 429 in one channel holds only that
+ *   channel (chat.postMessage's limit is "one message per second per channel").
+ * - Reshaping: a message whose blocks carry more text than BLOCK_TEXT_BUDGET or more than 50
+ *   blocks is split into several messages before it is sent. If Slack still refuses the
+ *   content — `invalid_blocks` → the same message as plain text; `msg_blocks_too_long` → split
+ *   in halves; `msg_too_long` → the text cut, the whole of it attached as a file.
+ * - Uploads: files.getUploadURLExternal → POST the bytes → files.completeUploadExternal, done
+ *   here so that an upload URL answering 4xx is replaced by a fresh one (at most
+ *   `uploadAttempts` URLs) instead of being retried for 15 minutes.
+ * - A request that times out or gets a 5xx is retried; if Slack had in fact accepted it, the
+ *   retry duplicates it. Slack offers no idempotency key to prevent this.
  * - Idempotency: `post({ idempotencyKey })` records the message ts in Redis under
  *   `<prefix><key>`. A job re-run after it posted (worker killed, job retried) finds the ts and
  *   updates that message instead of posting a second one. See `post` for the remaining window.
+ * - Telling the user: `tellUser` reaches the person who asked through the command's
+ *   response_url while it is valid, else chat.postEphemeral, else a DM (src/slack/notify.ts).
  */
 import { randomUUID } from 'node:crypto';
 import {
@@ -21,7 +35,6 @@ import {
   WebClient,
   WebClientEvent,
   type Block,
-  type FilesUploadV2Arguments,
   type KnownBlock,
   type Logger as WebLogger,
   type RetryOptions,
@@ -30,6 +43,7 @@ import type { Redis } from 'ioredis';
 import { PodnetError } from '../errors.js';
 import { redactBounded } from '../logscan/redact.js';
 import { MAX_LOGGED_CHARS, silentLogger, type Logger } from '../logger.js';
+import { BLOCK_TEXT_BUDGET, blockTextLength, classifySlackError, SlackCallError } from './slack-errors.js';
 
 export type SlackBlock = Block | KnownBlock;
 
@@ -51,6 +65,8 @@ export interface UpdateMessage {
   text: string;
   /** Required: chat.update with text and no blocks would wipe the message's blocks. Pass [] to clear on purpose. */
   blocks: SlackBlock[];
+  /** Where the overflow of a message too long for one goes; default the thread of `ts`. */
+  thread_ts?: string;
 }
 
 export interface EphemeralMessage {
@@ -77,14 +93,30 @@ export interface PostResult {
   ts: string;
   /** True when the key had been posted before and the existing message was updated (or kept). */
   reused: boolean;
+  /** How the content had to change for Slack to take it (absent when sent as given). */
+  reshaped?: 'split' | 'plain-text' | 'file';
 }
+
+/** Who asked and how to reach them (the job payload's `slack` target plus when they asked). */
+export interface UserTarget {
+  channel: string;
+  user: string;
+  threadTs?: string;
+  /** The command's or button's response_url (valid 30 minutes, 5 uses). */
+  responseUrl?: string;
+  /** ISO time the command was accepted: the response_url's 30 minutes count from here. */
+  requestedAt?: string;
+}
+
+/** Which way a `tellUser` message reached the user (or `none`). */
+export type TellRoute = 'response_url' | 'ephemeral' | 'dm' | 'none';
 
 export interface SlackPosterOptions {
   /** Bot token (xoxb-). */
   token: string;
   /** Web API base; default Slack's. */
   slackApiUrl?: string;
-  /** Needed for idempotency keys. Without it, keys are ignored (and a warning logged once). */
+  /** Needed for idempotency keys and response_url use counts. Without it, keys are ignored (and a warning logged once). */
   redis?: Redis;
   /** Default `podnet:posted:`. */
   keyPrefix?: string;
@@ -95,13 +127,27 @@ export interface SlackPosterOptions {
    * its ts instead of posting. Older than this, its owner is presumed dead. Default 30 s.
    */
   pendingTimeoutMs?: number;
-  /** Give up retrying a call after this long. Default 15 minutes. */
+  /** Give up on a call (429 waits and retries together) after this long. Default 15 minutes. */
   maxRetryTimeMs?: number;
-  /** Backoff between retries (added to any Retry-After wait). Defaults 500 ms .. 30 s. */
+  /** Backoff between retries of transient failures (never added to a Retry-After wait). Defaults 500 ms .. 30 s. */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Tries of a call failing transiently (5xx, network, internal_error). Default 5. */
+  transientAttempts?: number;
+  /** Fresh upload URLs to try when one answers 4xx. Default 3. */
+  uploadAttempts?: number;
+  /** Split messages over Slack's limits and fall back to plain text / a file. Default true; false sends content as given (tests of the stand-in's checks). */
+  reshape?: boolean;
+  /**
+   * response_url uses the worker allows itself per URL. Slack allows 5 in 30 minutes
+   * (docs.slack.dev/interactivity/handling-user-interaction#message_responses); the bot may
+   * spend one on a late "queued" confirmation, so the default is 4.
+   */
+  responseUrlUses?: number;
   /** Per-request timeout. Default 30 s. */
   requestTimeoutMs?: number;
+  /** The clock (response_url validity). Default Date.now. */
+  now?: () => number;
   logger?: Logger;
   /** Injected client (tests); otherwise one is built from the options above. */
   client?: WebClient;
@@ -117,6 +163,54 @@ export interface SlackPosterOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** response_url lifetime: "up to 5 times within 30 minutes" (docs.slack.dev/interactivity/handling-user-interaction#message_responses). */
+export const RESPONSE_URL_TTL_MS = 30 * 60_000;
+
+/** podnet's cap on fallback text when a message is split or cut (Slack's is 40 000). */
+const TEXT_CAP = 3000;
+const SLACK_TEXT_LIMIT = 40_000;
+
+/** What a failed WebClient call was, for the retry loop. */
+type Failure = { kind: 'rate-limited'; retryAfter: number } | { kind: 'transient'; code: string; detail: string } | { kind: 'refused'; code: string; detail: string };
+
+function failureOf(err: unknown): Failure {
+  const e = err as { code?: string; retryAfter?: number; statusCode?: number; data?: { error?: string; errors?: string[] }; message?: string };
+  if (e.code === WebErrorCode.RateLimitedError) return { kind: 'rate-limited', retryAfter: e.retryAfter ?? 1 };
+  if (e.code === WebErrorCode.PlatformError) {
+    const code = e.data?.error ?? 'unknown_error';
+    const detail = e.data?.errors?.length ? ` (${e.data.errors.slice(0, 3).join('; ')})` : '';
+    const cls = classifySlackError(code).class;
+    if (cls === 'rate-limited') return { kind: 'rate-limited', retryAfter: 1 };
+    return cls === 'transient' ? { kind: 'transient', code, detail } : { kind: 'refused', code, detail };
+  }
+  if (e.code === WebErrorCode.HTTPError) {
+    const status = e.statusCode ?? 0;
+    return status >= 500 ? { kind: 'transient', code: 'http_error', detail: ` (HTTP ${status})` } : { kind: 'refused', code: 'http_error', detail: ` (HTTP ${status})` };
+  }
+  return { kind: 'transient', code: 'network_error', detail: ` (${e.message ?? String(err)})` };
+}
+
+/** Splits blocks into runs of at most 50 blocks and BLOCK_TEXT_BUDGET characters of text each. */
+export function splitBlocks(blocks: SlackBlock[], budget: number = BLOCK_TEXT_BUDGET, maxBlocks = 50): SlackBlock[][] {
+  const parts: SlackBlock[][] = [];
+  let cur: SlackBlock[] = [];
+  let len = 0;
+  for (const b of blocks) {
+    const n = blockTextLength(b);
+    if (cur.length > 0 && (cur.length >= maxBlocks || len + n > budget)) {
+      parts.push(cur);
+      cur = [];
+      len = 0;
+    }
+    cur.push(b);
+    len += n;
+  }
+  if (cur.length > 0) parts.push(cur);
+  return parts.length > 0 ? parts : [[]];
+}
+
+const cut = (text: string, max: number): string => (text.length <= max ? text : `${text.slice(0, max - 1)}…`);
+
 /** Posts, updates, uploads and responds, with the guarantees in the file comment. */
 export class SlackPoster {
   readonly client: WebClient;
@@ -125,7 +219,15 @@ export class SlackPoster {
   private readonly ttl: number;
   private readonly pendingTimeoutMs: number;
   private readonly logger: Logger;
-  private readonly retry: RetryOptions;
+  private readonly maxRetryTimeMs: number;
+  private readonly minDelay: number;
+  private readonly maxDelay: number;
+  private readonly transientAttempts: number;
+  private readonly uploadAttempts: number;
+  private readonly reshape: boolean;
+  private readonly responseUrlUses: number;
+  private readonly requestTimeoutMs: number;
+  private readonly now: () => number;
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly onCall?: SlackPosterOptions['onCall'];
   private rateLimitedCount = 0;
@@ -133,25 +235,24 @@ export class SlackPoster {
 
   constructor(options: SlackPosterOptions) {
     this.logger = options.logger ?? silentLogger;
-    this.retry = {
-      // `forever` + maxRetryTime: no count limit, only a time limit. The delay sequence
-      // grows to maxTimeout and stays there.
-      retries: 12,
-      forever: true,
-      factor: 2,
-      minTimeout: options.minRetryDelayMs ?? 500,
-      maxTimeout: options.maxRetryDelayMs ?? 30_000,
-      randomize: true,
-      maxRetryTime: options.maxRetryTimeMs ?? 15 * 60_000,
-    } as RetryOptions;
+    this.maxRetryTimeMs = options.maxRetryTimeMs ?? 15 * 60_000;
+    this.minDelay = options.minRetryDelayMs ?? 500;
+    this.maxDelay = options.maxRetryDelayMs ?? 30_000;
+    this.transientAttempts = Math.max(1, options.transientAttempts ?? 5);
+    this.uploadAttempts = Math.max(1, options.uploadAttempts ?? 3);
+    this.reshape = options.reshape ?? true;
+    this.responseUrlUses = options.responseUrlUses ?? 4;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.now = options.now ?? Date.now;
     this.client =
       options.client ??
       new WebClient(options.token, {
         ...(options.slackApiUrl !== undefined && { slackApiUrl: options.slackApiUrl }),
-        rejectRateLimitedCalls: false,
-        retryConfig: this.retry,
-        timeout: options.requestTimeoutMs ?? 30_000,
-        // The WebClient's own logger is chatty at info on every 429; route it to ours at debug.
+        // podnet's retry loop (`call`) does all retrying, per channel; see the file comment.
+        rejectRateLimitedCalls: true,
+        retryConfig: { retries: 0 } as RetryOptions,
+        timeout: this.requestTimeoutMs,
+        // The WebClient's own logger is chatty at info; route it to ours at debug.
         logger: webLogger(this.logger),
       });
     if (options.onCall) this.onCall = options.onCall;
@@ -173,7 +274,7 @@ export class SlackPoster {
     return this.rateLimitedCount;
   }
 
-  /** Runs `fn` after every earlier call queued under `key` has settled. */
+  /** Runs `fn` after every earlier call queued under `key` (a channel) has settled. */
   private serial<T>(key: string, fn: () => Promise<T>): Promise<T> {
     const prev = this.chains.get(key) ?? Promise.resolve();
     const next = prev.then(fn, fn);
@@ -199,7 +300,7 @@ export class SlackPoster {
    * (a duplicate is preferred to a lost message). That window is one Redis round trip long.
    */
   post(message: PostMessage): Promise<PostResult> {
-    return this.serial(`${message.channel}/${message.thread_ts ?? '-'}`, () => this.postNow(message));
+    return this.serial(message.channel, () => this.postNow(message));
   }
 
   private async postNow(message: PostMessage): Promise<PostResult> {
@@ -209,7 +310,7 @@ export class SlackPoster {
         this.warnedNoRedis = true;
         this.logger.warn('SlackPoster has no Redis: idempotency keys are ignored');
       }
-      return { ...(await this.send(rest)), reused: false };
+      return { ...(await this.send(rest, idempotencyKey)), reused: false };
     }
     const redis = this.redis;
     const key = this.prefix + idempotencyKey;
@@ -221,12 +322,12 @@ export class SlackPoster {
       } catch (err) {
         // Redis down: post anyway. A possible duplicate beats a lost message.
         this.logger.warn({ err: String(err), key: idempotencyKey }, 'idempotency store unavailable; posting without it');
-        return { ...(await this.send(rest)), reused: false };
+        return { ...(await this.send(rest, idempotencyKey)), reused: false };
       }
       if (owned) {
-        let result: { channel: string; ts: string };
+        let result: Awaited<ReturnType<SlackPoster['send']>>;
         try {
-          result = await this.send(rest);
+          result = await this.send(rest, idempotencyKey);
         } catch (err) {
           // Nothing was posted (Slack refused or we gave up): free the key for the retry.
           await redis.del(key).catch(() => undefined);
@@ -241,7 +342,7 @@ export class SlackPoster {
       if (existing === null) continue; // expired or freed between SET and GET
       if (existing.startsWith('posted:')) {
         const [, channel = message.channel, ts = ''] = existing.split(':');
-        await this.updateNow({ channel, ts, text: message.text, blocks: message.blocks ?? [] }).catch((err: unknown) => {
+        await this.updateNow({ channel, ts, text: message.text, blocks: message.blocks ?? [], ...(message.thread_ts !== undefined && { thread_ts: message.thread_ts }) }).catch((err: unknown) => {
           // The message exists; failing to refresh it must not fail the job.
           this.logger.warn({ err: String(err), key: idempotencyKey }, 'could not update the earlier post');
         });
@@ -268,117 +369,322 @@ export class SlackPoster {
     }
   }
 
-  private async send(message: Omit<PostMessage, 'idempotencyKey'>): Promise<{ channel: string; ts: string }> {
-    const res = await this.call('chat.postMessage', () =>
-      this.client.chat.postMessage({
-        channel: message.channel,
-        text: message.text,
-        ...(message.blocks !== undefined && { blocks: message.blocks }),
-        ...(message.thread_ts !== undefined && { thread_ts: message.thread_ts }),
-        unfurl_links: message.unfurl_links ?? false,
-        unfurl_media: false,
-      }),
-    );
-    if (!res.ts) throw new PodnetError('server-error', 'Slack accepted the message but returned no ts');
-    return { channel: res.channel ?? message.channel, ts: res.ts };
+  /**
+   * Sends one logical message, reshaped as needed (see the file comment). Returns the first
+   * message's ts; the other parts are thread replies (or follow in the same thread), each
+   * posted once per `<key>-part-N` when a key is given.
+   */
+  private async send(message: Omit<PostMessage, 'idempotencyKey'>, key: string | undefined): Promise<{ channel: string; ts: string; reshaped?: PostResult['reshaped'] }> {
+    const parts = this.reshape && message.blocks !== undefined ? splitBlocks(message.blocks) : [message.blocks];
+    if (parts.length === 1) return this.sendOne({ ...message, ...(parts[0] !== undefined && { blocks: parts[0] }) });
+    const first = await this.sendOne({ ...message, text: cut(`${message.text} (1/${parts.length})`, TEXT_CAP), blocks: parts[0]! });
+    const threadTs = message.thread_ts ?? first.ts;
+    await this.sendRest(first.channel, threadTs, message.text, parts, key ?? `${first.channel}-${first.ts}`);
+    return { ...first, reshaped: 'split' };
   }
 
-  /** Replaces a message's text and blocks (both always sent). */
+  /** Posts parts 2..n of a split message into `threadTs`, once each per key. */
+  private async sendRest(channel: string, threadTs: string, text: string, parts: (SlackBlock[] | undefined)[], key: string): Promise<void> {
+    for (let i = 1; i < parts.length; i++) {
+      const part = { channel, thread_ts: threadTs, text: cut(`${text} (${i + 1}/${parts.length})`, TEXT_CAP), ...(parts[i] !== undefined && { blocks: parts[i] }) };
+      if (this.redis) await this.postNow({ ...part, idempotencyKey: `${key}-part-${i}` });
+      else await this.sendOne(part);
+    }
+  }
+
+  /** One chat.postMessage, with the content fallbacks for reshape-class refusals. */
+  private async sendOne(message: Omit<PostMessage, 'idempotencyKey'>): Promise<{ channel: string; ts: string; reshaped?: PostResult['reshaped'] }> {
+    const postMessage = (m: Omit<PostMessage, 'idempotencyKey'>) =>
+      this.call('chat.postMessage', m.channel, () =>
+        this.client.chat.postMessage({
+          channel: m.channel,
+          text: m.text,
+          ...(m.blocks !== undefined && { blocks: m.blocks }),
+          ...(m.thread_ts !== undefined && { thread_ts: m.thread_ts }),
+          unfurl_links: m.unfurl_links ?? false,
+          unfurl_media: false,
+        }),
+      );
+    try {
+      const res = await postMessage(message);
+      if (!res.ts) throw new PodnetError('server-error', 'Slack accepted the message but returned no ts');
+      return { channel: res.channel ?? message.channel, ts: res.ts };
+    } catch (err) {
+      if (!this.reshape || !(err instanceof SlackCallError) || err.slackClass !== 'reshape') throw err;
+      const code = err.slackCode;
+      this.logger.warn({ channel: message.channel, slackCode: code }, 'Slack refused the message content; sending it in another shape');
+      if ((code === 'invalid_blocks' || code === 'invalid_blocks_format') && message.blocks !== undefined) {
+        const { blocks: _b, ...plain } = message;
+        const res = await postMessage({ ...plain, text: cut(message.text, SLACK_TEXT_LIMIT) });
+        return { channel: res.channel ?? message.channel, ts: res.ts ?? '', reshaped: 'plain-text' };
+      }
+      if (code === 'msg_blocks_too_long' && message.blocks !== undefined && message.blocks.length > 1) {
+        const half = Math.ceil(message.blocks.length / 2);
+        const parts = [message.blocks.slice(0, half), message.blocks.slice(half)];
+        const first = await this.sendOne({ ...message, text: cut(`${message.text} (1/2)`, TEXT_CAP), blocks: parts[0]! });
+        await this.sendRest(first.channel, message.thread_ts ?? first.ts, message.text, parts, `${first.channel}-${first.ts}`);
+        return { ...first, reshaped: 'split' };
+      }
+      // msg_too_long (or one block too long): the text cut to fit, the whole of it as a file.
+      const res = await postMessage({ channel: message.channel, text: `${cut(message.text, TEXT_CAP)}\n(Too long for one Slack message: the whole text is attached.)`, ...(message.thread_ts !== undefined && { thread_ts: message.thread_ts }) });
+      const ts = res.ts ?? '';
+      await this.uploadNow({ channel: message.channel, thread_ts: message.thread_ts ?? ts, filename: 'podnet-message.txt', content: `${message.text}\n\n${JSON.stringify(message.blocks ?? [], null, 2)}` });
+      return { channel: res.channel ?? message.channel, ts, reshaped: 'file' };
+    }
+  }
+
+  /** Replaces a message's text and blocks (both always sent); overflow goes to its thread. */
   update(message: UpdateMessage): Promise<PostResult> {
-    return this.serial(`${message.channel}@${message.ts}`, () => this.updateNow(message));
+    return this.serial(message.channel, () => this.updateNow(message));
   }
 
   private async updateNow(message: UpdateMessage): Promise<PostResult> {
-    await this.call('chat.update', () => this.client.chat.update({ channel: message.channel, ts: message.ts, text: message.text, blocks: message.blocks }));
-    return { channel: message.channel, ts: message.ts, reused: false };
+    const chatUpdate = (text: string, blocks: SlackBlock[]) =>
+      this.call('chat.update', message.channel, () => this.client.chat.update({ channel: message.channel, ts: message.ts, text, blocks }));
+    const parts = this.reshape ? splitBlocks(message.blocks) : [message.blocks];
+    const overflowKey = `${message.channel}-${message.ts}-update`;
+    const threadTs = message.thread_ts ?? message.ts;
+    try {
+      await chatUpdate(parts.length > 1 ? cut(`${message.text} (1/${parts.length})`, TEXT_CAP) : message.text, parts[0]!);
+      if (parts.length > 1) await this.sendRest(message.channel, threadTs, message.text, parts, overflowKey);
+      return { channel: message.channel, ts: message.ts, reused: false, ...(parts.length > 1 && { reshaped: 'split' as const }) };
+    } catch (err) {
+      if (!this.reshape || !(err instanceof SlackCallError) || err.slackClass !== 'reshape') throw err;
+      this.logger.warn({ channel: message.channel, slackCode: err.slackCode }, 'Slack refused the update content; sending it in another shape');
+      if (err.slackCode === 'invalid_blocks' || err.slackCode === 'invalid_blocks_format') {
+        // An explicit empty blocks array with the text: the message becomes the plain text.
+        await chatUpdate(cut(message.text, SLACK_TEXT_LIMIT), []);
+        return { channel: message.channel, ts: message.ts, reused: false, reshaped: 'plain-text' };
+      }
+      if (err.slackCode === 'msg_blocks_too_long' && parts[0]!.length > 1) {
+        const half = Math.ceil(parts[0]!.length / 2);
+        const halves = [parts[0]!.slice(0, half), parts[0]!.slice(half), ...parts.slice(1)];
+        await chatUpdate(cut(`${message.text} (1/${halves.length})`, TEXT_CAP), halves[0]!);
+        await this.sendRest(message.channel, threadTs, message.text, halves, overflowKey);
+        return { channel: message.channel, ts: message.ts, reused: false, reshaped: 'split' };
+      }
+      await chatUpdate(`${cut(message.text, TEXT_CAP)}\n(Too long for one Slack message: the whole text is attached in the thread.)`, []);
+      await this.uploadNow({ channel: message.channel, thread_ts: threadTs, filename: 'podnet-message.txt', content: `${message.text}\n\n${JSON.stringify(message.blocks, null, 2)}` });
+      return { channel: message.channel, ts: message.ts, reused: false, reshaped: 'file' };
+    }
   }
 
   /** A message only `user` sees. */
-  async ephemeral(message: EphemeralMessage): Promise<void> {
-    await this.call('chat.postEphemeral', () =>
-      this.client.chat.postEphemeral({
-        channel: message.channel,
-        user: message.user,
-        text: message.text,
-        ...(message.blocks !== undefined && { blocks: message.blocks }),
-        ...(message.thread_ts !== undefined && { thread_ts: message.thread_ts }),
-      }),
-    );
+  ephemeral(message: EphemeralMessage): Promise<void> {
+    return this.serial(message.channel, async () => {
+      await this.call('chat.postEphemeral', message.channel, () =>
+        this.client.chat.postEphemeral({
+          channel: message.channel,
+          user: message.user,
+          text: message.text,
+          ...(message.blocks !== undefined && { blocks: message.blocks }),
+          ...(message.thread_ts !== undefined && { thread_ts: message.thread_ts }),
+        }),
+      );
+    });
+  }
+
+  /** Opens (or resumes) the DM with `user` (conversations.open; needs `im:write`) and posts `text` there. */
+  async directMessage(user: string, text: string): Promise<PostResult> {
+    const opened = await this.call('conversations.open', user, () => this.client.conversations.open({ users: user }));
+    const channel = (opened.channel as { id?: string } | undefined)?.id;
+    if (!channel) throw new PodnetError('server-error', 'Slack opened the DM but returned no channel id');
+    return this.post({ channel, text });
   }
 
   /**
    * Uploads a file into a channel/thread (files.getUploadURLExternal, POST to the upload URL,
-   * files.completeUploadExternal, via WebClient.filesUploadV2). Returns the file id.
-   * The key is recorded after completion only: an attempt killed mid-upload uploads again.
+   * files.completeUploadExternal). Returns the file id. The key is recorded after completion
+   * only: an attempt killed mid-upload uploads again.
    */
   uploadFile(file: UploadFile): Promise<{ fileId: string; reused: boolean }> {
-    return this.serial(`${file.channel}/${file.thread_ts ?? '-'}`, async () => {
+    return this.serial(file.channel, async () => {
       const key = file.idempotencyKey !== undefined && this.redis ? `${this.prefix}${file.idempotencyKey}` : undefined;
       if (key && this.redis) {
         const existing = await this.redis.get(key).catch(() => null);
         if (existing?.startsWith('file:')) return { fileId: existing.slice(5), reused: true };
       }
-      const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content;
-      const args = {
+      const fileId = await this.uploadNow(file);
+      if (key && this.redis) await this.redis.set(key, `file:${fileId}`, 'EX', this.ttl).catch(() => undefined);
+      return { fileId, reused: false };
+    });
+  }
+
+  private async uploadNow(file: Omit<UploadFile, 'idempotencyKey'>): Promise<string> {
+    const content = typeof file.content === 'string' ? Buffer.from(file.content) : file.content;
+    let fileId: string | undefined;
+    let lastStatus = 0;
+    for (let attempt = 1; attempt <= this.uploadAttempts && fileId === undefined; attempt++) {
+      const res = await this.call('files.getUploadURLExternal', file.channel, () => this.client.files.getUploadURLExternal({ filename: file.filename, length: content.length }));
+      if (!res.upload_url || !res.file_id) throw new PodnetError('server-error', 'Slack returned no upload URL');
+      lastStatus = await this.putUpload(res.upload_url, file.filename, content);
+      if (lastStatus >= 200 && lastStatus < 300) fileId = res.file_id;
+      // A 4xx means this URL will never take the file (expired, used, refused): get a fresh one.
+      else this.logger.warn({ status: lastStatus, attempt, filename: file.filename }, 'upload URL refused the file; asking Slack for a fresh one');
+    }
+    if (fileId === undefined) {
+      throw new SlackCallError({ method: 'upload', slackCode: 'upload_failed', channel: file.channel, message: `Slack's upload URL refused the file ${this.uploadAttempts} times (last HTTP ${lastStatus})` });
+    }
+    await this.call('files.completeUploadExternal', file.channel, () =>
+      this.client.files.completeUploadExternal({
+        files: [{ id: fileId, title: file.title ?? file.filename }],
         channel_id: file.channel,
         ...(file.thread_ts !== undefined && { thread_ts: file.thread_ts }),
-        file: content,
-        filename: file.filename,
-        title: file.title ?? file.filename,
         ...(file.initialComment !== undefined && { initial_comment: file.initialComment }),
-      } as FilesUploadV2Arguments;
-      const res = await this.call('files.uploadV2', () => this.client.filesUploadV2(args));
-      const uploaded = (res.files as { files?: { id?: string }[] }[] | undefined)?.[0]?.files?.[0]?.id;
-      if (!uploaded) throw new PodnetError('server-error', 'Slack completed the upload but returned no file id');
-      if (key && this.redis) await this.redis.set(key, `file:${uploaded}`, 'EX', this.ttl).catch(() => undefined);
-      return { fileId: uploaded, reused: false };
-    });
+      } as Parameters<WebClient['files']['completeUploadExternal']>[0]),
+    );
+    return fileId;
+  }
+
+  /** POSTs the bytes to one upload URL; retries 429 (Retry-After) and 5xx on the same URL, returns the final HTTP status (4xx included). */
+  private async putUpload(url: string, filename: string, content: Buffer): Promise<number> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
+      let retryAfter: number | undefined;
+      try {
+        const form = new FormData();
+        form.append('file', new Blob([new Uint8Array(content)]), filename);
+        const res = await fetch(url, { method: 'POST', body: form, signal: AbortSignal.timeout(this.requestTimeoutMs) });
+        status = res.status;
+        const ra = Number(res.headers.get('retry-after'));
+        if (Number.isFinite(ra) && ra > 0) retryAfter = ra;
+        await res.arrayBuffer();
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'upload POST failed');
+      }
+      const transient = status === 0 || status >= 500;
+      if (status === 429 && retryAfter !== undefined && Date.now() - started + retryAfter * 1000 <= this.maxRetryTimeMs) {
+        await sleep(retryAfter * 1000);
+        continue;
+      }
+      if (!transient || attempt >= this.transientAttempts) return status;
+      await sleep(this.backoff(attempt));
+    }
   }
 
   /**
    * POSTs a JSON body to a slash command / action response_url (valid 30 minutes, 5 uses).
-   * Retries 429 (after Retry-After) and 5xx within the total retry time.
+   * Retries 429 (after Retry-After) and 5xx a bounded number of times; a 4xx (expired or used
+   * up) throws at once.
    */
   async respond(responseUrl: string, body: Record<string, unknown>): Promise<void> {
-    const deadline = Date.now() + (this.retry.maxRetryTime ?? 15 * 60_000);
-    let delay = this.retry.minTimeout ?? 500;
-    for (;;) {
-      let status: number;
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      let status = 0;
       let retryAfter: number | undefined;
       try {
-        const res = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(responseUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(this.requestTimeoutMs) });
         status = res.status;
         const ra = Number(res.headers.get('retry-after'));
         if (Number.isFinite(ra) && ra > 0) retryAfter = ra;
         await res.text();
       } catch (err) {
-        status = 0;
-        this.logger.warn({ err: String(err) }, 'response_url post failed; retrying');
+        this.logger.warn({ err: String(err) }, 'response_url post failed');
       }
       if (status >= 200 && status < 300) return;
       if (status !== 0 && status !== 429 && status < 500) {
-        throw new PodnetError('bad-input', `Slack refused the response_url post (HTTP ${status}); the URL may have expired (30 minutes, 5 uses)`);
+        throw new SlackCallError({ method: 'respond', slackCode: 'response_url_refused', message: `Slack refused the response_url post (HTTP ${status}); the URL may have expired (30 minutes, 5 uses)` });
       }
-      if (Date.now() >= deadline) throw new PodnetError('unavailable', `Slack response_url still failing (HTTP ${status}) after retrying`);
-      await sleep(retryAfter !== undefined ? retryAfter * 1000 : delay);
-      delay = Math.min(delay * 2, this.retry.maxTimeout ?? 30_000);
+      const wait = status === 429 && retryAfter !== undefined ? retryAfter * 1000 : this.backoff(attempt);
+      if ((status !== 429 && attempt >= this.transientAttempts) || Date.now() - started + wait > this.maxRetryTimeMs) {
+        throw new SlackCallError({ method: 'respond', slackCode: status === 0 ? 'network_error' : 'http_error', message: `Slack response_url still failing (HTTP ${status}) after retrying` });
+      }
+      await sleep(wait);
     }
   }
 
-  /** Runs a Web API call; maps WebClient's errors to coded podnet errors. */
-  private async call<T>(method: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      const result = await fn();
-      this.onCall?.({ method, status: 'ok' });
-      return result;
-    } catch (err) {
-      const e = err as { code?: string; data?: { error?: string; errors?: string[] }; message?: string };
-      this.onCall?.({ method, status: e.code === WebErrorCode.PlatformError ? 'error' : 'unavailable' });
-      if (e.code === WebErrorCode.PlatformError) {
-        const detail = e.data?.errors?.length ? ` (${e.data.errors.slice(0, 3).join('; ')})` : '';
-        throw new PodnetError('bad-input', `Slack refused the call: ${e.data?.error ?? 'error'}${detail}`, { cause: err });
+  /**
+   * Tells the person who asked something podnet could not say where it meant to: through the
+   * response_url while it is valid (no membership or token needed), else an ephemeral message
+   * in the channel, else a DM. Never throws; returns the route that worked. With `onceKey`
+   * (and Redis) the same notice goes out at most once.
+   */
+  async tellUser(target: UserTarget, text: string, options: { onceKey?: string } = {}): Promise<TellRoute> {
+    if (options.onceKey !== undefined && this.redis) {
+      const fresh = await this.redis.set(`${this.prefix}told:${options.onceKey}`, '1', 'EX', this.ttl, 'NX').catch(() => 'OK');
+      if (fresh !== 'OK') return 'none';
+    }
+    const tries: [TellRoute, () => Promise<unknown>][] = [];
+    if (target.responseUrl && (await this.responseUrlUsable(target))) {
+      const url = target.responseUrl;
+      tries.push(['response_url', () => this.respond(url, { response_type: 'ephemeral', replace_original: false, text })]);
+    }
+    tries.push(['ephemeral', () => this.ephemeral({ channel: target.channel, user: target.user, text, ...(target.threadTs !== undefined && { thread_ts: target.threadTs }) })]);
+    tries.push(['dm', () => this.directMessage(target.user, text)]);
+    for (const [route, attempt] of tries) {
+      try {
+        await attempt();
+        this.logger.info({ route, channel: target.channel, user: target.user }, 'told the user');
+        return route;
+      } catch (err) {
+        this.logger.warn({ route, err: String(err) }, 'could not tell the user this way; trying the next');
       }
-      throw new PodnetError('unavailable', `Slack unreachable after retrying: ${e.message ?? String(err)}`, { cause: err });
+    }
+    this.logger.error({ channel: target.channel, user: target.user }, 'could not reach the user by response_url, ephemeral or DM');
+    return 'none';
+  }
+
+  /** Within 30 minutes of the request and under the use budget (counted in Redis across workers). */
+  private async responseUrlUsable(target: UserTarget): Promise<boolean> {
+    if (target.requestedAt !== undefined) {
+      const at = Date.parse(target.requestedAt);
+      if (Number.isFinite(at) && this.now() - at >= RESPONSE_URL_TTL_MS) return false;
+    }
+    if (!this.redis || !target.responseUrl) return true;
+    const key = `${this.prefix}respond-uses:${Buffer.from(target.responseUrl).toString('base64url').slice(-64)}`;
+    try {
+      const uses = await this.redis.incr(key);
+      if (uses === 1) await this.redis.pexpire(key, RESPONSE_URL_TTL_MS);
+      return uses <= this.responseUrlUses;
+    } catch {
+      return true;
+    }
+  }
+
+  private backoff(attempt: number): number {
+    const base = Math.min(this.maxDelay, this.minDelay * 2 ** (attempt - 1));
+    return Math.round(base * (0.5 + Math.random() / 2));
+  }
+
+  /**
+   * Runs a Web API call with podnet's retry policy: 429 → wait Retry-After exactly and again
+   * (bounded by `maxRetryTimeMs` in total); transient → backoff, at most `transientAttempts`
+   * tries; anything else → SlackCallError at once. The caller's `serial` chain is what keeps
+   * a channel's calls in order while it waits.
+   */
+  private async call<T>(method: string, channel: string | undefined, fn: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const result = await fn();
+        this.onCall?.({ method, status: 'ok' });
+        return result;
+      } catch (err) {
+        const f = failureOf(err);
+        const elapsed = Date.now() - started;
+        if (f.kind === 'rate-limited') {
+          const wait = f.retryAfter * 1000;
+          if (elapsed + wait <= this.maxRetryTimeMs) {
+            await sleep(wait);
+            continue;
+          }
+          this.onCall?.({ method, status: 'unavailable' });
+          throw new SlackCallError({ method, slackCode: 'ratelimited', ...(channel !== undefined && { channel }), message: `Slack kept rate-limiting ${method} for ${Math.round(elapsed / 1000)} s`, cause: err });
+        }
+        if (f.kind === 'transient') {
+          const wait = this.backoff(attempt);
+          if (attempt < this.transientAttempts && elapsed + wait <= this.maxRetryTimeMs) {
+            this.logger.warn({ method, slackCode: f.code, attempt }, 'slack call failed; retrying');
+            await sleep(wait);
+            continue;
+          }
+          this.onCall?.({ method, status: 'unavailable' });
+          throw new SlackCallError({ method, slackCode: f.code, ...(channel !== undefined && { channel }), message: `Slack unreachable after ${attempt} tries: ${f.code}${f.detail}`, cause: err });
+        }
+        this.onCall?.({ method, status: 'error' });
+        throw new SlackCallError({ method, slackCode: f.code, ...(channel !== undefined && { channel }), message: `Slack refused the call: ${f.code}${f.detail}`, cause: err });
+      }
     }
   }
 }

@@ -12,6 +12,14 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { checkBlocks, SLACK_LIMITS } from '../render/block-limits.js';
+import { blockTextLength } from './slack-errors.js';
+
+/**
+ * Total block text from which the stand-in answers `msg_blocks_too_long`. Slack documents no
+ * such limit; bolt-js #2509 reports refusals from ~13,297 characters (markdown blocks) and
+ * #2867 at 11,341 (rich_text/section/header). 12 000 sits inside the reported range.
+ */
+export const STAND_IN_BLOCK_TEXT_LIMIT = 12_000;
 
 type Params = Record<string, unknown>;
 
@@ -70,7 +78,22 @@ export interface RecordedResponse {
   at: number;
 }
 
-export type FailureSpec = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 };
+/**
+ * An injected failure: HTTP 429 + Retry-After, a 5xx, a 4xx (on the upload URL or response_url),
+ * or a Slack platform error (`ok: false, error`) answered with HTTP 200 as Slack does.
+ */
+export type FailureSpec = { status: 429; retryAfter: number } | { status: 500 | 502 | 503 } | { status: 400 | 403 | 404 | 410 } | { error: string };
+
+/** Where an injected failure applies beyond its method. */
+export interface FailureFilter {
+  /** The first `after` matching calls pass. */
+  after?: number;
+  /** Only calls to this channel (the `channel` / `channel_id` parameter). */
+  channel?: string;
+}
+
+/** How the bot stands with a channel: a member (default) or one of Slack's refusals. */
+export type ChannelState = 'member' | 'not_in_channel' | 'channel_not_found' | 'is_archived';
 
 export interface SlackStandInOptions {
   /** 0 (default) = any free port. */
@@ -103,7 +126,16 @@ export interface SlackStandIn {
    * The next `times` calls of `method` ('*' = any, 'respond', 'upload') fail as specified;
    * with `after`, the first `after` calls from now pass and the ones after them fail.
    */
-  failNext(method: string, spec: FailureSpec, times?: number, options?: { after?: number }): void;
+  failNext(method: string, spec: FailureSpec, times?: number, options?: FailureFilter): void;
+  /**
+   * Makes every chat.postMessage / chat.update / chat.postEphemeral / file share into `channel`
+   * answer as Slack does for that state (`not_in_channel`, `channel_not_found`, `is_archived`).
+   */
+  setChannel(channel: string, state: ChannelState): void;
+  /** Every Web API call with a token answers this error (`invalid_auth`, `token_revoked`…); undefined restores. response_urls need no token and keep working. */
+  setAuthError(error: string | undefined): void;
+  /** The response_url `id` answers 404 `expired_url` from now on (Slack's 30-minute window passed). */
+  expireResponseUrl(id: string): void;
   /**
    * Socket Mode: sends an envelope (`slash_commands`, `interactive`, `events_api`) to the app
    * connected over the socket (waiting up to 5 s for one to connect) and resolves with its ack.
@@ -174,7 +206,11 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   let files = new Map<string, StoredFile>();
   let views: Params[] = [];
   let responses: RecordedResponse[] = [];
-  let failures: { method: string; spec: FailureSpec; left: number; skip: number }[] = [];
+  let failures: { method: string; spec: FailureSpec; left: number; skip: number; channel?: string }[] = [];
+  let channelStates = new Map<string, ChannelState>();
+  let authError: string | undefined;
+  let respondUses = new Map<string, number>();
+  let expiredUrls = new Set<string>();
   let tsCounter = 0;
   let idCounter = 0;
   const tsBase = Math.floor(Date.now() / 1000);
@@ -206,8 +242,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     ws.send(JSON.stringify({ type: 'hello', num_connections: sockets.size, debug_info: { host: 'stand-in' }, connection_info: { app_id: 'A0PODNET' } }));
   });
 
-  function takeFailure(method: string): FailureSpec | undefined {
-    const matching = failures.filter((x) => x.method === method || x.method === '*');
+  function takeFailure(method: string, channel?: string): FailureSpec | undefined {
+    const matching = failures.filter((x) => (x.method === method || x.method === '*') && (x.channel === undefined || x.channel === channel));
     const f = matching.find((x) => x.skip === 0 && x.left > 0);
     // Every matching entry counts this call towards its `after`.
     for (const x of matching) if (x !== f && x.skip > 0) x.skip -= 1;
@@ -226,7 +262,14 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       if (errors.length) {
         throw new SlackApiError('invalid_blocks', { errors, response_metadata: { messages: errors.map((e) => `[ERROR] ${e}`) } });
       }
+      if (blockTextLength(p.blocks) > STAND_IN_BLOCK_TEXT_LIMIT) throw new SlackApiError('msg_blocks_too_long');
     }
+  }
+
+  /** Slack's answer for a post into a channel the bot is not in (or that is gone / archived). */
+  function checkChannel(channel: string): void {
+    const state = channelStates.get(channel);
+    if (state !== undefined && state !== 'member') throw new SlackApiError(state);
   }
 
   function requireString(p: Params, name: string, error: string): string {
@@ -245,6 +288,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     'auth.test': () => ({ url: `${baseUrl}/`, team: 'stand-in', user: 'podnet', team_id: STAND_IN_IDS.team, user_id: STAND_IN_IDS.botUser, bot_id: STAND_IN_IDS.bot }),
     'chat.postMessage': (p) => {
       const channel = requireString(p, 'channel', 'channel_not_found');
+      checkChannel(channel);
       checkMessageContent(p, true);
       let threadTs = typeof p.thread_ts === 'string' && p.thread_ts !== '' ? p.thread_ts : undefined;
       let parent: StoredMessage | undefined;
@@ -283,6 +327,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     'chat.update': (p) => {
       const channel = requireString(p, 'channel', 'channel_not_found');
       const ts = requireString(p, 'ts', 'message_not_found');
+      checkChannel(channel);
       const msg = byKey.get(key(channel, ts));
       if (!msg) throw new SlackApiError('message_not_found');
       checkMessageContent(p, true);
@@ -306,6 +351,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     'chat.postEphemeral': (p) => {
       const channel = requireString(p, 'channel', 'channel_not_found');
       const user = requireString(p, 'user', 'user_not_found');
+      checkChannel(channel);
       checkMessageContent(p, true);
       const e: StoredEphemeral = {
         channel,
@@ -351,6 +397,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
         done.push(f);
       }
       const channel = typeof p.channel_id === 'string' ? p.channel_id : typeof p.channels === 'string' ? p.channels.split(',')[0] : undefined;
+      if (channel) checkChannel(channel);
       if (channel) {
         const shared = methods['chat.postMessage']?.({
           channel,
@@ -366,6 +413,12 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     'apps.connections.open': () => {
       if (!currentToken.startsWith('xapp-')) throw new SlackApiError('not_allowed_token_type');
       return { url: `${baseUrl.replace(/^http/, 'ws')}/socket` };
+    },
+    // A DM with the user (needs im:write in Slack); its id is D + the user id here.
+    'conversations.open': (p) => {
+      const users = requireString(p, 'users', 'users_list_not_supplied');
+      if (users.includes(',')) throw new SlackApiError('not_enough_users');
+      return { channel: { id: `D${users}` } };
     },
     'conversations.info': (p) => {
       const channel = requireString(p, 'channel', 'channel_not_found');
@@ -384,8 +437,14 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
   }
 
   function failWith(res: ServerResponse, spec: FailureSpec, record: RecordedCall): void {
-    record.status = spec.status;
     record.ok = false;
+    if ('error' in spec) {
+      record.status = 200;
+      record.error = spec.error;
+      send(res, 200, { ok: false, error: spec.error });
+      return;
+    }
+    record.status = spec.status;
     if (spec.status === 429) {
       record.error = 'ratelimited';
       send(res, 429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(spec.retryAfter) });
@@ -407,6 +466,15 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       calls.push(record);
       const failure = takeFailure('respond');
       if (failure) return failWith(res, failure, record);
+      // "respond up to 5 times within 30 minutes" (docs.slack.dev/interactivity/handling-user-interaction#message_responses).
+      const uses = (respondUses.get(id) ?? 0) + 1;
+      respondUses.set(id, uses);
+      if (expiredUrls.has(id) || uses > 5) {
+        record.status = 404;
+        record.ok = false;
+        record.error = expiredUrls.has(id) ? 'expired_url' : 'used_url';
+        return send(res, 404, record.error);
+      }
       responses.push({ id, body: params, at: record.at });
       return send(res, 200, 'ok');
     }
@@ -440,7 +508,8 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     calls.push(record);
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
 
-    const failure = takeFailure(method);
+    const channelParam = typeof params.channel === 'string' ? params.channel : typeof params.channel_id === 'string' ? params.channel_id : undefined;
+    const failure = takeFailure(method, channelParam);
     if (failure) return failWith(res, failure, record);
 
     const reply = (ok: boolean, payload: Params) => {
@@ -450,6 +519,7 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     };
     if (token === undefined) return reply(false, { error: 'not_authed' });
     if (!tokenOk(token)) return reply(false, { error: 'invalid_auth' });
+    if (authError !== undefined) return reply(false, { error: authError });
     const impl = methods[method];
     if (!impl) return reply(false, { error: 'unknown_method', req_method: method });
     currentToken = token;
@@ -500,7 +570,16 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
     responseUrl: (id) => `${baseUrl}/respond/${encodeURIComponent(id ?? nextId('R'))}`,
     responses: (id) => clone(id === undefined ? responses : responses.filter((r) => r.id === id)),
     failNext(method, spec, times = 1, opts = {}) {
-      failures.push({ method, spec, left: times, skip: opts.after ?? 0 });
+      failures.push({ method, spec, left: times, skip: opts.after ?? 0, ...(opts.channel !== undefined && { channel: opts.channel }) });
+    },
+    setChannel(channel, state) {
+      channelStates.set(channel, state);
+    },
+    setAuthError(error) {
+      authError = error;
+    },
+    expireResponseUrl(id) {
+      expiredUrls.add(id);
     },
     async socketSend(type, payload, timeoutMs = 5000) {
       const deadline = Date.now() + timeoutMs;
@@ -533,6 +612,10 @@ export async function startSlackStandIn(options: SlackStandInOptions = {}): Prom
       views = [];
       responses = [];
       failures = [];
+      channelStates = new Map();
+      authError = undefined;
+      respondUses = new Map();
+      expiredUrls = new Set();
     },
     async close() {
       // Close sockets with a handshake first: a client mid-disconnect that sees its socket

@@ -10,7 +10,7 @@ import { silentLogger } from '../../src/logger.js';
 import { childJobId, queueName, type CheckResult } from '../../src/queue/contracts.js';
 import { createProducer, type Producer } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
-import { fakeDeps, fakePoster, nullClusterAccess, REDIS_URL, testPrefix, waitForJob, type FakePoster } from '../helpers/queue-fakes.js';
+import { fakeDeps, fakePoster, nullClusterAccess, REDIS_URL, testPrefix, waitForJob, waitUntil, type FakePoster } from '../helpers/queue-fakes.js';
 import type { ProcessorDeps } from '../../src/queue/processor-deps.js';
 import type { ClusterAccess, LogOptions } from '../../src/cluster/types.js';
 
@@ -211,6 +211,8 @@ describe('logs command', () => {
     expect(await job.getState()).toBe('failed');
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toBe('mlserver-0 has 2 containers (agent, mlserver); name one with -c CONTAINER.');
+    // Posted by the worker's failed handler, after the job failed (src/queue/report-failure.ts).
+    await waitUntil(() => poster.posts.length > 0);
     expect(poster.posts.map((p) => p.text)).toEqual(['Could not read the logs of mlserver-0 in financial-ml: mlserver-0 has 2 containers (agent, mlserver); name one with -c CONTAINER.']);
   });
 });

@@ -37,8 +37,8 @@ test('calls, 429 waits and refusals are reported and counted', async () => {
   slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 1);
   const posted = await poster.post({ channel: 'C0METRICS', text: 'hello' });
   await poster.update({ channel: 'C0METRICS', ts: posted.ts, text: 'hello again', blocks: [] });
-  const tooMany = Array.from({ length: 51 }, () => ({ type: 'divider' as const }));
-  await expect(poster.post({ channel: 'C0METRICS', text: 'too many blocks', blocks: tooMany })).rejects.toMatchObject({ code: 'bad-input' });
+  slack.setChannel('C0KICKED', 'not_in_channel');
+  await expect(poster.post({ channel: 'C0KICKED', text: 'podnet was removed from this channel' })).rejects.toMatchObject({ code: 'bad-input', slackCode: 'not_in_channel' });
   expect(calls).toEqual(['chat.postMessage rate-limited', 'chat.postMessage ok', 'chat.update ok', 'chat.postMessage error']);
   expect(waits).toEqual([1]);
   expect(poster.rateLimited).toBe(1);

@@ -111,8 +111,10 @@ describe('SlackPoster (stand-in + Redis)', () => {
   });
 
   it('frees the key when Slack refuses, so a corrected retry can post', async () => {
+    // reshape: false sends the 51 blocks as given (the default poster would split them).
+    const exact = new SlackPoster({ token: TOKEN, slackApiUrl: standIn.url, redis, keyPrefix: prefix, reshape: false });
     const tooMany = Array.from({ length: 51 }, () => ({ type: 'divider' as const }));
-    await expect(poster.post({ channel: 'C6', text: 'x', blocks: tooMany, idempotencyKey: 'bad' })).rejects.toThrow(
+    await expect(exact.post({ channel: 'C6', text: 'x', blocks: tooMany, idempotencyKey: 'bad' })).rejects.toThrow(
       /Slack refused the call: invalid_blocks \(must be less than 51 items \[json-pointer:\/blocks\]\)/,
     );
     expect(await redis.get(`${prefix}bad`)).toBeNull();
@@ -136,13 +138,14 @@ describe('SlackPoster (stand-in + Redis)', () => {
       ],
       ['unknown block type', [{ type: 'banner' }], /unsupported type: banner/],
     ];
+    const exact = new SlackPoster({ token: TOKEN, slackApiUrl: standIn.url, redis, keyPrefix: prefix, reshape: false });
     for (const [, blocks, pointer] of cases) {
-      const err = await poster.post({ channel: 'C7', text: 't', blocks: blocks as never }).catch((e: unknown) => e);
+      const err = await exact.post({ channel: 'C7', text: 't', blocks: blocks as never }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(PodnetError);
       expect((err as PodnetError).code).toBe('bad-input');
       expect((err as Error).message).toMatch(pointer);
     }
-    await expect(poster.post({ channel: 'C7', text: 'x'.repeat(40_001) })).rejects.toThrow(/msg_too_long/);
+    await expect(exact.post({ channel: 'C7', text: 'x'.repeat(40_001) })).rejects.toThrow(/msg_too_long/);
     // At the limits exactly, Slack accepts.
     await poster.post({
       channel: 'C7',

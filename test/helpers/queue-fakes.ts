@@ -107,3 +107,12 @@ export async function waitForJob(queue: Queue, jobId: string, timeoutMs = 15_000
 }
 
 export const nullClusterAccess = {} as never;
+
+/** Polls `ok` every 20 ms until it is true (or throws after `timeoutMs`). */
+export async function waitUntil(ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
