@@ -54,7 +54,8 @@ function startWorker(env: Record<string, string>): Promise<{ proc: ChildProcess;
   });
   const next = (line: string): Promise<void> =>
     seen.has(line) ? Promise.resolve() : new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`worker did not print ${line}`)), 15_000);
+      // Generous: a cold `node --import register-ts` start takes ~15 s on a loaded 2-core machine.
+      const timer = setTimeout(() => reject(new Error(`worker did not print ${line}`)), 45_000);
       waiting.set(line, () => {
         clearTimeout(timer);
         resolve();
@@ -92,4 +93,35 @@ test('a worker SIGKILLed mid-check: another worker finishes it, and every messag
   // One progress post + two replies; the summary went out as exactly one chat.update.
   expect(slack.calls('chat.postMessage').filter((c) => c.ok)).toHaveLength(3);
   expect(slack.calls('chat.update').filter((c) => c.ok && String(c.params.text).startsWith('summary'))).toHaveLength(1);
-}, 40_000);
+}, 120_000);
+
+test('a job that stalls past the limit (its worker killed twice) is failed by stall detection, and the user is told', async () => {
+  const producer = createProducer({ connection: redis, prefix, cluster: CLUSTER });
+  const { jobId } = await producer.enqueueCommand(
+    { verb: 'logs', pod: 'mlserver-0', namespace: 'financial-ml', previous: false },
+    { slack: { channel: 'C0MLONCALL', user: 'U1', responseUrl: slack.responseUrl('cmd-stall') }, requestId: 'stall1' },
+  );
+  await producer.close();
+  // Two workers die in the log read in turn: BullMQ's maxStalledCount (1) is passed.
+  for (let i = 0; i < 2; i++) {
+    const w = await startWorker({ SLOW_MS: '60000', LOCK_MS: '1000' });
+    await w.next('LOGGING');
+    w.proc.kill('SIGKILL');
+    await new Promise((r) => w.proc.once('exit', r));
+  }
+  await startWorker({ SLOW_MS: '0', LOCK_MS: '1000' });
+  const checks = new Queue(queueName(CLUSTER, 'checks'), { connection: redis, prefix });
+  try {
+    const job = await waitForJob(checks, jobId, 20_000);
+    expect(await job.getState()).toBe('failed');
+    expect(job.failedReason).toBe('job stalled more than allowable limit');
+  } finally {
+    await checks.close();
+  }
+  // The failed handler of the worker that failed it posts where the answer would have gone.
+  const deadline = Date.now() + 10_000;
+  while (slack.messages('C0MLONCALL').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  const [notice] = slack.messages('C0MLONCALL');
+  expect(notice?.text).toContain('`/podnet logs mlserver-0 -n financial-ml` did not finish');
+  expect(notice?.text).toContain('run the command again');
+}, 180_000);

@@ -74,8 +74,9 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
   const sim = await startSimulator({ scenario: options.scenario ?? 'scenarios/seed-incident.yaml', port: 0, ...(options.elapsedMs && { elapsedMs: options.elapsedMs }) });
   const slack = await startSlackStandIn();
   const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: options.qps ?? 50, burst: options.burst ?? 100 });
-  // Short retry delays so a 429 storm test does not take minutes; Retry-After is still honoured.
-  const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:`, minRetryDelayMs: 20, maxRetryDelayMs: 200 });
+  // The worker's real retry settings: a 429 is waited out for exactly its Retry-After (no
+  // backoff on top), so a storm test takes as long as Slack asks and no longer.
+  const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:` });
   const clusterNow = options.clusterNow;
   const deps = clusterNow
     ? { ...defaultDeps(), collectEvidence: (c: ClusterAccess, r: CheckRequest, o: { skipLogs: boolean }) => collectEvidence(c, r, { ...o, now: clusterNow }) }

@@ -4,7 +4,8 @@
  * SLOW_MS after the progress message went out, so the test can kill it there).
  * Run: node --import ./test/helpers/register-ts.js test/helpers/queue-worker-proc.ts
  * Env: REDIS_URL, PREFIX, CLUSTER, SLACK_API_URL, SLOW_MS, LOCK_MS.
- * Prints `READY` once the workers run and `PROBING` when the probe is in its slow part.
+ * Prints `READY` once the workers run, `PROBING` when the probe is in its slow part and
+ * `LOGGING` when a `logs` job is in its (equally slow) log read.
  */
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger.js';
@@ -25,11 +26,20 @@ const poster = new SlackPoster({
   minRetryDelayMs: 50,
   maxRetryDelayMs: 200,
 });
+// A one-container pod whose log read hangs SLOW_MS (the `logs` job's processor runs on the checks queue).
+const clusterAccess = {
+  getPod: async () => ({ metadata: { name: 'mlserver-0' }, spec: { containers: [{ name: 'mlserver' }] } }),
+  streamLog: async () => {
+    process.stdout.write('LOGGING\n');
+    await new Promise((r) => setTimeout(r, slowMs));
+    return (async function* () {})();
+  },
+} as never;
 
 const running = await startWorkers({
   connection: redis,
   cluster: env.CLUSTER ?? 'qtest',
-  clusterAccess: {} as never,
+  clusterAccess,
   poster,
   logger: silentLogger,
   prefix,
