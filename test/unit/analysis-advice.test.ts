@@ -244,6 +244,9 @@ describe('hostNetwork pods', () => {
     expect(text).not.toContain('The server is in this pod');
     expect(text).not.toContain("never on the pod's lo");
     expect(text).toContain("the node's loopback (the pod uses hostNetwork: true)");
+    // Was: port-conflict "Two processes in the pod want port 9101" beside "held by a process outside the pod".
+    expect(rule('port-conflict').detect(ev, ctx)).toEqual([]);
+    expect(diagnose(ev, ctx).hypotheses.map((h) => h.cause)).not.toContain('port-conflict');
   });
 });
 

@@ -16,7 +16,7 @@ export const portConflict: Rule = {
   doc:
     'Fires on bind-error log lines ("address already in use", "Failed to bind", errno 98) in a container of the pod, or when ' +
     'two containers declare the same containerPort. /proc/net/tcp does not name owners, so the other holder is taken from ' +
-    'declared containerPorts and logs. Opposed on hostNetwork pods where no other container claims the port (the node holds it).',
+    'declared containerPorts and logs. Does not fire on hostNetwork pods where no other container claims the port (the node holds it: hostnetwork-port-conflict).',
   detect(ev): Hypothesis[] {
     const f = factsOf(ev);
     const binds = matchesOf(f, ['bind-error']);
@@ -43,9 +43,10 @@ export const portConflict: Rule = {
     if (binderC && (binderC.status?.restartCount ?? 0) > 0) s.support(0.1, quoteLastState(binderC));
 
     const holders = conflictPort !== undefined ? f.containers.filter((c) => c.name !== binder && c.ports.some((p) => p.containerPort === conflictPort)) : [];
-    if (f.ev.pod?.hostNetwork && holders.length === 0 && !dupe) {
-      s.oppose(0.6, note(`hostNetwork: true and no other container of the pod declares port ${conflictPort ?? '?'}: a process on the node likely holds it`));
-    }
+    // With hostNetwork the pod's namespace is the node's: when no other container of the pod
+    // claims the port, the holder is outside the pod and "two processes in the pod" would be
+    // false — that is hostnetwork-port-conflict, not this cause.
+    if (f.ev.pod?.hostNetwork && holders.length === 0 && !dupe) return [];
 
     const other = dupe?.containers.find((c) => c !== binder) ?? holders[0]?.name;
     const moveWho = binderC ?? f.server;
