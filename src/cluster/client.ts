@@ -28,7 +28,7 @@ import { HttpStatusError, RequestTimeoutError, toPodnetError, type RequestDescri
 import { TokenBucket, systemClock, type Clock } from './rate-limit.js';
 import { DEFAULT_RETRIES, withRetry } from './retry.js';
 import type { ClusterAccess, ExecOptions, ExecResult, KubeObject, LogOptions, ObjectRef } from './types.js';
-import { resourcePath } from './resources.js';
+import { allowedFor, resourcePath } from './resources.js';
 
 export interface ClusterOptions {
   /** A kubeconfig file; default: $KUBECONFIG, then ~/.kube/config (client-node's loadFromDefault). */
@@ -238,6 +238,11 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
     });
   }
 
+  /** The generic calls reach only the kinds the RBAC manifests grant (src/cluster/resources.ts). */
+  function refuseUnlisted(verb: 'get' | 'list' | 'patch', r: { group: string; resource: string }): void {
+    if (!allowedFor(verb, r)) throw new PodnetError('bad-input', `podnet does not ${verb} ${r.resource}${r.group ? `.${r.group}` : ''} (not in src/cluster/resources.ts)`);
+  }
+
   /** One JSON request outside the generated clients (arbitrary kinds, PATCH with dryRun). */
   async function requestJson(method: string, path: string, body?: { contentType: string; data: unknown }): Promise<KubeObject> {
     const url = new URL(`${server}${path}`);
@@ -434,11 +439,13 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
 
     getObject(ref: ObjectRef) {
       const r = resourcePath(ref);
+      refuseUnlisted('get', r);
       return send({ verb: 'get', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name }, () => requestJson('GET', r.path));
     },
 
     async listObjects(ref, opts = {}) {
       const r = resourcePath({ ...ref, name: '' });
+      refuseUnlisted('list', r);
       const q = new URLSearchParams();
       if (opts.fieldSelector) q.set('fieldSelector', opts.fieldSelector);
       if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
@@ -451,6 +458,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
 
     patchObject(ref, patchType, patch, opts = {}) {
       const r = resourcePath(ref);
+      refuseUnlisted('patch', r);
       const q = new URLSearchParams();
       if (opts.dryRun) q.set('dryRun', 'All');
       if (opts.fieldManager) q.set('fieldManager', opts.fieldManager);

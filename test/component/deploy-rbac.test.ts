@@ -22,6 +22,9 @@ import { scanApiUsage, type ApiUsage } from '../helpers/rbac-map.js';
 const WORKER = { name: 'podnet-worker', namespace: 'podnet' };
 const EXEC = ['get pods/exec', 'create pods/exec'];
 const EPHEMERAL = ['patch pods/ephemeralcontainers'];
+/** What deploy/components/patch grants: patch of the objects that own pods' settings. */
+const PATCHES = ['patch apps/daemonsets', 'patch apps/deployments', 'patch apps/statefulsets', 'patch batch/cronjobs', 'patch mlops.seldon.io/serverconfigs', 'patch mlops.seldon.io/servers'];
+const OPT_IN = [...EPHEMERAL, ...PATCHES];
 
 const version = await kustomizeVersion();
 // CI installs kubectl when missing (.ci/run); on a machine without it these tests cannot run.
@@ -81,7 +84,9 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
     single = await renderOverlay('single-cluster');
   });
 
-  const withoutOptIn = (u: ApiUsage[]): ApiUsage[] => u.filter((x) => !EPHEMERAL.includes(permissionKey(x)));
+  const withoutOptIn = (u: ApiUsage[]): ApiUsage[] => u.filter((x) => !OPT_IN.includes(permissionKey(x)));
+  const withoutPatch = (u: ApiUsage[]): ApiUsage[] => u.filter((x) => !PATCHES.includes(permissionKey(x)));
+  const withoutEphemeral = (u: ApiUsage[]): ApiUsage[] => u.filter((x) => !EPHEMERAL.includes(permissionKey(x)));
 
   test('single-cluster: every call has a rule and every rule is used (debug containers excepted: opt-in)', () => {
     const grants = grantsFor(single, WORKER);
@@ -94,11 +99,29 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
   test('single-cluster + debug-containers component: exactly the code, including the ephemeral-container patch', async () => {
     const objects = await renderWithComponents('single-cluster', ['debug-containers']);
     const grants = grantsFor(objects, WORKER);
-    expect(describeComparison(compareRbac(usages, grants))).toEqual([]);
+    expect(describeComparison(compareRbac(withoutPatch(usages), grants))).toEqual([]);
     // The component adds that one permission and nothing else.
     const added = keys(grants).filter((k) => !keys(grantsFor(single, WORKER)).includes(k));
     expect(added).toEqual(EPHEMERAL);
     if (keys(usages).includes(EPHEMERAL[0] as string)) expect(keys(grants)).toContain(EPHEMERAL[0]);
+  });
+
+  test('single-cluster + patch component: exactly the code, including patch of the Pod owners podnet fixes, and nothing else', async () => {
+    const grants = grantsFor(await renderWithComponents('single-cluster', ['patch']), WORKER);
+    expect(describeComparison(compareRbac(withoutEphemeral(usages), grants))).toEqual([]);
+    const added = keys(grants).filter((k) => !keys(grantsFor(single, WORKER)).includes(k));
+    expect(added).toEqual(PATCHES);
+    // The code patches exactly these kinds: the scanner found them in the cluster client.
+    expect(keys(usages).filter((k) => k.startsWith('patch ') && !EPHEMERAL.includes(k))).toEqual(PATCHES);
+    // No write beyond patch, and never pods, Secrets or ConfigMaps.
+    expect(keys(grants).filter((k) => /^(create|update|delete)/.test(k) && k !== 'create pods/exec')).toEqual([]);
+  });
+
+  test('read-only and single-cluster grant no patch of any Pod owner: they cannot apply a fix', async () => {
+    for (const overlay of ['read-only', 'single-cluster'] as const) {
+      const grants = keys(grantsFor(await renderOverlay(overlay), WORKER));
+      for (const p of PATCHES) expect(grants).not.toContain(p);
+    }
   });
 
   test('single-cluster binds every permission cluster-wide (pods in any namespace the channel policy allows)', () => {
@@ -136,7 +159,7 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
   });
 
   test('every rule carries a comment naming the podnet feature that needs it', () => {
-    for (const file of ['deploy/base/worker-rbac.yaml', 'deploy/components/debug-containers/debug-containers-rbac.yaml']) {
+    for (const file of ['deploy/base/worker-rbac.yaml', 'deploy/components/debug-containers/debug-containers-rbac.yaml', 'deploy/components/patch/patch-rbac.yaml']) {
       const lines = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n');
       lines.forEach((line, i) => {
         if (!/^\s*- apiGroups:/.test(line)) return;
@@ -151,7 +174,7 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
     const documented = [...section.matchAll(/^\| ([a-z, ]+) \| ([a-z/, ]+?)(?: \(([a-z0-9.]+)\))? \| `/gm)].flatMap((m) =>
       (m[1] as string).split(', ').flatMap((verb) => (m[2] as string).split(', ').map((resource) => ({ verb, resource, apiGroup: m[3] ?? '' }))),
     );
-    const granted = grantsFor(await renderWithComponents('single-cluster', ['debug-containers']), WORKER);
+    const granted = grantsFor(await renderWithComponents('single-cluster', ['debug-containers', 'patch']), WORKER);
     expect(keys(documented)).toEqual(keys(granted));
   });
 

@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { OWNER_LISTS, OWNER_READS, PATCH_TARGETS } from '../../src/cluster/resources.js';
 
 /** One RBAC permission: a verb on a resource (with subresource, e.g. `pods/log`) in an API group (`""` = core). */
 export interface ApiPermission {
@@ -82,6 +83,17 @@ export const RAW_PATHS: readonly { pattern: RegExp; permissions: readonly ApiPer
   { pattern: /\/pods\/[^`'"\s]*\/ephemeralcontainers\b/, permissions: [core('patch', 'pods/ephemeralcontainers')] },
 ];
 
+/**
+ * podnet's generic calls (src/cluster/client.ts getObject/listObjects/patchObject, which
+ * refuse any kind not in src/cluster/resources.ts): found by their definitions, mapped to
+ * the tables they are limited to.
+ */
+export const GENERIC_METHODS: Readonly<Record<string, readonly ApiPermission[]>> = {
+  getObject: [core('get', 'pods'), ...OWNER_READS.map((r) => ({ verb: 'get', resource: r.resource, apiGroup: r.group }))],
+  listObjects: OWNER_LISTS.map((r) => ({ verb: 'list', resource: r.resource, apiGroup: r.group })),
+  patchObject: PATCH_TARGETS.map((r) => ({ verb: 'patch', resource: r.resource, apiGroup: r.group })),
+};
+
 let apiMethodNames: Set<string> | undefined;
 
 /** Every method name of client-node's generated API classes, read from the installed package's types. */
@@ -123,6 +135,8 @@ export function scanApiUsage(files: readonly { path: string; text: string }[]): 
         const permissions = Object.hasOwn(CLIENT_NODE_CLASSES, name) ? CLIENT_NODE_CLASSES[name] : undefined;
         if (permissions) usages.push(...permissions.map((p) => ({ ...p, source: `${where} new ${name}` })));
       }
+      const def = /^\s*(?:async\s+)?(getObject|listObjects|patchObject)\s*\(/.exec(line);
+      if (def) usages.push(...(GENERIC_METHODS[def[1] as string] ?? []).map((p) => ({ ...p, source: `${where} ${def[1] as string}` })));
       for (const raw of RAW_PATHS) {
         const m = raw.pattern.exec(line);
         if (m) usages.push(...raw.permissions.map((p) => ({ ...p, source: `${where} ${m[0]}` })));
