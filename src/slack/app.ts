@@ -42,6 +42,7 @@ import { MAX_LOGGED_CHARS, silentLogger, type Logger } from '../logger.js';
 import { redactBounded } from '../logscan/redact.js';
 import { mentionCommandText, RUNBOOK_ACTION_IDS, type IncidentHooks } from '../incidents/slack-hooks.js';
 import { escapeSlackText, unescapeSlackText } from './text.js';
+import { timestampWithinWindow, type EventDeduper } from './request-guards.js';
 
 type BoltApp = App;
 
@@ -97,6 +98,10 @@ export interface SlackAppOptions {
    * incident's thread, answers `@podnet` mentions, handles runbook Confirm/Decline buttons.
    */
   incidents?: IncidentHooks;
+  /** Events API retries (same `event_id`) run once (src/slack/request-guards.ts). Without it, every delivery runs. */
+  eventDeduper?: EventDeduper;
+  /** The clock for the request-timestamp window (ms). Default Date.now. */
+  now?: () => number;
   /** The bot's ids, when known, so no auth.test is needed. */
   botId?: string;
   botUserId?: string;
@@ -188,6 +193,20 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       ],
     });
     receiver = httpReceiver;
+    // Refuse requests signed more than 5 minutes from now in either direction before Bolt
+    // sees them: Bolt refuses only stale ones (src/slack/request-guards.ts).
+    const bolt = httpReceiver.requestListener;
+    const now = options.now ?? Date.now;
+    httpReceiver.requestListener = (req, res) => {
+      const header = req.headers['x-slack-request-timestamp'];
+      if (header !== undefined && !timestampWithinWindow(Array.isArray(header) ? header[0] : header, now())) {
+        logger.warn({ timestamp: String(header).slice(0, 20) }, 'refused a request timestamped more than 5 minutes from now');
+        res.writeHead(401, { 'content-type': 'text/plain' });
+        res.end('request timestamp outside the 5-minute window');
+        return;
+      }
+      bolt(req, res);
+    };
   }
 
   // Known ids are used as they are; otherwise they are looked up once in the background at
@@ -517,7 +536,16 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       // Every other interaction is acknowledged so Slack shows no error to the user.
       return a.ack();
     } else if (a.event !== undefined) {
-      if (a.event.type === 'app_mention') return onMention(a as unknown as Parameters<typeof onMention>[0]);
+      if (a.event.type === 'app_mention') {
+        // Slack re-delivers an event it thinks went unanswered, same event_id, X-Slack-Retry-Num ≥ 1.
+        const eventId = (a.body as { event_id?: string }).event_id;
+        const retryNum = (args as unknown as { context?: { retryNum?: number } }).context?.retryNum;
+        if (eventId !== undefined && options.eventDeduper && !(await options.eventDeduper.firstDelivery(eventId, retryNum))) {
+          logger.info({ eventId, retryNum }, 'Events API retry of an event already handled; ignored');
+          return;
+        }
+        return onMention(a as unknown as Parameters<typeof onMention>[0]);
+      }
     } else if ((a.view !== undefined || a.shortcut !== undefined) && a.ack !== undefined) {
       return a.ack();
     }

@@ -16,6 +16,7 @@ import { createProducer, type Producer, type ProducerOptions } from '../queue/en
 import { clustersText, createClusterGate, type ClusterGate } from '../queue/heartbeat.js';
 import { withClusterGate } from '../queue/routing.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from './app.js';
+import { createEventDeduper } from './request-guards.js';
 
 export interface BotOptions {
   config: Pick<Config, 'slack' | 'defaultCluster' | 'queuePrefix'>;
@@ -68,6 +69,7 @@ export function createBot(options: BotOptions): Bot {
     audit: options.audit,
     ...(options.logger && { logger: options.logger }),
     ...(incidents && { incidents }),
+    eventDeduper: createEventDeduper({ redis, prefix, ...(options.logger && { logger: options.logger }) }),
     ...(gate && { listClusters: async () => clustersText(await withTimeout(gate.list(), 1500), config.defaultCluster) }),
     enqueue: gate ? withClusterGate(enqueue, gate) : enqueue,
   });

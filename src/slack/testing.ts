@@ -109,12 +109,12 @@ export async function postSigned(
   url: string,
   body: string,
   signingSecret: string,
-  options: { timestamp?: number; contentType?: string } = {},
+  options: { timestamp?: number; contentType?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: string; json?: unknown; ms: number }> {
   const started = performance.now();
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': options.contentType ?? 'application/x-www-form-urlencoded', ...signSlackRequest(signingSecret, body, options.timestamp) },
+    headers: { 'content-type': options.contentType ?? 'application/x-www-form-urlencoded', ...signSlackRequest(signingSecret, body, options.timestamp), ...options.headers },
     body,
   });
   const text = await res.text();
