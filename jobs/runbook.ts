@@ -121,7 +121,7 @@ export function renderOutcome(runbook: string, outcome: StepOutcome, runId: stri
   const intrusive = outcome.kind === 'debug';
   return finishMessages(`${runbook} step ${outcome.index + 1} waits for confirmation: ${outcome.detail}`, [
     section(`${ICON['awaiting-confirm']} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${escapeMrkdwn(outcome.detail)}`),
-    context(intrusive ? 'This step changes the pod (an ephemeral debug container): only users the channel policy allows intrusive actions may confirm.' : 'Anyone allowed in this channel may answer.'),
+    context(intrusive ? 'This step changes the pod (an ephemeral debug container): only users the channel policy allows intrusive actions may answer (Confirm or Decline).' : 'Anyone allowed in this channel may answer.'),
     actionsBlock([
       button('Confirm', RUNBOOK_ACTION_IDS.confirm, runId, { style: intrusive ? 'danger' : 'primary' }),
       button('Decline', RUNBOOK_ACTION_IDS.decline, runId),
@@ -428,6 +428,15 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
     if (data.confirmation !== undefined) {
       const who = data.confirmation === 'confirmed' ? 'Confirmed' : 'Declined';
       const text = `${who} by <@${data.slack.user}>.`;
+      if (data.promptTs !== undefined) {
+        // The prompt turns into its answer: no buttons left to press, and who answered shown.
+        const step = `${stored.runbook} ${stored.state.next + 1}. ${runbook.steps[stored.state.next]?.id ?? ''}`.trim();
+        const icon = data.confirmation === 'confirmed' ? ':white_check_mark:' : ':no_entry_sign:';
+        const answered = `${icon} *${escapeMrkdwn(step)}* — ${text}`;
+        await p.poster
+          .update({ channel: stored.channel, ts: data.promptTs, text: `${step}: ${text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: answered } }] })
+          .catch((err: unknown) => p.logger.warn({ jobId, err: String(err) }, 'could not update the runbook prompt to its answer'));
+      }
       await p.poster.post({ channel: stored.channel, thread_ts: stored.threadTs, text, idempotencyKey: `${jobId}-answer` });
     }
     return advance(stored, runbook, data.confirmation);

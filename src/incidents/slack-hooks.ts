@@ -51,6 +51,8 @@ export interface RunbookButtonInput {
   user: string;
   channel: string;
   channelName?: string;
+  /** ts of the message carrying the buttons (updated to the answer by the worker). */
+  promptTs?: string;
 }
 
 export interface RunbookButtonResult {
@@ -145,8 +147,9 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
     if (state.status !== 'awaiting-confirm') {
       return { text: `:information_source: Runbook ${run.runbook} is not waiting for an answer (it is ${state.status}).`, outcome: 'invalid', reason: `run ${state.status}`, namespace: state.target.namespace };
     }
-    // Confirming a debug step changes the pod: the presser needs the intrusive permission.
-    const intrusive = input.answer === 'confirmed' && run.pendingKind === 'debug';
+    // A debug step changes the pod: answering it either way needs the intrusive permission
+    // (a Decline uses the step up as surely as a Confirm runs it).
+    const intrusive = run.pendingKind === 'debug';
     const decision = authorize(input.policy, {
       channel: input.channel,
       ...(input.channelName !== undefined && { channelName: input.channelName }),
@@ -175,6 +178,7 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
       action: 'continue',
       runId: run.runId,
       confirmation: input.answer,
+      ...(input.promptTs !== undefined && { promptTs: input.promptTs }),
     };
     const jobId = payload.requestId;
     try {

@@ -171,6 +171,8 @@ export interface RunbookPayload extends CommandPayloadBase {
   runId?: string;
   /** The answer to the pending confirm (continue after a button press). */
   confirmation?: 'confirmed' | 'declined';
+  /** ts of the message carrying the Confirm/Decline buttons, updated to the answer. */
+  promptTs?: string;
 }
 
 /**

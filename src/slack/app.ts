@@ -467,9 +467,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const channel = b.channel?.id ?? b.container?.channel_id ?? '';
     const channelName = b.channel?.name;
     const answer = a.action_id === RUNBOOK_ACTION_IDS.confirm ? 'confirmed' : 'declined';
+    const promptTs = (b as BlockAction & { message?: { ts?: string } }).message?.ts ?? b.container?.message_ts;
     const base = { who: b.user.id, channel, ...(channelName !== undefined && { channelName }), command: `runbook ${answer} ${a.value ?? ''}`, source: `button:${a.action_id}`, verb: 'runbook' as const };
     const res = options.incidents
-      ? await options.incidents.runbookButton({ policy, runId: a.value ?? '', answer, user: b.user.id, channel, ...(channelName !== undefined && { channelName }) }).catch((err: unknown) => ({ text: `:x: ${escapeSlackText(describeError(err))}`, outcome: 'failed' as const, reason: describeError(err), jobId: undefined, namespace: undefined }))
+      ? await options.incidents.runbookButton({ policy, runId: a.value ?? '', answer, user: b.user.id, channel, ...(channelName !== undefined && { channelName }), ...(promptTs !== undefined && { promptTs }) }).catch((err: unknown) => ({ text: `:x: ${escapeSlackText(describeError(err))}`, outcome: 'failed' as const, reason: describeError(err), jobId: undefined, namespace: undefined }))
       : { text: 'Runbooks are not available in this deployment.', outcome: 'invalid' as const, reason: 'no incident hooks', jobId: undefined, namespace: undefined };
     record({ ...base, outcome: res.outcome, ...(res.reason !== undefined && { reason: res.reason }), ...(res.jobId !== undefined && { jobId: res.jobId }), ...(res.namespace !== undefined && { namespace: res.namespace }) });
     await respond({ response_type: 'ephemeral', replace_original: false, text: res.text } as RespondArguments).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not answer the button press'));

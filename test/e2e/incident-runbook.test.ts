@@ -200,20 +200,32 @@ describe('runbook confirm step', () => {
     const replies = stack.slack.message(channel, result.threadTs)!.replies.map(textOf);
     expect(replies.some((r) => r.includes(`Confirmed by <@${USERS.bob}>`))).toBe(true);
     expect(replies.some((r) => r.includes('. debug*') && r.includes(':white_check_mark:') && r.includes('attached'))).toBe(true);
+    // The prompt itself became its answer: no buttons left, who answered shown.
+    const prompt = stack.slack.message(channel, ask.ts)!;
+    expect(textOf(prompt)).not.toContain('podnet_runbook_confirm');
+    expect(textOf(prompt)).toContain(`Confirmed by <@${USERS.bob}>`);
     await stack.press('podnet_runbook_confirm', result.runId, channel, USERS.bob, ask.ts, result.threadTs, 'bob-again');
     expect(String((await waitFor(() => stack.slack.responses('bob-again')[0], 10_000, 'the second answer')).body.text)).toMatch(/not waiting/);
   }, 120_000);
 
-  test('decline skips the intrusive step; anyone allowed in the channel may decline', async () => {
+  test('decline needs the same permission as confirm; an allowed decline skips the step and the prompt shows who declined', async () => {
     const ack = ackText(await stack.slash('runbook run crashloop-triage mlserver-0 -n financial-ml', channel));
     const result = (await stack.finished(jobOf(ack), 60_000)).returnvalue as { runId: string; threadTs: string };
     const ask = await waitFor(() => stack.slack.message(channel, result.threadTs)?.replies.find((r) => textOf(r).includes('podnet_runbook_decline')), 10_000, 'the question');
+    // Alice may not answer an intrusive step either way: her Decline does not use the step up.
     await stack.press('podnet_runbook_decline', result.runId, channel, USERS.alice, ask.ts, result.threadTs, 'alice-decline');
-    const res = await waitFor(() => stack.slack.responses('alice-decline')[0], 10_000, 'the answer');
+    const refused = await waitFor(() => stack.slack.responses('alice-decline')[0], 10_000, 'the refusal');
+    expect(String(refused.body.text)).toMatch(/:no_entry:.*[Ii]ntrusive/);
+    expect(textOf(stack.slack.message(channel, ask.ts)!)).toContain('podnet_runbook_decline');
+    await stack.press('podnet_runbook_decline', result.runId, channel, USERS.bob, ask.ts, result.threadTs, 'bob-decline');
+    const res = await waitFor(() => stack.slack.responses('bob-decline')[0], 10_000, 'the answer');
     const done = await stack.finished(jobOf(String(res.body.text)), 30_000);
     expect((done.returnvalue as { status: string }).status).toBe('done');
     const replies = stack.slack.message(channel, result.threadTs)!.replies.map(textOf);
     expect(replies.some((r) => r.includes('. debug*') && r.includes(':no_entry_sign:'))).toBe(true);
+    const prompt = textOf(stack.slack.message(channel, ask.ts)!);
+    expect(prompt).not.toContain('podnet_runbook_decline');
+    expect(prompt).toContain(`Declined by <@${USERS.bob}>`);
   }, 90_000);
 });
 
