@@ -17,6 +17,8 @@
  * (PosterLike.tellUser: response_url → ephemeral → DM).
  */
 import { WaitingChildrenError, type Job, type JobsOptions, type Queue } from 'bullmq';
+import type { Diagnosis } from '../src/analysis/types.js';
+import { describeError } from '../src/errors.js';
 import type { Evidence, Step } from '../src/evidence.js';
 import {
   childJobId,
@@ -56,6 +58,45 @@ export function mergeEvidence(probe: ProbeResult, logs: CollectLogsResult | unde
   // Redacted again here: the children's results come back through Redis from workers that may
   // run an older version, and the failure reasons are free text.
   return redactDeep({ ...probe.evidence, logs: [...probe.evidence.logs, ...(logs?.logs ?? [])], steps });
+}
+
+export interface TimelineChartPost {
+  channel: string;
+  threadTs?: string;
+  diagnosis: Diagnosis;
+  evidence: Evidence;
+  filename: string;
+  title: string;
+  initialComment?: string;
+  idempotencyKey: string;
+  /** Only this window of the evidence (a flap episode). */
+  window?: { from?: string; to?: string };
+}
+
+/**
+ * Draws the timeline chart and uploads it into the thread, once per key (a re-run finds the
+ * key and uploads nothing). The chart adds to the text replies and never replaces them, so a
+ * chart that cannot be drawn or uploaded (e.g. the app lacks files:write) is logged and
+ * skipped instead of failing the job. Returns the file id when it was uploaded.
+ */
+export async function postTimelineChart(deps: Pick<ProcessorDeps, 'poster' | 'logger' | 'renderTimelinePng'>, post: TimelineChartPost): Promise<string | undefined> {
+  if (!deps.renderTimelinePng || !deps.poster.uploadFile) return undefined;
+  try {
+    const png = await deps.renderTimelinePng(post.diagnosis, post.evidence, post.window ? { window: post.window } : undefined);
+    const res = await deps.poster.uploadFile({
+      channel: post.channel,
+      ...(post.threadTs !== undefined && { thread_ts: post.threadTs }),
+      filename: post.filename,
+      title: post.title,
+      content: png,
+      ...(post.initialComment !== undefined && { initialComment: post.initialComment }),
+      idempotencyKey: post.idempotencyKey,
+    });
+    return res.fileId;
+  } catch (err) {
+    deps.logger.warn({ key: post.idempotencyKey, err: describeError(err) }, 'timeline chart not posted');
+    return undefined;
+  }
 }
 
 /** Posts (idempotently) the progress message of a check; returns its ts. */
@@ -139,6 +180,7 @@ export function createCheckProcessor(
     const thread = deps.renderThread(diagnosis, evidence);
     const threadTs = data.slack.threadTs ?? summaryTs;
     let threadPosts = 0;
+    let timelineFileId: string | undefined;
     for (const [i, msg] of thread.entries()) {
       try {
         await deps.poster.post({
@@ -151,6 +193,18 @@ export function createCheckProcessor(
         threadPosts++;
       } catch (err) {
         slackFailure(`thread reply ${i + 1} of ${thread.length}`, err);
+      }
+      // The timeline chart goes with the first reply, where the story is told.
+      if (i === 0) {
+        timelineFileId = await postTimelineChart(deps, {
+          channel,
+          ...(threadTs !== undefined && { threadTs }),
+          diagnosis,
+          evidence,
+          filename: `${data.pod}-timeline.png`,
+          title: `Timeline of ${data.pod} in ${data.namespace} (cluster time, UTC)`,
+          idempotencyKey: `${jobId}-timeline`,
+        });
       }
     }
     if (data.evidence && deps.poster.uploadFile) {
@@ -176,7 +230,7 @@ export function createCheckProcessor(
     }
     await deps.onFinding?.({ channel, ...(threadTs !== undefined && { threadTs }) }, jobId, diagnosis);
     deps.logger.info({ jobId, pod: data.pod, namespace: data.namespace, top: diagnosis.hypotheses[0]?.cause }, 'check posted');
-    return { diagnosis, ...(summaryTs !== undefined && { messageTs: summaryTs }), threadPosts, failedChildren: failures, ...(undelivered.length > 0 && { undelivered: undelivered.map((u) => `${u.what}: ${u.err.slackCode}`) }) };
+    return { diagnosis, ...(summaryTs !== undefined && { messageTs: summaryTs }), threadPosts, ...(timelineFileId !== undefined && { timelineFileId }), failedChildren: failures, ...(undelivered.length > 0 && { undelivered: undelivered.map((u) => `${u.what}: ${u.err.slackCode}`) }) };
   }
 
   return (job, token) =>

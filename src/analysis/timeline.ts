@@ -29,7 +29,8 @@ export function buildTimeline(ev: Evidence): TimelineEntry[] {
   out.push(...byLine.values());
   for (const d of ev.dials) {
     out.push({
-      at: ev.collectedAt,
+      // The cluster's clock: collectedAt is the worker's, which may be hours off a simulated cluster.
+      at: ev.clusterNow ?? ev.collectedAt,
       container: d.from,
       kind: d.outcome === 'refused' ? 'refused' : 'event',
       what: `podnet dial ${d.host}:${d.port} from ${d.from}: ${d.outcome}`,

@@ -167,7 +167,14 @@ export async function main(argv: string[]): Promise<number> {
     // Files podnet uploaded (a postmortem draft, a collected log): shown in full when short.
     for (const f of slack.files().filter((x) => x.completed && x.content)) {
       // The stand-in hands out copies: the content arrives as Buffer-shaped data.
-      const content = Buffer.from(f.content as unknown as Uint8Array).toString('utf8');
+      const bytes = Buffer.from(f.content as unknown as Uint8Array);
+      if (isPng(bytes)) {
+        // A picture cannot be printed: name it, with its size (reproduce it with --timeline-png).
+        say();
+        say(`podnet uploaded ${f.filename} (${bytes.length} bytes, PNG image ${bytes.readUInt32BE(16)}×${bytes.readUInt32BE(20)} px)`);
+        continue;
+      }
+      const content = bytes.toString('utf8');
       say();
       say(`podnet uploaded ${f.filename} (${Buffer.byteLength(content)} bytes)${content.length > 6000 ? ', first 6000 characters' : ''}:`);
       say(indent(content.slice(0, 6000)));
@@ -192,6 +199,11 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
   }
+}
+
+/** PNG signature (RFC 2083 §12.12 / PNG spec §5.2) and an IHDR to read the size from. */
+function isPng(b: Buffer): boolean {
+  return b.length > 24 && b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
 }
 
 function ackBodyText(json: unknown): string | undefined {

@@ -132,8 +132,10 @@ export interface CheckResult {
   error?: string;
   /** The channel message updated in place to the summary. */
   messageTs?: string;
-  /** Thread replies posted under it. */
+  /** Thread replies posted under it (the timeline chart not counted). */
   threadPosts: number;
+  /** The timeline chart uploaded into the thread (a file share, one more reply), when it was. */
+  timelineFileId?: string;
   /** Children that failed after all attempts, with their reason (partial result). */
   failedChildren: { name: string; reason: string }[];
   /** Posts Slack refused for good (`what: slack_code`); the user was told another way. */

@@ -4,7 +4,9 @@
  */
 import { diagnose } from '../analysis/diagnose.js';
 import { collectEvidence, collectLogs } from '../probes/collect.js';
+import { svgToPng } from '../render/chart-png.js';
 import { renderSlackProgress, renderSlackSummary, renderSlackThread } from '../render/slack.js';
+import { renderTimelineSvg } from '../render/timeline-chart.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
 export type WorkerDeps = Omit<ProcessorDeps, 'clusterAccess' | 'poster' | 'logger'>;
@@ -18,5 +20,6 @@ export function defaultDeps(): WorkerDeps {
     renderSummary: (d) => renderSlackSummary(d),
     renderThread: (d, evidence) => renderSlackThread(d, evidence),
     renderProgress: (target, status) => renderSlackProgress(target, status),
+    renderTimelinePng: async (d, evidence, options) => svgToPng(await renderTimelineSvg(d, evidence, options)),
   };
 }

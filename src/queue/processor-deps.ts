@@ -69,6 +69,11 @@ export interface ProcessorDeps {
   renderThread(d: Diagnosis, evidence?: Evidence): RenderedMessage[];
   renderProgress(target: { namespace: string; pod: string }, status: string): RenderedMessage;
   /**
+   * src/render/timeline-chart.ts + chart-png.ts: the timeline chart as PNG bytes. Optional:
+   * without it (tests, benchmarks) no chart is uploaded. `window` limits it to an episode.
+   */
+  renderTimelinePng?(d: Diagnosis, evidence: Evidence, options?: { window?: { from?: string; to?: string } }): Promise<Buffer>;
+  /**
    * After a check is posted: when it answered in an incident's thread, its top finding lands
    * on the incident's timeline (src/incidents/hooks.ts). Absent in tests and benchmarks.
    */

@@ -288,9 +288,9 @@ function refusalMarks(ev: Evidence): ChartMark[] {
   return out;
 }
 
-/** podnet's own dials, at collection time, one row each. */
+/** podnet's own dials, at collection time on the cluster's clock, one row each. */
 function dialMarks(ev: Evidence): ChartMark[] {
-  const at = t(ev.collectedAt);
+  const at = t(ev.clusterNow ?? ev.collectedAt);
   if (!ok(at)) return [];
   const n = ev.dials.length;
   return ev.dials.map((d, i) => ({
@@ -385,6 +385,15 @@ export function timelineChartModel(diagnosis: Diagnosis, evidence: Evidence, opt
     from = Math.max(from, first - Math.max(60_000, (to - first) / 2));
   }
   if (!ok(from) || !ok(to)) from = to = ok(now) ? now : 0;
+  // Checked long after the last event (a quiet pod, or a simulated cluster whose events are
+  // older than the worker's clock): end at the events, and say when the check was.
+  const events = marks.filter((m) => m.lane !== PODNET && m.kind !== 'waiting').map((m) => m.at).filter(ok);
+  const lastEvent = Math.max(...events);
+  if (ok(now) && ok(lastEvent) && now - lastEvent > (options.maxRangeMs ?? DEFAULT_MAX_RANGE_MS) / 2) {
+    to = lastEvent;
+    from = Math.min(from, to);
+    notes.push(`Checked at ${iso(now).slice(0, 19).replace('T', ' ')} UTC, long after the last event shown; podnet's own dials are not drawn.`);
+  }
   const maxRange = options.maxRangeMs ?? DEFAULT_MAX_RANGE_MS;
   if (options.window?.to && ok(t(options.window.to))) to = t(options.window.to);
   if (options.window?.from && ok(t(options.window.from))) from = Math.max(from, t(options.window.from));

@@ -32,6 +32,8 @@ test('the demo answers the seed incident with probe-bind-mismatch and cleans up 
     expect(out).toContain('(the "Checking…" message, updated in place)');
     expect(out).toContain('Most likely cause: `probe-bind-mismatch`');
     expect(out).toMatch(/thread, \d+ replies/);
+    // The timeline chart is uploaded into the thread with the first reply, and named.
+    expect(out).toMatch(/podnet uploaded mlserver-0-timeline.png \(\d+ bytes, PNG image \d+×\d+ px\)/);
     expect(out).toMatch(/job check-[0-9a-f-]+ completed\.$/);
     // Its queue prefix is gone.
     const prefix = /Redis prefix (podnet-demo-[0-9a-f]+)/.exec(out)?.[1];

@@ -72,6 +72,11 @@ describe('signed slash command through Bolt, Redis and the workers', () => {
       expect(checkBlocks(posted.blocks ?? [])).toEqual([]);
     }
     expect(stack.slack.calls().filter((c) => !c.ok)).toEqual([]);
+    // The timeline chart is in the thread, right after the first reply, as a PNG.
+    const chart = stack.slack.files().find((f) => f.filename === 'mlserver-0-timeline.png');
+    expect(chart).toMatchObject({ completed: true, channel: CHANNEL });
+    expect(Buffer.from(chart!.content!).subarray(1, 4).toString()).toBe('PNG');
+    expect(m.replies[1]?.files?.[0]).toMatchObject({ id: chart!.id, name: 'mlserver-0-timeline.png' });
   }, 40_000);
 
   test('the same check again within the window coalesces: one job, one answer', async () => {
@@ -95,13 +100,16 @@ describe('signed slash command through Bolt, Redis and the workers', () => {
     const jobId = jobIdOf(await stack.slash('check mlserver-0 -n financial-ml', STORM));
     const job = await stack.finished(jobId, 30_000);
     expect(job.failedReason).toBeUndefined();
-    const result = job.returnvalue as { threadPosts: number };
+    const result = job.returnvalue as { threadPosts: number; timelineFileId?: string };
     const limited = stack.slack.calls().filter((c) => c.status === 429);
     expect(limited).toHaveLength(6);
     const messages = stack.slack.messages(STORM);
     expect(messages).toHaveLength(1);
     expect(allText(messages[0]!)).toContain('probe-bind-mismatch');
-    expect(messages[0]!.replies).toHaveLength(result.threadPosts);
+    // The replies, plus the timeline chart's file share, each once.
+    expect(result.timelineFileId).toBeDefined();
+    expect(messages[0]!.replies).toHaveLength(result.threadPosts + 1);
+    expect(stack.slack.files().filter((f) => f.completed && f.channel === STORM)).toHaveLength(1);
     // Exactly one successful post per message: one top-level + one per reply.
     expect(stack.slack.calls('chat.postMessage').filter((c) => c.ok)).toHaveLength(1 + result.threadPosts);
   }, 60_000);

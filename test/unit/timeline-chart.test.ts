@@ -139,6 +139,14 @@ describe('timeline chart range', () => {
     expect(model.marks.find((m) => m.kind === 'oom-killed')?.label).toBe('exit 137 · OOMKilled');
   });
 
+  it("ends at the events when the check came long after them (a simulated cluster's old events), and says so", () => {
+    const ev = { ...load('seed-incident'), collectedAt: '2026-12-01T08:53:37.000Z', clusterNow: '2026-12-01T08:53:37.000Z' };
+    const model = timelineChartModel(diagnosisOf(ev), ev);
+    expect(model.domain.to).toBeLessThan(Date.parse('2025-07-06T15:21:00Z'));
+    expect(model.lanes.map((l) => l.id)).not.toContain('podnet dials');
+    expect(model.notes.join(' ')).toContain('Checked at 2026-12-01 08:53:37 UTC, long after the last event shown');
+  });
+
   it('keeps to a window when asked (a flap episode), and says so', () => {
     const ev = load('seed-incident');
     const model = timelineChartModel(diagnosisOf(ev), ev, { window: { from: '2025-07-06T15:19:00Z' } });
