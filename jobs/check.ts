@@ -30,6 +30,7 @@ import {
   type ProbeResult,
 } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { attachRemediations } from '../src/remediation/apply.js';
 import { describeJobCommand, undeliveredText, userTarget } from '../src/queue/report-failure.js';
 import { redactDeep, redactSecrets } from '../src/logscan/redact.js';
 import { findSlackCallError, type SlackCallError } from '../src/slack/slack-errors.js';
@@ -149,7 +150,9 @@ export function createCheckProcessor(
 
     const evidence = mergeEvidence(probe, logs, failures.find((f) => f.name === 'collect-logs')?.reason);
     // The cluster's clock, not the worker's: ages and "N s after the restart" must match the cluster.
-    const diagnosis = deps.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
+    const diagnosed = deps.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
+    // Each fix as a patch to the object that owns the setting, validated by server-side dry-run.
+    const diagnosis = await attachRemediations(deps.clusterAccess, diagnosed, evidence);
 
     const summary = deps.renderSummary(diagnosis);
     // What could not be posted, told to the user at the end (one notice, not one per failure).

@@ -29,6 +29,14 @@ import { SlackPoster } from '../slack/poster.js';
 import { startSlackStandIn, type StoredMessage } from '../slack/stand-in.js';
 import { postSigned, slashCommandBody } from '../slack/testing.js';
 import { blocksToText, indent } from './demo-transcript.js';
+import { parseCommand } from '../commands/grammar.js';
+import type { ClusterAccess } from '../cluster/types.js';
+import { loadScenario } from '../sim/scenario.js';
+import { remediationText } from '../render/remediation.js';
+import { applyRemediation, attachRemediations } from '../remediation/apply.js';
+import { isApplicable } from '../remediation/types.js';
+import { verifyFix } from '../remediation/verify.js';
+import { checkPod } from './fix.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
@@ -42,6 +50,9 @@ show, including files podnet uploads.
   --command TEXT    a slash command's text; repeat for several
                     (default "check mlserver-0 -n financial-ml")
   --timeout S       how long to wait for each answer (default 30)
+  --fix             then fix the first check's pod as \`podnet fix POD -n NS --apply\` does:
+                    the validated patch, applied (field manager podnet), verified with a 3 s
+                    settle period (the simulated cluster does not drift on its own)
 Needs Redis: REDIS_URL (default redis://127.0.0.1:6379).`;
 
 const CHANNEL = 'C0MLONCALL';
@@ -58,7 +69,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { scenario: { type: 'string' }, command: { type: 'string', multiple: true }, timeout: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { scenario: { type: 'string' }, command: { type: 'string', multiple: true }, timeout: { type: 'string' }, fix: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (err) {
@@ -179,6 +190,12 @@ export async function main(argv: string[]): Promise<number> {
       say(`podnet uploaded ${f.filename} (${Buffer.byteLength(content)} bytes)${content.length > 6000 ? ', first 6000 characters' : ''}:`);
       say(indent(content.slice(0, 6000)));
     }
+    let fixed = true;
+    if (values.fix) {
+      const first = parseCommand(texts[0] ?? '');
+      if (first.verb !== 'check') throw new BadInputError('--fix fixes the pod of the first command, which must be a check');
+      fixed = await fixTranscript(say, clusterAccess, { namespace: first.namespace, pod: first.pod }, new Date(loadScenario(scenario).now));
+    }
     say();
     const posts = slack.calls('chat.postMessage').filter((c) => c.ok).length;
     const updates = slack.calls('chat.update').filter((c) => c.ok).length;
@@ -189,7 +206,7 @@ export async function main(argv: string[]): Promise<number> {
         `${sim.requestCount()} Kubernetes API requests; ` +
         results.map((r) => `job ${r.jobId} ${r.job.failedReason ? `failed: ${r.job.failedReason}` : 'completed'}`).join('; ') + '.',
     );
-    return failed.length ? EXIT.failure : EXIT.ok;
+    return failed.length || !fixed ? EXIT.failure : EXIT.ok;
   } finally {
     for (const step of started.reverse()) {
       try {
@@ -224,4 +241,38 @@ function printMessage(say: (line?: string) => void, m: StoredMessage): void {
       say(indent(blocksToText(r.blocks, r.text ?? ''), '  │ '));
     }
   }
+}
+
+/**
+ * The fix loop as a transcript, on the demo's simulator: the remediation of the leading cause,
+ * the apply, each verification check, and the verdict. The terminal path (podnet fix); the
+ * Slack Apply fix button is not built yet.
+ */
+async function fixTranscript(say: (line?: string) => void, cluster: ClusterAccess, target: { namespace: string; pod: string }, clusterNow: Date): Promise<boolean> {
+  say();
+  say(`$ podnet fix ${target.pod} -n ${target.namespace} --apply --settle 3s --interval 1s`);
+  const labels = (await cluster.getPod(target.namespace, target.pod)).metadata?.labels ?? {};
+  const now = () => clusterNow;
+  const first = await checkPod(cluster, target, labels, now);
+  const d = await attachRemediations(cluster, first.diagnosis, first.evidence);
+  const h = d.hypotheses[0];
+  say(indent(`Leading cause: ${h?.cause ?? 'none'}`));
+  if (h?.remediation) say(indent(remediationText(h.remediation).join('\n')));
+  if (!h || !isApplicable(h.remediation)) {
+    say(indent('Nothing to apply.'));
+    return false;
+  }
+  const change = await applyRemediation(cluster, h.remediation);
+  say(indent(`Applied to ${change.target.kind} ${change.target.name} (field manager podnet):`));
+  say(indent(change.diff.join('\n'), '    '));
+  const result = await verifyFix({
+    cause: h.cause,
+    check: () => checkPod(cluster, target, labels, now),
+    settleMs: 3000,
+    deadlineMs: 60_000,
+    intervalMs: 1000,
+    onCheck: (c) => say(indent(`${c.ok ? '✓' : '✗'} re-check: leading ${c.leading}; restarts ${c.restarts ?? '?'}; ready ${c.ready ?? '?'}; ${c.dial ?? 'no dial'}${c.failing.length ? ` — ${c.failing.join('; ')}` : ''}`)),
+  });
+  say(indent(result.summary));
+  return result.verified;
 }

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { diagnose } from '../analysis/diagnose.js';
 import { CAUSE_IDS, type CauseId, type Diagnosis } from '../analysis/types.js';
 import { createClusterAccess, type KubeClusterAccess } from '../cluster/client.js';
+import type { ClusterAccess } from '../cluster/types.js';
 import { validateDuration, validateLabel, validatePodName, validatePort } from '../commands/validate.js';
 import { BadInputError, describeError } from '../errors.js';
 import type { Evidence } from '../evidence.js';
@@ -140,7 +141,7 @@ export interface FixReport {
 }
 
 /** One check: evidence and diagnosis with remediations, following the pod to its replacement. */
-export async function checkPod(cluster: KubeClusterAccess, request: CheckRequest, labels: Record<string, string>, now?: () => Date): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
+export async function checkPod(cluster: ClusterAccess, request: CheckRequest, labels: Record<string, string>, now?: () => Date): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
   const pod = await successorPod(cluster, request.namespace, request.pod, labels);
   const evidence = await collectEvidence(cluster, { ...request, pod }, { now });
   const diagnosis = diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });

@@ -44,6 +44,21 @@ test('the demo answers the seed incident with probe-bind-mismatch and cleans up 
   }
 }, 40_000);
 
+test('--fix: after the check, the fix is applied to the Seldon Server and verified', async () => {
+  const code = await main(['--fix']);
+  const out = lines.join('\n');
+  expect(errors).toEqual([]);
+  expect(code).toBe(0);
+  // The Slack summary carries the validated remediation…
+  expect(out).toContain('Remediation: Patch Server mlserver in financial-ml (json patch; dry-run passed)');
+  // …and the loop: the patch applied where the setting lives, re-checks, the verdict.
+  expect(out).toContain('$ podnet fix mlserver-0 -n financial-ml --apply');
+  expect(out).toContain('Applied to Server mlserver (field manager podnet):');
+  expect(out).toMatch(/- +- name: MLSERVER_HOST/);
+  expect(out).toMatch(/✓ re-check: leading none; restarts 0; ready true; agent → 127\.0\.0\.1:9500 connected/);
+  expect(out).toMatch(/Fixed — verified: probe-bind-mismatch is gone/);
+}, 90_000);
+
 test('a bad command is answered with usage and nothing is queued', async () => {
   const code = await main(['--command', 'chek mlserver-0']);
   expect(code).toBe(2);
