@@ -9,6 +9,7 @@ import { DENY_ALL, loadPolicy } from '../authz/policy.js';
 import { describeConfig, loadConfig } from '../config.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { installProcessHandlers } from '../ops/process-handlers.js';
 import { createBot } from '../slack/bot.js';
 import { countCommands, startBotOps } from '../ops/bot-ops.js';
 
@@ -41,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig(process.env, { role: 'bot' });
   const logger = createLogger({ level: config.logLevel, name: 'podnet-bot' });
+  installProcessHandlers(logger);
   logger.info({ config: describeConfig(config) }, 'starting podnet bot');
 
   let policy = DENY_ALL;

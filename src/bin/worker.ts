@@ -13,6 +13,7 @@ import { Queue } from 'bullmq';
 import { createClusterAccess } from '../cluster/client.js';
 import { BadInputError, PodnetError } from '../errors.js';
 import { createLogger } from '../logger.js';
+import { installProcessHandlers } from '../ops/process-handlers.js';
 import { createMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/health.js';
 import { loadConfig } from '../config.js';
@@ -65,6 +66,7 @@ export async function main(argv: string[]): Promise<number> {
   const prefix = config.queuePrefix;
   const redisUrl = config.redisUrl;
   const logger = createLogger({ name: 'podnet-worker', level: config.logLevel });
+  installProcessHandlers(logger);
 
   let redis;
   try {
