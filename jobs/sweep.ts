@@ -52,6 +52,7 @@ export function createSweepProcessor(deps: ProcessorDeps, options: SweepProcesso
       // Updates go out one at a time, never more often than throttleMs; the newest numbers win.
       let updates = 0;
       let lastSent = 0;
+      let lastStarted = 0;
       let chain: Promise<unknown> = Promise.resolve();
       let latest: { done: number; total: number; unhealthy: number } | undefined;
       let timer: NodeJS.Timeout | undefined;
@@ -64,7 +65,14 @@ export function createSweepProcessor(deps: ProcessorDeps, options: SweepProcesso
         const msg = renderSweepProgress(where, p.done, p.total, p.unhealthy);
         updates++;
         chain = chain
-          .then(() => deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks as SlackBlock[] }))
+          .then(async () => {
+            // Space the requests themselves, not only their scheduling: an update that left late
+            // (a busy event loop, a 429 waited out) must not let the next one follow it closely.
+            const gap = lastStarted + throttleMs - Date.now();
+            if (gap > 0) await new Promise((r) => setTimeout(r, gap));
+            lastStarted = Date.now();
+            await deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks as SlackBlock[] });
+          })
           .catch((err: unknown) => deps.logger.warn({ job: jobId, err: describeError(err) }, 'sweep progress update failed'));
       };
       let unhealthy = 0;

@@ -63,6 +63,8 @@ export interface KubeClusterAccess extends ClusterAccess {
   readonly serverUrl: string;
 }
 
+/** Items per page of a paged LIST (the apiserver default has no limit; 500 is what kubectl asks for). */
+export const LIST_PAGE_SIZE = 500;
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_EXEC_TIMEOUT_MS = 10_000;
 type ExecTransport = NonNullable<ConstructorParameters<typeof Exec>[1]>;
@@ -372,10 +374,20 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
       send({ verb: 'get', resource: 'pods', namespace, name }, () => core.readNamespacedPod({ name, namespace })),
 
     async listPods(namespace, opts = {}) {
-      const list = await send({ verb: 'list', resource: 'pods', namespace }, () =>
-        core.listNamespacedPod({ namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector }),
-      );
-      return list.items;
+      // Paged: a LIST with `limit` returns at most that many items and a `continue` token for
+      // the rest (kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-results-sets-in-chunks),
+      // so a 5000-pod namespace is read in full without one huge response. Each page goes
+      // through the rate limiter like any request.
+      const items: Awaited<ReturnType<ClusterAccess["listPods"]>> = [];
+      let token: string | undefined;
+      do {
+        const page = await send({ verb: 'list', resource: 'pods', namespace }, () =>
+          core.listNamespacedPod({ namespace, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, limit: opts.pageSize ?? LIST_PAGE_SIZE, ...(token !== undefined && { _continue: token }) }),
+        );
+        items.push(...page.items);
+        token = page.metadata?._continue || undefined;
+      } while (token !== undefined);
+      return items;
     },
 
     async listPodEvents(namespace, pod) {

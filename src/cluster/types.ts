@@ -59,7 +59,8 @@ export interface ClusterAccess {
   /** `gitVersion` from /version. */
   version(): Promise<string>;
   getPod(namespace: string, name: string): Promise<V1Pod>;
-  listPods(namespace: string, options?: { labelSelector?: string; fieldSelector?: string }): Promise<V1Pod[]>;
+  /** Every matching pod, read page by page (`limit` / `continue`, `pageSize` per page, default 500). */
+  listPods(namespace: string, options?: { labelSelector?: string; fieldSelector?: string; pageSize?: number }): Promise<V1Pod[]>;
   /** Events whose involvedObject is this pod. */
   listPodEvents(namespace: string, pod: string): Promise<CoreV1Event[]>;
   /** Events whose involvedObject is this node (any namespace). */

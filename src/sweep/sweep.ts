@@ -1,5 +1,6 @@
 /**
- * Sweep: check every matching pod in a namespace and summarise. One LIST finds the pods; a
+ * Sweep: check every matching pod in a namespace and summarise. A paged LIST (500 a page,
+ * `continue` to the end: src/cluster/client.ts listPods) finds every pod, however many; a
  * pod whose containers are all running, ready and never restarted is reported from that list
  * alone (no further requests); every other pod gets a full check. Checks run through a
  * bounded pool on ONE cluster client, so its rate limiter paces the whole sweep: the sweep
@@ -35,14 +36,13 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number, row: SweepRow) => void;
   /** The cluster's clock for the analysis; default: the check's collection time. */
   now?: () => Date;
-  /** Bounds the number of pods swept; default 1000. */
-  maxPods?: number;
 }
 
 export async function runSweep(cluster: ClusterAccess, request: SweepRequest, options: SweepOptions = {}): Promise<SweepResult> {
   const started = Date.now();
   const before = cluster.requestCount();
-  const pods = (await cluster.listPods(request.namespace, { labelSelector: request.labelSelector })).slice(0, options.maxPods ?? 1000);
+  // Every page: a namespace of 5000 pods is swept as 5000, not silently as the first 1000.
+  const pods = await cluster.listPods(request.namespace, { labelSelector: request.labelSelector });
   const rows: SweepRow[] = new Array(pods.length);
   let done = 0;
   let checked = 0;

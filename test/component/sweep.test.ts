@@ -44,4 +44,21 @@ describe('sweep', () => {
       await sim.close();
     }
   });
+
+  it('reads a namespace larger than one page to the end (limit/continue) and reports every pod', async () => {
+    const template = loadScenario('scenarios/server-crashloop.yaml');
+    const scenario = generateSweepScenario({ template, pods: 1200, unhealthyEvery: 600, namespace: 'big' });
+    const sim = await startSimulator({ scenario });
+    try {
+      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: 500, burst: 100 });
+      const result = await runSweep(cluster, { namespace: 'big' }, { now: () => new Date(template.now) });
+      expect(result.rows).toHaveLength(1200);
+      expect(new Set(result.rows.map((r) => r.pod)).size).toBe(1200);
+      // Three pages of at most 500.
+      expect(sim.requests().filter((r) => r.method === 'GET' && r.path === '/api/v1/namespaces/big/pods')).toHaveLength(3);
+      expect(renderSweepText(result)).toMatch(/^Sweep of big: 1200 pods, 2 unhealthy/);
+    } finally {
+      await sim.close();
+    }
+  }, 60_000);
 });
