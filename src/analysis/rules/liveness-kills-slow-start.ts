@@ -3,6 +3,7 @@ import type { EvidenceItem, Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
 import {
   eventsFor,
+  bestOverServers,
   factsOf,
   listenersOn,
   loopbackHostEnv,
@@ -16,7 +17,6 @@ import {
   quoteProbe,
   quoteState,
   secondsBetween,
-  serverCandidates,
   settingHome,
   settingHomeWhy,
   type Facts,
@@ -53,12 +53,7 @@ export const livenessKillsSlowStart: Rule = {
     'as long as the probe budget (initialDelaySeconds + periodSeconds × failureThreshold). Opposed by a loopback-only bind ' +
     '(probe-bind-mismatch), a traceback (server-crashloop) or OOMKilled.',
   detect(ev): Hypothesis[] {
-    const f = factsOf(ev);
-    return serverCandidates(f)
-      .map((c) => detectFor(f, c))
-      .filter((h): h is Hypothesis => !!h && h.confidence >= MIN_CONFIDENCE)
-      .sort((a, b) => b.confidence - a.confidence)
-      .slice(0, 1);
+    return bestOverServers(factsOf(ev), detectFor, MIN_CONFIDENCE);
   },
 };
 

@@ -1,7 +1,7 @@
 import type { ContainerEvidence } from '../../evidence.js';
 import type { EvidenceItem, Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { eventsFor, factsOf, matchesOf, oneLine, quoteEvent, quoteLastState, quoteMatch, quoteState, serverCandidates, type Facts } from '../facts.js';
+import { eventsFor, bestOverServers, factsOf, matchesOf, oneLine, quoteEvent, quoteLastState, quoteMatch, quoteState, type Facts } from '../facts.js';
 
 /**
  * server-crashloop: the server exits on its own on start (bad model, bad config, import
@@ -18,12 +18,7 @@ export const serverCrashloop: Rule = {
     'own (≠ 0, not 137/143 from a kill) or its previous log holds a traceback / worker-stopped line. Quotes the traceback. ' +
     'Weakened when the restarts are explained by OOM kills or failed probes.',
   detect(ev): Hypothesis[] {
-    const f = factsOf(ev);
-    return serverCandidates(f)
-      .map((c) => detectFor(f, c))
-      .filter((h): h is Hypothesis => !!h && h.confidence >= MIN_CONFIDENCE)
-      .sort((a, b) => b.confidence - a.confidence)
-      .slice(0, 1);
+    return bestOverServers(factsOf(ev), detectFor, MIN_CONFIDENCE);
   },
 };
 

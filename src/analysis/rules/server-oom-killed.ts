@@ -1,7 +1,7 @@
 import type { ContainerEvidence } from '../../evidence.js';
 import type { Hypothesis, Rule } from '../types.js';
 import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { factsOf, matchesOf, ms, note, quoteEvent, quoteLastState, quoteMatch, quoteRefusal, quoteState, refusalsAfter, serverCandidates, settingHome, settingHomeWhy, type Facts } from '../facts.js';
+import { bestOverServers, factsOf, matchesOf, ms, note, quoteEvent, quoteLastState, quoteMatch, quoteRefusal, quoteState, refusalsAfter, settingHome, settingHomeWhy, type Facts } from '../facts.js';
 
 /**
  * server-oom-killed: the server was killed by the kernel's OOM killer (with cgroup v2 the
@@ -17,12 +17,7 @@ export const serverOomKilled: Rule = {
     'container, or OOM log lines of the server container (a node OOM event naming neither only supports a kill it coincides with); supported by client refusals within 60 s after the OOM kill. Exit 137 without reason=OOMKilled is ' +
     'not taken as OOM (kubelet probe kills are 137 too).',
   detect(ev): Hypothesis[] {
-    const f = factsOf(ev);
-    const out = serverCandidates(f)
-      .map((c) => detectFor(f, c))
-      .filter((h): h is Hypothesis => !!h && h.confidence >= MIN_CONFIDENCE)
-      .sort((a, b) => b.confidence - a.confidence);
-    return out.slice(0, 1);
+    return bestOverServers(factsOf(ev), detectFor, MIN_CONFIDENCE);
   },
 };
 
