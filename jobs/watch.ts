@@ -27,7 +27,7 @@ import {
   renderWatchFlap,
 } from '../src/watch/render.js';
 import type { WatchState, WatchStore } from '../src/watch/store.js';
-import { mergeEvidence } from './check.js';
+import { mergeEvidence, postTimelineChart } from './check.js';
 
 export interface WatchProcessorOptions {
   /** This cluster's `checks` queue (the watches' schedulers live there). */
@@ -40,7 +40,7 @@ export interface WatchProcessorOptions {
 
 export interface WatchJobResult {
   action: 'run' | 'stop';
-  /** What this run posted: baseline, changes, flap, failing, end. */
+  /** What this run posted: baseline, changes, flap, flap-chart, failing, end. */
   posted: string[];
   skipped?: 'stale' | 'stopped' | 'busy';
   changes?: string[];
@@ -186,6 +186,20 @@ export function createWatchProcessor(deps: ProcessorDeps, options: WatchProcesso
         await deps.poster.post({ ...target(state, threadOf(state)), text: msg.text, blocks: msg.blocks, idempotencyKey: `${jobId}-flap` });
         fields.flapping = flap;
         posted.push('flap');
+        // The episode as a picture: this check's timeline over the flap window, in the same thread.
+        const thread = threadOf(state);
+        const windowMs = options.flap?.windowMs ?? 10 * 60_000;
+        const chart = await postTimelineChart(deps, {
+          channel: state.channel,
+          ...(thread !== undefined && { threadTs: thread }),
+          diagnosis,
+          evidence,
+          filename: `${state.pod}-flapping.png`,
+          title: `Flapping in ${state.pod} (${state.namespace}): the last ${Math.round(windowMs / 60_000)} min, cluster time (UTC)`,
+          idempotencyKey: `${jobId}-flap-timeline`,
+          window: { from: new Date(Date.parse(snap.at) - windowMs).toISOString(), to: snap.at },
+        });
+        if (chart !== undefined) posted.push('flap-chart');
       } else if (!flap && state.flapping) {
         fields.flapping = '';
       }

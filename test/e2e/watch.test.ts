@@ -49,7 +49,9 @@ afterAll(async () => {
 
 const text = (m: StoredMessage): string => JSON.stringify([m.text, m.blocks]);
 const baseline = (): StoredMessage | undefined => stack.slack.messages(CHANNEL)[0];
-const replies = (): StoredMessage[] => baseline()?.replies ?? [];
+/** The thread's messages, without file shares (the flap's timeline chart). */
+const replies = (): StoredMessage[] => (baseline()?.replies ?? []).filter((r) => !r.files?.length);
+const fileReplies = (): StoredMessage[] => (baseline()?.replies ?? []).filter((r) => r.files?.length);
 
 describe('watch through Slack, Redis, workers and a simulator timeline', () => {
   test('baseline, exactly the restarts, one flap message, survives a worker restart, Stop ends it', async () => {
@@ -107,6 +109,12 @@ describe('watch through Slack, Redis, workers and a simulator timeline', () => {
     }
     expect(flap).toContain('Flapping');
     expect(flap).toContain('mlserver restarted 3 times in 10 min, each time the client was refused within 3 s');
+    // The episode's timeline chart, once, in the same thread right after the flap message.
+    expect(fileReplies().map((r) => r.files?.[0]?.name)).toEqual(['mlserver-0-flapping.png']);
+    const all = baseline()!.replies;
+    expect(all[all.findIndex((r) => text(r).includes('Flapping')) + 1]?.files?.[0]?.name).toBe('mlserver-0-flapping.png');
+    const chart = stack.slack.files().find((f) => f.filename === 'mlserver-0-flapping.png');
+    expect(Buffer.from(chart!.content!).subarray(1, 4).toString()).toBe('PNG');
     for (const m of [first, ...posts]) expect(checkBlocks(m.blocks ?? [])).toEqual([]);
     // The baseline message keeps the latest state in place.
     expect(text(baseline()!)).toContain('3 changes');
