@@ -20,11 +20,14 @@ import { svgToPng } from '../render/chart-png.js';
 import { renderTimelineSvg } from '../render/timeline-chart.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulator, type RunningSimulator } from '../sim/server.js';
+import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
+import type { LabOptions } from '../lab/lab.js';
 
 export const USAGE = `Usage: podnet check POD [-n NAMESPACE] [--client C] [--server S] [--port P]
                     [--scenario FILE | --kubeconfig FILE [--context NAME] | --in-cluster]
                     [--output text|markdown|json] [--debug-container IMAGE] [--evidence OUT]
                     [--timeline-png OUT] [--timeline-svg OUT]
+                    [--lab [--lab-tools SPEC]]
 
 Diagnoses why one container of POD cannot reach another: reads the pod, its events and
 logs, the node, policies and services, the listening sockets and a dial from inside the
@@ -47,6 +50,7 @@ Options:
   --timeline-png OUT        also draw the incident timeline (containers, kubelet, refusals,
                             podnet's dials, on the cluster's clock) as a PNG to OUT
   --timeline-svg OUT        the same chart as SVG to OUT
+${LAB_USAGE}
   -h, --help                show this help
 
 Exit codes:
@@ -70,6 +74,8 @@ export interface CheckArgs {
   evidenceOut?: string;
   timelinePngOut?: string;
   timelineSvgOut?: string;
+  /** With --scenario: run the scenario in a lab (real network namespaces). */
+  lab?: LabOptions;
   help: boolean;
 }
 
@@ -114,6 +120,7 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
         evidence: { type: 'string' },
         'timeline-png': { type: 'string' },
         'timeline-svg': { type: 'string' },
+        ...LAB_ARG_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -143,9 +150,11 @@ export function parseCheckArgs(argv: string[]): CheckArgs {
   for (const [flag, value] of [['--scenario', v.scenario], ['--kubeconfig', v.kubeconfig], ['--evidence', v.evidence], ['--context', v.context], ['--timeline-png', v['timeline-png']], ['--timeline-svg', v['timeline-svg']]] as const) {
     if (value !== undefined && value.trim() === '') throw new BadInputError(`${flag} needs a value`);
   }
+  const lab = labOptionsFrom(v, v.scenario);
   return {
     request,
     output,
+    ...(lab ? { lab } : {}),
     scenario: v.scenario,
     kubeconfig: v.kubeconfig,
     context: v.context,
@@ -224,7 +233,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       const scenario = loadScenario(args.scenario);
       const clusterNow = new Date(scenario.now);
       now = () => clusterNow;
-      sim = await startSimulator({ scenario, port: 0 });
+      sim = await startSimulator({ scenario, port: 0, ...(args.lab ? { lab: args.lab } : {}) });
       if (progress) io.stderr(`podnet check: simulator for ${args.scenario} on ${sim.url}\n`);
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {

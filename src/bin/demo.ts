@@ -24,6 +24,7 @@ import { defaultDeps } from '../queue/default-deps.js';
 import { connectRedis } from '../queue/redis.js';
 import { startWorkers } from '../queue/workers.js';
 import { startSimulator } from '../sim/server.js';
+import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
 import { createBot } from '../slack/bot.js';
 import { SlackPoster } from '../slack/poster.js';
 import { startSlackStandIn, type StoredMessage } from '../slack/stand-in.js';
@@ -41,7 +42,7 @@ import { checkPod } from './fix.js';
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
 
-const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"]... [--timeout SECONDS]
+const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"]... [--timeout SECONDS] [--fix] [--lab [--lab-tools SPEC]]
 
 Runs the simulator, a Slack API stand-in, the bot and a worker on this machine, sends signed
 /podnet slash commands (each once the previous one is answered) and prints what Slack would
@@ -53,6 +54,7 @@ show, including files podnet uploads.
   --fix             then fix the first check's pod as \`podnet fix POD -n NS --apply\` does:
                     the validated patch, applied (field manager podnet), verified with a 3 s
                     settle period (the simulated cluster does not drift on its own)
+${LAB_USAGE}
 Needs Redis: REDIS_URL (default redis://127.0.0.1:6379).`;
 
 const CHANNEL = 'C0MLONCALL';
@@ -69,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { scenario: { type: 'string' }, command: { type: 'string', multiple: true }, timeout: { type: 'string' }, fix: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { scenario: { type: 'string' }, command: { type: 'string', multiple: true }, timeout: { type: 'string' }, fix: { type: 'boolean' }, ...LAB_ARG_OPTIONS, help: { type: 'boolean', short: 'h' } },
       strict: true,
     }));
   } catch (err) {
@@ -80,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const scenario = resolve(values.scenario ?? 'scenarios/seed-incident.yaml');
+  const lab = labOptionsFrom(values, scenario);
   const texts = values.command?.length ? values.command : ['check mlserver-0 -n financial-ml'];
   const timeoutS = Number(values.timeout ?? 30);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new BadInputError(`--timeout must be a number of seconds, not "${values.timeout}".`);
@@ -101,7 +104,7 @@ export async function main(argv: string[]): Promise<number> {
   const prefix = `podnet-demo-${randomUUID().slice(0, 8)}`;
   started.push({ name: 'queues', close: () => removePrefix(redis, prefix, [CLUSTER]) });
   try {
-    const sim = await startSimulator({ scenario, port: 0 });
+    const sim = await startSimulator({ scenario, port: 0, ...(lab ? { lab } : {}) });
     started.push({ name: 'simulator', close: () => sim.close() });
     const slack = await startSlackStandIn();
     started.push({ name: 'slack stand-in', close: () => slack.close() });

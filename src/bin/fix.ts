@@ -18,12 +18,14 @@ import { isApplicable, type Remediation } from '../remediation/types.js';
 import { verifyFix, type VerifyCheck } from '../remediation/verify.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulator, type RunningSimulator } from '../sim/server.js';
+import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
+import type { LabOptions } from '../lab/lab.js';
 import { exitCodeFor, processIo, type CliIo } from './check.js';
 
 export const USAGE = `Usage: podnet fix POD [-n NAMESPACE] [--client C] [--server S] [--port P]
                   [--cause ID] [--apply [--verify-for 5m] [--settle 60s] [--interval 5s]]
                   [--scenario FILE | --kubeconfig FILE [--context NAME] | --in-cluster]
-                  [--output text|json]
+                  [--output text|json] [--lab [--lab-tools SPEC]]
 
 Checks POD, then shows the fix for the leading cause (or --cause) as a patch to the object
 that owns the setting — found through ownerReferences (a Seldon pod's settings live in its
@@ -42,6 +44,7 @@ Options:
                        since the simulated cluster does not drift on its own; 1s..30m)
   --interval D         pause between re-checks (default 5s; with --scenario 1s)
   --scenario FILE      a simulated cluster (scenario YAML) instead of a real one
+${LAB_USAGE}
   --kubeconfig FILE    kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
   --context NAME       kubeconfig context
   --in-cluster         use the pod's service account
@@ -60,6 +63,8 @@ export interface FixArgs {
   intervalMs: number;
   output: 'text' | 'json';
   scenario?: string;
+  /** With --scenario: run the scenario in a lab (real network namespaces). */
+  lab?: LabOptions;
   kubeconfig?: string;
   context?: string;
   inCluster: boolean;
@@ -85,6 +90,7 @@ export function parseFixArgs(argv: string[]): FixArgs {
         settle: { type: 'string' },
         interval: { type: 'string' },
         scenario: { type: 'string' },
+        ...LAB_ARG_OPTIONS,
         kubeconfig: { type: 'string' },
         context: { type: 'string' },
         'in-cluster': { type: 'boolean' },
@@ -110,8 +116,10 @@ export function parseFixArgs(argv: string[]): FixArgs {
   if (v.client !== undefined) request.client = validateLabel(v.client, 'container name (--client)');
   if (v.server !== undefined) request.server = validateLabel(v.server, 'container name (--server)');
   if (v.port !== undefined) request.port = validatePort(v.port);
+  const lab = labOptionsFrom(v, v.scenario);
   return {
     request,
+    ...(lab ? { lab } : {}),
     ...(v.cause ? { cause: v.cause as CauseId } : {}),
     apply: v.apply === true,
     verifyForMs: validateDuration(v['verify-for'] ?? '5m', '--verify-for', { min: 10, max: 3600 }) * 1000,
@@ -182,7 +190,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       const scenario = loadScenario(args.scenario);
       const clusterNow = new Date(scenario.now);
       now = () => clusterNow;
-      sim = await startSimulator({ scenario, port: 0 });
+      sim = await startSimulator({ scenario, port: 0, ...(args.lab ? { lab: args.lab } : {}) });
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {
       cluster = createClusterAccess({ kubeconfigPath: args.kubeconfig, context: args.context, inCluster: args.inCluster });

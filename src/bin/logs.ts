@@ -11,9 +11,11 @@ import { describeError, PodnetError } from '../errors.js';
 import type { SignatureId } from '../evidence.js';
 import { compileGrep } from '../logscan/grep.js';
 import { scanLog, type LogScanResult } from '../logscan/scan.js';
+import { LAB_ARG_OPTIONS, labOptionsFrom } from '../lab/cli.js';
+import type { LabOptions } from '../lab/lab.js';
 
 export const USAGE = `Usage: podnet logs POD [-n NS] [-c CONTAINER] [--previous] [--since 10m] [--tail N] [--grep RE]
-                  [--scenario FILE | --kubeconfig FILE --context NAME] [--output text|json]
+                  [--scenario FILE [--lab] | --kubeconfig FILE --context NAME] [--output text|json]
 
 Reads one container's log (bounded), scans it for known signatures (refusals, Seldon agent
 readiness, MLServer binds, tracebacks, OOM, bind errors, mesh proxies), masks secrets, and
@@ -27,6 +29,8 @@ Options:
   --tail N               only the last N lines (default ${'10000'}, at most 1000000)
   --grep RE              also print lines matching this regular expression
   --scenario FILE        read from a scenario file (podnet sim) instead of a cluster
+  --lab                  with --scenario: build the scenario's pods as real network namespaces
+                         (logs come from the file either way; see podnet check --help)
   --kubeconfig FILE      kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
   --context NAME         kubeconfig context (default: its current context)
   -o, --output FORMAT    text (default) or json
@@ -52,6 +56,8 @@ export interface LogsArgs {
   tail: number;
   grep?: string;
   scenario?: string;
+  /** With scenario: build it in a lab (real network namespaces). */
+  lab?: LabOptions;
   kubeconfig?: string;
   context?: string;
   output: 'text' | 'json';
@@ -98,6 +104,8 @@ export function parseLogsArgs(argv: string[]): LogsArgs | undefined {
   if (sinceSeconds !== undefined) args.sinceSeconds = sinceSeconds;
   if (grep !== undefined) args.grep = grep;
   if (values.scenario !== undefined) args.scenario = values.scenario;
+  const lab = labOptionsFrom(values, values.scenario);
+  if (lab) args.lab = lab;
   if (values.kubeconfig !== undefined) args.kubeconfig = values.kubeconfig;
   if (values.context !== undefined) args.context = values.context;
   return args;
@@ -111,6 +119,7 @@ const OPTIONS = {
   tail: { type: 'string' },
   grep: { type: 'string' },
   scenario: { type: 'string' },
+  ...LAB_ARG_OPTIONS,
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   output: { type: 'string', short: 'o' },
@@ -224,7 +233,7 @@ export async function main(argv: string[]): Promise<number> {
     let cluster: ClusterAccess;
     if (args.scenario !== undefined) {
       const { startSimulator } = await import('../sim/server.js');
-      const sim = await startSimulator({ scenario: args.scenario, port: 0 });
+      const sim = await startSimulator({ scenario: args.scenario, port: 0, ...(args.lab ? { lab: args.lab } : {}) });
       close = () => sim.close();
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {

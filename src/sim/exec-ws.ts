@@ -39,6 +39,14 @@ export interface ExecRejection {
  */
 export type ExecResolver = (namespace: string, pod: string, container: string) => ExecContext | ExecRejection;
 
+/**
+ * Runs the command of an exec. Default: the simulator's model (`runCommand`); lab mode runs
+ * the real command in a network namespace. `signal` aborts when the client goes away.
+ */
+export type ExecRunner = (ctx: ExecContext, argv: string[], signal: AbortSignal) => Promise<ExecOutcome>;
+
+const modelRunner: ExecRunner = (ctx, argv) => Promise.resolve(runCommand(ctx, argv));
+
 /** The protocols served, in no particular order; the client's order of preference decides. */
 export const EXEC_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v4.base64.channel.k8s.io'] as const;
 export type ExecProtocol = (typeof EXEC_PROTOCOLS)[number];
@@ -65,7 +73,7 @@ const EXEC_PATH = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/;
  * model and streams its output and status. Rejections are answered as HTTP errors with a
  * Status body before any upgrade. Never throws.
  */
-export function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, resolve: ExecResolver): void {
+export function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, resolve: ExecResolver, run: ExecRunner = modelRunner): void {
   try {
     const url = new URL(req.url ?? '/', 'http://sim');
     const match = EXEC_PATH.exec(url.pathname);
@@ -110,7 +118,7 @@ export function handleExecUpgrade(req: IncomingMessage, socket: Duplex, head: Bu
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      serveExec(ws, protocol, resolved, argv, streams);
+      void serveExec(ws, protocol, resolved, argv, streams, run);
     });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
@@ -128,20 +136,29 @@ function chooseProtocol(header: string | undefined): ExecProtocol | undefined {
   return offered.find((p): p is ExecProtocol => (EXEC_PROTOCOLS as readonly string[]).includes(p));
 }
 
-function serveExec(
+async function serveExec(
   ws: WebSocket,
   protocol: ExecProtocol,
   ctx: ExecContext,
   argv: string[],
   streams: { stdout: boolean; stderr: boolean; tty: boolean },
-): void {
+  run: ExecRunner,
+): Promise<void> {
+  const gone = new AbortController();
   ws.on('error', () => ws.terminate());
+  ws.on('close', () => gone.abort());
   ws.on('message', (data: Buffer, isBinary: boolean) => {
     // v5 clients signal the end of stdin with [255, 0]; stdin is not modelled, so ignore it
     // and any stdin or resize data.
     if (isBinary && data[0] === CLOSE) return;
   });
-  const outcome = runCommand(ctx, argv);
+  let outcome: ExecOutcome;
+  try {
+    outcome = await run(ctx, argv, gone.signal);
+  } catch (error) {
+    outcome = { stdout: '', stderr: '', exitCode: 0, failure: error instanceof Error ? error.message : String(error) };
+  }
+  if (gone.signal.aborted) return;
   const send = (channel: number, text: string): void => {
     if (text === '') return;
     const data = Buffer.from(text, 'utf8');

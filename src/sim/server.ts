@@ -37,8 +37,9 @@ import {
 import { parseFieldSelector, parseLabelSelector, SelectorError } from './selectors.js';
 import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamLog, type LogQuery, type LogSource } from './logs.js';
-import { handleExecUpgrade } from './exec-ws.js';
+import { handleExecUpgrade, type ExecRunner } from './exec-ws.js';
 import type { ExecContext } from './shell.js';
+import { startLab, type Lab, type LabOptions } from '../lab/lab.js';
 import { applyTimeline, scheduleOf } from './timeline.js';
 import type { SimListener } from './netmodel.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_CONTENT_TYPES, PatchError, type PatchKind } from './patch.js';
@@ -59,6 +60,11 @@ export interface SimulatorOptions {
   timeScale?: number;
   /** Scenario timelines only: the elapsed scenario time, for tests that drive the clock. */
   elapsedMs?: () => number;
+  /**
+   * Lab mode: the scenario's pods become real network namespaces with real listeners, and
+   * pods/exec runs the real command there (src/lab). Needs root; see labPrerequisites.
+   */
+  lab?: LabOptions;
 }
 
 /** The timeline's schedule and clock, or undefined for a scenario without a timeline. */
@@ -83,6 +89,8 @@ export interface RunningSimulator {
   requestCount(): number;
   /** Method, path (no query) and arrival time (epoch ms) of every request so far, in order. */
   requests(): { method: string; path: string; at: number }[];
+  /** The lab behind pods/exec in lab mode. */
+  lab?: Lab;
   close(): Promise<void>;
 }
 
@@ -356,6 +364,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
   const clock = timelineClock(base, options);
   let state = new ClusterState(base);
   let applied = 0;
+  const lab = options.lab ? await startLab(base, { ...options.lab, label: options.lab.label ?? (typeof options.scenario === 'string' ? options.scenario : undefined) }) : undefined;
+  /** A timeline change the kernel refused (a listener it cannot open); every later exec reports it. */
+  let labError: Error | undefined;
   /** The cluster as the timeline stands now: rebuilt only when another entry falls due. */
   const current = (): ClusterState => {
     if (!clock) return state;
@@ -368,6 +379,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       for (const w of writes) applyWrite(next, w);
       state = next;
       applied = due;
+      lab?.sync(state.scenario).catch((err: unknown) => (labError = err as Error));
     }
     return state;
   };
@@ -715,6 +727,24 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     return ctx;
   };
 
+  /** Lab mode: the scenario's exact replies still win; anything else runs for real in the container's namespace. */
+  const labRunner: ExecRunner | undefined = lab
+    ? async (ctx, argv, signal) => {
+        const override = ctx.overrides.find((o) => o.argv.length === argv.length && o.argv.every((a, i) => a === argv[i]));
+        if (override) return { stdout: override.stdout ?? '', stderr: override.stderr ?? '', exitCode: override.exitCode ?? 0 };
+        // The cluster as it stands now (a timeline entry, or a PATCH that rolled the pod and moved its listeners).
+        await lab.sync(state.scenario).catch((err: unknown) => (labError = err as Error));
+        if (labError) throw labError;
+        const spec = (state.pod(ctx.namespace, ctx.pod)?.spec ?? {}) as Obj;
+        const eph = ((spec.ephemeralContainers ?? []) as Obj[]).find((c) => c.name === ctx.container);
+        const target = eph ? str(eph.targetContainerName) : undefined;
+        return lab.exec({
+          pod: `${ctx.namespace}/${ctx.pod}`, container: ctx.container, tools: ctx.tools, argv, signal,
+          ...(eph ? { ephemeral: target ? { target } : {} } : {}),
+        });
+      }
+    : undefined;
+
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (!res.headersSent) sendStatus(res, failure(500, `Internal error occurred: ${(err as Error).message}`));
@@ -734,16 +764,17 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       if (fault?.status) return rejectUpgrade(socket, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(path);
       if (!m) return rejectUpgrade(socket, failure(400, `upgrade is not supported for ${path}`));
-      handleExecUpgrade(req, socket, head, execResolver);
+      handleExecUpgrade(req, socket, head, execResolver, labRunner);
     })().catch(() => socket.destroy());
   });
   // kubectl keeps connections alive; do not let an idle one hold close() up for long.
   server.keepAliveTimeout = 5000;
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(new PodnetError('bad-input', err.code === 'EADDRINUSE' ? `port ${options.port ?? 0} on 127.0.0.1 is already in use; pick another with --port` : `cannot listen on 127.0.0.1:${options.port ?? 0}: ${err.message}`)),
-    );
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      lab?.closeSync();
+      reject(new PodnetError('bad-input', err.code === 'EADDRINUSE' ? `port ${options.port ?? 0} on 127.0.0.1 is already in use; pick another with --port` : `cannot listen on 127.0.0.1:${options.port ?? 0}: ${err.message}`));
+    });
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const address = server.address();
@@ -762,11 +793,14 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     kubeconfigYaml,
     requestCount: () => log.length,
     requests: () => log.map((r) => ({ ...r })),
-    close: () =>
-      new Promise<void>((resolve) => {
+    ...(lab ? { lab } : {}),
+    close: async () => {
+      await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
-      }),
+      });
+      await lab?.close();
+    },
   };
 }
 

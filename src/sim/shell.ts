@@ -88,7 +88,7 @@ export function runCommand(ctx: ExecContext, argv: string[]): ExecOutcome {
 }
 
 /** containerd's wording for a process runc could not start (exec id derived from the request). */
-function runtimeFailure(ctx: ExecContext, argv: string[], why: string): string {
+export function runtimeFailure(ctx: ExecContext, argv: string[], why: string): string {
   const execId = createHash('sha256').update(JSON.stringify([ctx.namespace, ctx.pod, ctx.container, argv])).digest('hex');
   return (
     `failed to exec in container: failed to start exec "${execId}": ` +
