@@ -257,7 +257,7 @@ export async function startLab(scenario: Scenario, options: LabOptions = {}): Pr
       const cmds = [...p.cmds, ...p.ips.map((a) => `addr add ${prefixed(a)} dev eth0${nodad(a)}`), 'link set eth0 up'];
       if (p.linked) {
         cmds.push('route add 169.254.1.1 dev eth0 scope link', 'route add default via 169.254.1.1 dev eth0');
-        if (p.ips.some(isV6)) cmds.push('-6 route add default via fe80::1 dev eth0');
+        if (p.ips.some(isV6)) cmds.push('route add default via fe80::1 dev eth0');
         node.push(`link set ${p.veth} master br0 up`);
         for (const a of p.ips) nodeRoutes.push(`route add ${prefixed(a)} dev br0`);
       }
