@@ -4,6 +4,7 @@
  * then it stops taking requests, lets in-flight acks finish and closes its connections.
  */
 import { Redis } from 'ioredis';
+import { watchRedisState } from '../queue/redis-state.js';
 import { createAuditLog } from '../authz/audit.js';
 import { DENY_ALL, loadPolicy } from '../authz/policy.js';
 import { describeConfig, loadConfig } from '../config.js';
@@ -60,7 +61,11 @@ export async function main(argv: string[]): Promise<number> {
   // Fail a command fast when Redis is down rather than holding it in memory: the user is told
   // it was not queued, and nothing is claimed as accepted that could be lost.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  // One log line per Redis state change (src/queue/redis-state.ts), not one per reconnect attempt.
+  const redisState = watchRedisState(redis, logger, { name: 'bot' });
+  redis.on('error', (err) => {
+    if (!redisState.isConnectionError(err)) logger.warn({ err: err.message }, 'redis error');
+  });
 
   // Ops port first: a port clash fails the start before Slack traffic is accepted.
   const ops = config.opsPort === 0

@@ -28,6 +28,8 @@ export interface IncidentJobsOptions {
   runbooksDir?: string;
   /** Runbooks given directly (tests); wins over `runbooksDir`. */
   runbooks?: Map<string, Runbook>;
+  /** Errors of the continuation queue (Redis outages); without a listener BullMQ prints each to stderr. */
+  onQueueError?: (err: Error, queue: string) => void;
 }
 
 export interface IncidentJobs {
@@ -44,6 +46,7 @@ export function createIncidentJobs(options: IncidentJobsOptions): IncidentJobs {
   const incidents = new IncidentRecorder({ redis: options.connection, prefix: options.prefix });
   const runs = new RunStore({ redis: options.connection, prefix: options.prefix });
   const queue = new Queue(queueName(options.cluster, 'checks'), { connection: options.connection, prefix: options.prefix });
+  queue.on('error', (err) => options.onQueueError?.(err, queue.name));
   // A runbook's watch step starts a watch as `/podnet watch` would, answering in the run's thread.
   const startWatch: RunbookJobDeps['startWatch'] = (cmd, slack, requestId) =>
     enqueueWatchOrSweep({ redis: options.connection, prefix: options.prefix, cluster: options.cluster, queueOf: () => queue, opts: jobOptions() }, cmd, { slack, requestId, cluster: options.cluster });

@@ -18,6 +18,7 @@ import type { Logger } from '../logger.js';
 import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
 import { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { jobOptions } from './job-options.js';
+import { watchRedisState } from './redis-state.js';
 import { isFinalFailure, reportJobFailure } from './report-failure.js';
 import type { PosterLike, ProcessorDeps } from './processor-deps.js';
 
@@ -66,11 +67,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null so a blocking call is never cut.
   const connection = options.connection instanceof Redis ? options.connection : new Redis({ ...options.connection, maxRetriesPerRequest: null });
   const deps: ProcessorDeps = { ...options.deps, clusterAccess: options.clusterAccess, poster: options.poster, logger: options.logger };
-  // Incidents and runbooks (src/incidents/worker.ts); a check in an incident's thread adds a finding.
-  const incidentJobs = createIncidentJobs({ connection, prefix, cluster: options.cluster, deps: { ...deps }, ...(options.runbooksDir !== undefined && { runbooksDir: options.runbooksDir }) });
-  deps.onFinding ??= incidentJobs.onFinding;
   const log = options.logger;
-
+  // One log line per Redis state change, not one per reconnect attempt per connection.
+  const redisState = watchRedisState(connection, log, { name: 'worker' });
+  const onQueueError = (err: Error, queue: string): void => (redisState.isConnectionError(err) ? redisState.noteError(err, queue) : log.error({ queue, err: err.message }, 'queue error'));
+  // Incidents and runbooks (src/incidents/worker.ts); a check in an incident's thread adds a finding.
+  const incidentJobs = createIncidentJobs({ connection, prefix, cluster: options.cluster, deps: { ...deps }, onQueueError, ...(options.runbooksDir !== undefined && { runbooksDir: options.runbooksDir }) });
+  deps.onFinding ??= incidentJobs.onFinding;
   const probesQueue = new Queue(queueName(options.cluster, 'probes'), { connection, prefix });
   const check = createCheckProcessor(deps, { probes: probesQueue, childOptions: jobOptions(options) });
   const probe = createProbeProcessor(deps);
@@ -137,7 +140,13 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       reporting.add(p);
     });
     w.on('stalled', (jobId) => log.warn({ queue: w.name, job: jobId }, 'job stalled; it will run again'));
-    w.on('error', (err) => log.error({ queue: w.name, err: err.message }, 'worker error'));
+    w.on('error', (err) => {
+      if (redisState.isConnectionError(err)) redisState.noteError(err, w.name);
+      else log.error({ queue: w.name, err: err.message }, 'worker error');
+    });
+  }
+  for (const q of [probesQueue, checksQueue]) {
+    q.on('error', (err) => onQueueError(err, q.name));
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info({ cluster: options.cluster, queues: workers.map((w) => w.name), prefix }, 'workers started');
@@ -155,6 +164,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       await probesQueue.close();
       await checksQueue.close();
       await incidentJobs.close();
+      redisState.stop();
       if (ownsClient) await connection.quit().catch(() => connection.disconnect());
     },
   };
