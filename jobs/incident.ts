@@ -16,7 +16,7 @@ import { postmortemMarkdown, summarizeIncident } from '../src/incidents/summary.
 import type { Incident } from '../src/incidents/types.js';
 import type { IncidentPayload } from '../src/queue/contracts.js';
 import { runJob, type PosterLike } from '../src/queue/processor-deps.js';
-import { context, escapeMrkdwn, finishMessages, header, section, sections, type SlackMessage } from '../src/render/slack-limits.js';
+import { context, escapeMrkdwn, finishMessages, header, md, mention, section, sections, type Mrkdwn, type SlackMessage } from '../src/render/slack-limits.js';
 import type { SlackBlock } from '../src/slack/poster.js';
 import type { Logger } from '../src/logger.js';
 
@@ -42,24 +42,24 @@ export interface IncidentJobResult {
 /** Pure: the header message of an incident (open or closed). */
 export function renderIncidentHeader(incident: Incident): SlackMessage {
   const closed = incident.status === 'closed';
-  const head = `${closed ? ':white_check_mark: Incident closed' : ':rotating_light: Incident'}: ${incident.title}`;
+  const head = md`${closed ? ':white_check_mark: Incident closed' : ':rotating_light: Incident'}: ${incident.title}`;
   const blocks = [
     header(`${closed ? 'Closed' : 'Incident'}: ${incident.title}`),
     section(
       closed
-        ? `Closed by <@${incident.closedBy}> at ${incident.closedAt}. The final summary and the postmortem draft are in the thread.`
-        : `Opened by <@${incident.openedBy}>. Every \`/podnet\` command typed in this channel now answers in this thread, and lands on the incident's timeline. Mention *@podnet* in the thread to run a command there.`,
+        ? md`Closed by ${mention(incident.closedBy ?? '')} at ${incident.closedAt ?? ''}. The final summary and the postmortem draft are in the thread.`
+        : md`Opened by ${mention(incident.openedBy)}. Every \`/podnet\` command typed in this channel now answers in this thread, and lands on the incident's timeline. Mention *@podnet* in the thread to run a command there.`,
     ),
-    context(`\`${incident.id}\``, `opened ${incident.openedAt}`, '`/podnet incident summary` · `/podnet incident close`'),
+    context(md`\`${incident.id}\``, md`opened ${incident.openedAt}`, md`\`/podnet incident summary\` · \`/podnet incident close\``),
   ];
   return finishMessages(head, blocks)[0]!;
 }
 
 /** Pure: the summary (or final summary) as Slack messages within Block Kit limits. */
-export function renderSummaryMessages(incident: Incident, summaryText: string, final: boolean): SlackMessage[] {
-  const lines = summaryText.split('\n');
+export function renderSummaryMessages(incident: Incident, lines: readonly Mrkdwn[], final: boolean): SlackMessage[] {
   const title = `${final ? 'Final summary' : 'Summary'}: ${incident.title}`;
-  return finishMessages(`${title} — ${lines[1] ?? ''}`.replace(/\*/g, ''), [header(title), ...sections(undefined, lines.slice(1))]);
+  // lines[1] is the leading cause, already escaped: it joins the escaped title as mrkdwn.
+  return finishMessages(md`${title} — ${lines[1] ?? ''}`, [header(title), ...sections(undefined, lines.slice(1))]);
 }
 
 export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<IncidentPayload, IncidentJobResult>) => Promise<IncidentJobResult> {
@@ -88,7 +88,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
         incident = await store.open({ title, channel, threadTs: ts, openedBy: data.slack.user, at });
       } catch (err) {
         if (!(err instanceof PodnetError) || err.code !== 'bad-input') throw err;
-        const msg = finishMessages(`Incident not opened: ${err.message}`, [section(`:warning: Not opened: ${escapeMrkdwn(err.message)}`)])[0]!;
+        const msg = finishMessages(md`Incident not opened: ${err.message}`, [section(md`:warning: Not opened: ${err.message}`)])[0]!;
         await deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks as SlackBlock[] });
         return { error: err.message };
       }
@@ -114,7 +114,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
   async function summary(data: IncidentPayload, jobId: string): Promise<IncidentJobResult> {
     const incident = await threadIncident(data);
     const s = summarizeIncident(incident, await store.timeline(incident.id), now());
-    await postAll(incident.channel, incident.threadTs, renderSummaryMessages(incident, s.text, false), `${jobId}-summary`);
+    await postAll(incident.channel, incident.threadTs, renderSummaryMessages(incident, s.lines, false), `${jobId}-summary`);
     return { incidentId: incident.id, threadTs: incident.threadTs };
   }
 
@@ -123,7 +123,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
     const incident = await store.close(found.id, data.slack.user, found.status === 'closed' ? new Date(found.closedAt!) : now());
     const timeline = await store.timeline(incident.id);
     const s = summarizeIncident(incident, timeline, now());
-    await postAll(incident.channel, incident.threadTs, renderSummaryMessages(incident, s.text, true), `${jobId}-final`);
+    await postAll(incident.channel, incident.threadTs, renderSummaryMessages(incident, s.lines, true), `${jobId}-final`);
     const markdown = postmortemMarkdown(incident, timeline, now());
     let fileId: string | undefined;
     const filename = `postmortem-${incident.id}.md`;
@@ -134,12 +134,12 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
         filename,
         title: `Postmortem draft: ${incident.title}`,
         content: markdown,
-        initialComment: `Postmortem draft for ${incident.id}: timeline, evidence, cause, fix and follow-ups. Edit it before sharing.`,
+        initialComment: md`Postmortem draft for ${incident.id}: timeline, evidence, cause, fix and follow-ups. Edit it before sharing.`.text,
         idempotencyKey: `${jobId}-postmortem`,
       });
       fileId = res.fileId;
     } else {
-      await postAll(incident.channel, incident.threadTs, finishMessages(`Postmortem draft for ${incident.id}`, sections(`*${filename}*`, markdown.split('\n'), { code: true })), `${jobId}-postmortem`);
+      await postAll(incident.channel, incident.threadTs, finishMessages(md`Postmortem draft for ${incident.id}`, sections(md`*${filename}*`, markdown.split('\n').map((l) => escapeMrkdwn(l)), { code: true })), `${jobId}-postmortem`);
     }
     const head = renderIncidentHeader(incident);
     await deps.poster.update({ channel: incident.channel, ts: incident.threadTs, text: head.text, blocks: head.blocks as SlackBlock[] });

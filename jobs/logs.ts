@@ -15,7 +15,7 @@ import type { LogsPayload, LogsResult } from '../src/queue/contracts.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import { undeliveredText, userTarget } from '../src/queue/report-failure.js';
 import { findSlackCallError } from '../src/slack/slack-errors.js';
-import { context, escapeMrkdwn, finishMessages, header, sections, type SlackMessage } from '../src/render/slack-limits.js';
+import { context, escapeMrkdwn, finishMessages, header, inlineMrkdwn, joinMrkdwn, md, sections, type Mrkdwn, type SlackMessage } from '../src/render/slack-limits.js';
 
 /** Bounds of one `logs` read: what a person can read in Slack, and what Redis should carry. */
 export const LOGS_BOUNDS = {
@@ -49,14 +49,21 @@ export function matchedExcerpt(log: LogEvidence, grepLines: LogLine[] | undefine
   return lines.slice(0, max);
 }
 
-/** The file's comment in the thread: a short excerpt of the matched lines (plain mrkdwn, bounded). */
-export function renderExcerptComment(data: LogsPayload, log: LogEvidence, excerpt: LogLine[], grepCount: number | undefined): string {
-  const what = data.grep !== undefined ? `${grepCount ?? excerpt.length} line${grepCount === 1 ? '' : 's'} matching \`${data.grep}\`` : 'lines matching a known signature';
-  const head = `Full log of ${data.pod}/${log.container}${log.previous ? ' (previous)' : ''} attached (${log.lines} lines, secrets redacted).`;
-  if (excerpt.length === 0) return `${head} No ${data.grep !== undefined ? `line matches \`${data.grep}\`` : 'line matches a known signature'}.`;
-  const body = excerpt.map((l) => escapeMrkdwn(codeSafe(l)).slice(0, 300)).join('\n');
+/** A pattern in a code span: escaped, and a backtick in it cannot end the span early. */
+const codeSpan = (text: string): Mrkdwn => md`\`${text.replace(/`/g, "'")}\``;
+
+/**
+ * The file's comment in the thread (Slack renders it as mrkdwn): a short excerpt of the
+ * matched lines, bounded, every outside text escaped.
+ */
+export function renderExcerptComment(data: LogsPayload, log: LogEvidence, excerpt: LogLine[], grepCount: number | undefined): Mrkdwn {
+  const pattern = data.grep !== undefined ? codeSpan(data.grep) : undefined;
+  const what = pattern ? md`${grepCount ?? excerpt.length} line${grepCount === 1 ? '' : 's'} matching ${pattern}` : md`lines matching a known signature`;
+  const head = md`Full log of ${data.pod}/${log.container}${log.previous ? ' (previous)' : ''} attached (${log.lines} lines, secrets redacted).`;
+  if (excerpt.length === 0) return md`${head} No ${pattern ? md`line matches ${pattern}` : 'line matches a known signature'}.`;
+  const body = excerpt.map((l) => codeSafe(l).replace(/\r?\n|\r/g, " ⏎ ").slice(0, 300)).join('\n').slice(0, 3000);
   const shown = excerpt.length < (grepCount ?? excerpt.length) ? ` (first ${excerpt.length})` : '';
-  return `${head} ${what}${shown}:\n\`\`\`\n${body.slice(0, 3000)}\n\`\`\``;
+  return md`${head} ${what}${shown}:\n\`\`\`\n${escapeMrkdwn(body)}\n\`\`\``;
 }
 
 /** Pure: the Slack message for one scanned log. */
@@ -64,28 +71,28 @@ export function renderLogsMessage(data: LogsPayload, log: LogEvidence, grep?: { 
   const which = `${data.pod}/${log.container}${log.previous ? ' (previous)' : ''} in ${data.namespace}`;
   const counts = new Map<string, number>();
   for (const m of log.matches) counts.set(m.signature, (counts.get(m.signature) ?? 0) + 1);
-  const found = [...counts].map(([sig, n]) => `\`${sig}\` ×${log.signatureCounts?.[sig as keyof typeof log.signatureCounts] ?? n}`);
+  const found = [...counts].map(([sig, n]) => md`\`${sig}\` ×${log.signatureCounts?.[sig as keyof typeof log.signatureCounts] ?? n}`);
   const tail = log.tail.slice(-LOGS_BOUNDS.shownLines).map(codeSafe);
   const grepBlocks =
     data.grep === undefined || !grep
       ? []
       : sections(
-          `*Lines matching* \`${escapeMrkdwn(data.grep)}\`: ${grep.count}${grep.count > LOGS_BOUNDS.excerptLines ? ` (first ${LOGS_BOUNDS.excerptLines} below, all in the file)` : ''}`,
-          grep.lines.slice(0, LOGS_BOUNDS.excerptLines).map((l) => escapeMrkdwn(codeSafe(l))),
+          md`*Lines matching* ${codeSpan(data.grep)}: ${grep.count}${grep.count > LOGS_BOUNDS.excerptLines ? ` (first ${LOGS_BOUNDS.excerptLines} below, all in the file)` : ''}`,
+          grep.lines.slice(0, LOGS_BOUNDS.excerptLines).map((l) => inlineMrkdwn(codeSafe(l))),
           { code: grep.lines.length > 0 },
         );
   const blocks = [
     header(`Logs: ${which}`),
     context(
-      `${log.lines} lines, ${log.bytes} bytes${log.truncated ? ' (cut at the bound)' : ''}`,
-      ...(log.firstAt && log.lastAt ? [`${log.firstAt} → ${log.lastAt}`] : []),
+      md`${log.lines} lines, ${log.bytes} bytes${log.truncated ? ' (cut at the bound)' : ''}`,
+      ...(log.firstAt && log.lastAt ? [md`${log.firstAt} → ${log.lastAt}`] : []),
     ),
-    ...sections('*Known signatures*', found.length ? found : ['none of the known signatures matched']),
+    ...sections(md`*Known signatures*`, found.length ? found : [md`none of the known signatures matched`]),
     ...grepBlocks,
-    ...(tail.length ? sections(`*Last ${tail.length} lines*`, tail.map(escapeMrkdwn), { code: true }) : []),
+    ...(tail.length ? sections(md`*Last ${tail.length} lines*`, tail.map((l) => inlineMrkdwn(l)), { code: true }) : []),
   ];
-  const grepText = data.grep !== undefined && grep ? `; ${grep.count} line${grep.count === 1 ? '' : 's'} matching ${data.grep}` : '';
-  return finishMessages(`Logs of ${which}: ${found.length ? found.join(', ') : 'no known signature'}${grepText}`, blocks);
+  const grepText = data.grep !== undefined && grep ? md`; ${grep.count} line${grep.count === 1 ? '' : 's'} matching ${data.grep}` : '';
+  return finishMessages(md`Logs of ${which}: ${found.length ? joinMrkdwn(found, ', ') : 'no known signature'}${grepText}`, blocks);
 }
 
 /** Options of {@link createLogsProcessor}. */
@@ -115,7 +122,7 @@ export function createLogsProcessor(deps: ProcessorDeps, options: LogsProcessorO
       const last = budget || err instanceof UnrecoverableError || isPermanent(err) || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
       if (last && !findSlackCallError(err)) {
         const hint = budget ? ` (budget ${Math.round((options.budgetMs ?? LOGS_BOUNDS.budgetMs) / 1000)} s). Ask for less: --since 10m, or one container with -c.` : '';
-        const text = escapeMrkdwn(`Could not read the logs of ${job.data.pod} in ${job.data.namespace}: ${describeError(err)}${hint}`);
+        const text = inlineMrkdwn(`Could not read the logs of ${job.data.pod} in ${job.data.namespace}: ${describeError(err)}${hint}`).text;
         // The notice failing must not change how the job fails (a thrown post error would
         // retry it and read the log again): reach the user another way instead.
         await deps.poster
@@ -208,7 +215,7 @@ function readAndPost(deps: ProcessorDeps, options: LogsProcessorOptions): (job: 
         filename: `${data.pod}-${container}${previous ? '-previous' : ''}.log`,
         title: `${data.pod}/${container}${previous ? ' (previous)' : ''} in ${data.namespace} — secrets redacted`,
         content: redactLines(Buffer.concat(raw).toString('utf8'), LOGS_BOUNDS.fileLineChars),
-        initialComment: renderExcerptComment(data, log, excerpt, grep?.count),
+        initialComment: renderExcerptComment(data, log, excerpt, grep?.count).text,
         idempotencyKey: `${jobId}-logs-file`,
       }).catch(async (err: unknown) => {
         // The log was read and its summary posted: a refused upload is not a failed read and

@@ -28,7 +28,7 @@ import type { WatchStartCommand } from '../src/commands/grammar.js';
 import { JOB_NAMES, type RunbookPayload, type SlackTarget } from '../src/queue/contracts.js';
 import { jobOptions } from '../src/queue/job-options.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
-import { actions as actionsBlock, button, context, escapeMrkdwn, finishMessages, header, section, sections, type SlackMessage } from '../src/render/slack-limits.js';
+import { actions as actionsBlock, button, context, escapeMrkdwn, finishMessages, header, inlineMrkdwn, joinMrkdwn, md, mention, section, sections, type SlackMessage } from '../src/render/slack-limits.js';
 import { renderSweepSlack, sweepHeadline } from '../src/render/sweep.js';
 import { advanceRun, fillTemplate, startRun, type CheckSummary, type RunbookActions, type RunbookTarget, type RunState, type StepOutcome } from '../src/runbooks/runner.js';
 import type { RunStore, StoredRun } from '../src/runbooks/runs.js';
@@ -96,32 +96,32 @@ export function describeStep(step: RunbookStep, index: number): string {
 
 /** Pure: the `runbook list` message. */
 export function renderRunbookList(runbooks: Map<string, Runbook>): SlackMessage[] {
-  const lines = [...runbooks.values()].map((rb) => `• *${rb.metadata.name}* — ${escapeMrkdwn(rb.metadata.description ?? '(no description)')} (${rb.steps.length} steps)`);
-  return finishMessages(`${runbooks.size} runbooks: ${[...runbooks.keys()].join(', ')}`, [
+  const lines = [...runbooks.values()].map((rb) => md`• *${rb.metadata.name}* — ${rb.metadata.description ?? '(no description)'} (${rb.steps.length} steps)`);
+  return finishMessages(md`${runbooks.size} runbooks: ${[...runbooks.keys()].join(', ')}`, [
     header('Runbooks'),
-    ...sections(undefined, lines.length ? lines : ['No runbooks are loaded (PODNET_RUNBOOKS_DIR).']),
-    context('`/podnet runbook show NAME` · `/podnet runbook run NAME POD -n NS`'),
+    ...sections(undefined, lines.length ? lines : [md`No runbooks are loaded (PODNET_RUNBOOKS_DIR).`]),
+    context(md`\`/podnet runbook show NAME\` · \`/podnet runbook run NAME POD -n NS\``),
   ]);
 }
 
 /** Pure: the `runbook show NAME` message. */
 export function renderRunbookShow(rb: Runbook): SlackMessage[] {
-  return finishMessages(`Runbook ${rb.metadata.name}: ${rb.steps.length} steps`, [
+  return finishMessages(md`Runbook ${rb.metadata.name}: ${rb.steps.length} steps`, [
     header(`Runbook: ${rb.metadata.name}`),
     ...(rb.metadata.description ? [section(escapeMrkdwn(rb.metadata.description))] : []),
-    ...sections(undefined, rb.steps.map((s, i) => escapeMrkdwn(describeStep(s, i)))),
-    context(`\`/podnet runbook run ${rb.metadata.name} POD -n NS\``),
+    ...sections(undefined, rb.steps.map((s, i) => inlineMrkdwn(describeStep(s, i)))),
+    context(md`\`/podnet runbook run ${rb.metadata.name} POD -n NS\``),
   ]);
 }
 
 /** Pure: the thread message of one step outcome; a confirm carries Confirm / Decline buttons. */
 export function renderOutcome(runbook: string, outcome: StepOutcome, runId: string): SlackMessage {
-  const line = `${ICON[outcome.status]} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${escapeMrkdwn(outcome.detail)}`;
-  if (outcome.status !== 'awaiting-confirm') return finishMessages(`${runbook} step ${outcome.index + 1} ${outcome.id}: ${outcome.status}: ${outcome.detail}`, [section(line)])[0]!;
+  const line = md`${ICON[outcome.status]} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${outcome.detail}`;
+  if (outcome.status !== 'awaiting-confirm') return finishMessages(md`${runbook} step ${outcome.index + 1} ${outcome.id}: ${outcome.status}: ${outcome.detail}`, [section(line)])[0]!;
   const intrusive = outcome.kind === 'debug';
-  return finishMessages(`${runbook} step ${outcome.index + 1} waits for confirmation: ${outcome.detail}`, [
-    section(`${ICON['awaiting-confirm']} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${escapeMrkdwn(outcome.detail)}`),
-    context(intrusive ? 'This step changes the pod (an ephemeral debug container): only users the channel policy allows intrusive actions may answer (Confirm or Decline).' : 'Anyone allowed in this channel may answer.'),
+  return finishMessages(md`${runbook} step ${outcome.index + 1} waits for confirmation: ${outcome.detail}`, [
+    section(md`${ICON['awaiting-confirm']} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${outcome.detail}`),
+    context(intrusive ? md`This step changes the pod (an ephemeral debug container): only users the channel policy allows intrusive actions may answer (Confirm or Decline).` : md`Anyone allowed in this channel may answer.`),
     actionsBlock([
       button('Confirm', RUNBOOK_ACTION_IDS.confirm, runId, { style: intrusive ? 'danger' : 'primary' }),
       button('Decline', RUNBOOK_ACTION_IDS.decline, runId),
@@ -177,13 +177,13 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
     try {
       return await deps.runbooks();
     } catch (err) {
-      await post(data.slack.channel, data.slack.threadTs, finishMessages('Runbooks failed to load', [section(`:x: The runbooks could not be loaded: ${escapeMrkdwn(describeError(err))}`)]), `${jobId}-load-error`);
+      await post(data.slack.channel, data.slack.threadTs, finishMessages(md`Runbooks failed to load`, [section(md`:x: The runbooks could not be loaded: ${describeError(err)}`)]), `${jobId}-load-error`);
       return undefined;
     }
   }
 
   async function unknownRunbook(data: RunbookPayload, jobId: string, runbooks: Map<string, Runbook>): Promise<RunbookJobResult> {
-    const text = `:warning: There is no runbook named \`${data.runbook}\`. Available: ${[...runbooks.keys()].map((n) => `\`${n}\``).join(', ') || 'none'}.`;
+    const text = md`:warning: There is no runbook named \`${data.runbook ?? ''}\`. Available: ${joinMrkdwn([...runbooks.keys()].map((n) => md`\`${n}\``), ', ').text || 'none'}.`;
     await post(data.slack.channel, data.slack.threadTs, finishMessages(text, [section(text)]), `${jobId}-unknown`);
     return { error: `unknown runbook ${data.runbook}` };
   }
@@ -242,7 +242,7 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
         const { grepLines, grepCount, matchedLines: _m, ...evidence } = log;
         const payload = { requestId: run.runId, cluster: run.cluster, namespace: target.namespace, pod: target.pod, container, previous, slack: { channel, user: run.startedBy, threadTs }, requestedAt: run.startedAt };
         const messages = renderLogsMessage(payload, evidence);
-        if (grepLines?.length) messages.push(...finishMessages(`grep "${options.grep}": ${grepCount} lines`, sections(`*grep "${escapeMrkdwn(options.grep ?? '')}"* (${grepCount} lines)`, grepLines.slice(0, 40).map((l) => escapeMrkdwn(`${l.at ? `${l.at} ` : ''}${l.text}`)), { code: true })));
+        if (grepLines?.length) messages.push(...finishMessages(md`grep "${options.grep ?? ''}": ${grepCount ?? 0} lines`, sections(md`*grep "${options.grep ?? ''}"* (${grepCount ?? 0} lines)`, grepLines.slice(0, 40).map((l) => inlineMrkdwn(`${l.at ? `${l.at} ` : ''}${l.text}`)), { code: true })));
         await post(channel, threadTs, messages, key('logs'));
         const counts = new Map<string, number>();
         for (const m of evidence.matches) counts.set(m.signature, (counts.get(m.signature) ?? 0) + 1);
@@ -276,7 +276,8 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
         return `watch started (\`${res.jobId}\`): every ${every} for ${span}; changes will be posted in this thread`;
       },
       async post(text) {
-        await p.poster.post({ channel, thread_ts: threadTs, text, blocks: finishMessages(text, sections(undefined, [text]))[0]!.blocks as SlackBlock[], idempotencyKey: key('post') });
+        const msg = finishMessages(escapeMrkdwn(text), sections(undefined, text.split('\n').map((l) => inlineMrkdwn(l))))[0]!;
+        await p.poster.post({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as SlackBlock[], idempotencyKey: key('post') });
       },
       async wait(ms) {
         await sleep(Math.min(ms, maxInlineWaitMs));
@@ -298,7 +299,7 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
         const res = await p.clusterAccess.exec(target.namespace, target.pod, name, ['netstat', '-ltn']).catch((err: unknown) => ({ stdout: '', stderr: describeError(err), exitCode: 1 }));
         const lines = `${res.stdout}${res.stderr}`.trim().split('\n').filter(Boolean).slice(0, 30);
         const text = `Debug container ${name} (${image}) attached to ${target.pod}. Listening sockets seen from it (\`netstat -ltn\`):`;
-        await post(channel, threadTs, finishMessages(text, [section(escapeMrkdwn(text)), ...sections(undefined, lines.length ? lines.map(escapeMrkdwn) : ['(no output)'], { code: true })]), key('debug'));
+        await post(channel, threadTs, finishMessages(md`${text}`, [section(md`${text}`), ...sections(undefined, lines.length ? lines.map((l) => inlineMrkdwn(l)) : [md`(no output)`], { code: true })]), key('debug'));
         const listening = lines.filter((l) => /LISTEN/.test(l)).length;
         return `attached ${name} (${image}); ${listening} listening sockets; exec into it with kubectl exec -it -n ${target.namespace} ${target.pod} -c ${name} -- sh`;
       },
@@ -375,8 +376,8 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
     const last = state.outcomes[state.outcomes.length - 1];
     const text =
       state.status === 'done'
-        ? `:checkered_flag: Runbook ${runbook.metadata.name} finished on ${state.target.pod}: ${counts('done')} steps done, ${counts('skipped')} skipped${counts('declined') ? `, ${counts('declined')} declined` : ''}.${state.vars.cause ? ` Leading cause: \`${state.vars.cause}\`.` : ''}`
-        : `:x: Runbook ${runbook.metadata.name} stopped at step ${(last?.index ?? 0) + 1} (${last?.id}): ${last?.detail ?? 'failed'}. Later steps were not run.`;
+        ? md`:checkered_flag: Runbook ${runbook.metadata.name} finished on ${state.target.pod}: ${counts('done')} steps done, ${counts('skipped')} skipped${counts('declined') ? `, ${counts('declined')} declined` : ''}.${state.vars.cause ? md` Leading cause: \`${state.vars.cause}\`.` : ''}`
+        : md`:x: Runbook ${runbook.metadata.name} stopped at step ${(last?.index ?? 0) + 1} (${last?.id ?? ''}): ${last?.detail ?? 'failed'}. Later steps were not run.`;
     await post(run.channel, run.threadTs, finishMessages(text, [section(text)]), `${run.runId}-end`);
     return { runId: run.runId, status: state.status, threadTs: run.threadTs, outcomes: state.outcomes.length };
   }
@@ -391,8 +392,8 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
     if (existing) return advance(existing, runbook); // a re-run of this job: carry on from the saved state
     const pod = data.pod ?? '';
     const target = { namespace: data.namespace, pod };
-    const startText = `:arrow_forward: Running runbook *${runbook.metadata.name}* on ${pod} in ${data.namespace} for <@${data.slack.user}> (${runbook.steps.length} steps).`;
-    const startMsg = finishMessages(startText.replace(/\*/g, ''), [section(startText), context(...(runbook.metadata.description ? [escapeMrkdwn(runbook.metadata.description)] : []), `run \`${runId}\``)]);
+    const startText = md`:arrow_forward: Running runbook *${runbook.metadata.name}* on ${pod} in ${data.namespace} for ${mention(data.slack.user)} (${runbook.steps.length} steps).`;
+    const startMsg = finishMessages(startText, [section(startText), context(...(runbook.metadata.description ? [inlineMrkdwn(runbook.metadata.description)] : []), md`run \`${runId}\``)]);
     const ts = await post(data.slack.channel, data.slack.threadTs, startMsg, `${runId}-start`);
     const threadTs = data.slack.threadTs ?? ts;
     if (threadTs === undefined) throw new Error('Slack returned no ts for the runbook header');

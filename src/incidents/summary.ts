@@ -2,6 +2,7 @@
  * Pure renderers for an incident: the in-thread summary and the Markdown postmortem draft.
  * The clock is a parameter.
  */
+import { joinMrkdwn, md, mention, type Mrkdwn } from '../render/slack-limits.js';
 import type { Incident, IncidentEntry } from './types.js';
 
 function hhmm(iso: string): string {
@@ -28,8 +29,10 @@ export interface IncidentSummary {
   leading?: { cause: string; confidence?: number; fix?: string; evidence: string[] };
   done: string[];
   open: string[];
-  /** Plain-text / mrkdwn rendering for Slack. */
-  text: string;
+  /** The mrkdwn lines for Slack: everything from a user or the cluster escaped, on one line each. */
+  lines: Mrkdwn[];
+  /** The same lines joined. */
+  text: Mrkdwn;
 }
 
 /** What happened when, the leading cause, what was done and what is still open. */
@@ -48,28 +51,46 @@ export function summarizeIncident(incident: Incident, timeline: IncidentEntry[],
   for (const p of pending) open.push(`Waiting for confirmation: ${p.text}`);
   if (incident.status === 'open') open.push('Close the incident with `/podnet incident close` when service is restored.');
 
-  const lines: string[] = [];
-  lines.push(`*Incident: ${incident.title}* (${incident.id}, ${incident.status}, ${incident.status === 'open' ? `open for ${duration(incident.openedAt, now)}` : `closed at ${incident.closedAt}`})`);
+  const lines: Mrkdwn[] = [];
+  lines.push(md`*Incident: ${incident.title}* (${incident.id}, ${incident.status}, ${incident.status === 'open' ? `open for ${duration(incident.openedAt, now)}` : `closed at ${incident.closedAt}`})`);
   if (lead) {
-    lines.push(`*Leading cause:* \`${lead.cause}\`${pct(lead.confidence)}${lead.target ? ` on ${lead.target}` : ''}`);
-    for (const ev of (lead.evidence ?? []).slice(0, 5)) lines.push(`  • ${ev}`);
-    if (lead.fix) lines.push(`*Fix:* ${lead.fix}`);
+    lines.push(md`*Leading cause:* \`${lead.cause ?? ''}\`${pct(lead.confidence)}${lead.target ? ` on ${lead.target}` : ''}`);
+    for (const ev of (lead.evidence ?? []).slice(0, 5)) lines.push(md`  • ${ev}`);
+    if (lead.fix) lines.push(md`*Fix:* ${lead.fix}`);
   } else {
-    lines.push('*Leading cause:* none yet');
+    lines.push(md`*Leading cause:* none yet`);
   }
-  lines.push('*Timeline:*');
-  for (const e of timeline) lines.push(`  ${hhmm(e.at)}  ${e.who === 'podnet' ? 'podnet' : `<@${e.who}>`}  ${e.text}${e.kind === 'finding' ? pct(e.confidence) : ''}`);
-  lines.push(`*Done:* ${done.length ? '' : 'nothing recorded yet'}`);
-  for (const d of done) lines.push(`  • ${d}`);
-  lines.push('*Still open:*');
-  for (const o of open) lines.push(`  • ${o}`);
+  lines.push(md`*Timeline:*`);
+  for (const e of timeline) lines.push(md`  ${hhmm(e.at)}  ${e.who === 'podnet' ? 'podnet' : mention(e.who)}  ${e.text}${e.kind === 'finding' ? pct(e.confidence) : ''}`);
+  lines.push(md`*Done:* ${done.length ? '' : 'nothing recorded yet'}`);
+  for (const d of done) lines.push(md`  • ${d}`);
+  lines.push(md`*Still open:*`);
+  // The open items are podnet's own sentences (with `code`); only the fix and step texts in them came from outside.
+  for (const o of open) lines.push(md`  • ${o}`);
 
   return {
     leading: lead ? { cause: lead.cause!, confidence: lead.confidence, fix: lead.fix, evidence: lead.evidence ?? [] } : undefined,
     done,
     open,
-    text: lines.join('\n'),
+    lines,
+    text: joinMrkdwn(lines, '\n'),
   };
+}
+
+/**
+ * Outside text (a title, a log line, an event message, a fix) as one line of Markdown that
+ * renders as typed: line breaks become ` ⏎ `, and the characters that make headings, emphasis,
+ * links, images, HTML, code and table cells are backslash-escaped (CommonMark lets any ASCII
+ * punctuation be escaped: https://spec.commonmark.org/0.31.2/#backslash-escapes; a `|` in a
+ * GFM table cell needs `\|`: https://github.github.com/gfm/#tables-extension-).
+ */
+export function escapeMarkdown(text: string): string {
+  return text
+    .replace(/\r?\n|\r/g, ' ⏎ ')
+    .replace(/[\\`*[\]#!|<>~&]/g, (c) => `\\${c}`)
+    // `_` makes emphasis only at a word's edge (MLSERVER_HOST stays as it is).
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+    .replace(/^(\s*)([-+]|\d+[.)])(?=\s)/, '$1\\$2');
 }
 
 /** A Markdown postmortem draft: summary, timeline, evidence, cause, fix, follow-ups. */
@@ -77,31 +98,31 @@ export function postmortemMarkdown(incident: Incident, timeline: IncidentEntry[]
   const summary = summarizeIncident(incident, timeline, now);
   const lead = summary.leading;
   const out: string[] = [];
-  out.push(`# Postmortem draft: ${incident.title}`, '');
+  out.push(`# Postmortem draft: ${escapeMarkdown(incident.title)}`, '');
   out.push(`- Incident: ${incident.id}`);
-  out.push(`- Opened: ${incident.openedAt} by ${incident.openedBy}`);
-  out.push(`- Closed: ${incident.closedAt ?? 'still open'}${incident.closedBy ? ` by ${incident.closedBy}` : ''}`);
+  out.push(`- Opened: ${incident.openedAt} by ${escapeMarkdown(incident.openedBy)}`);
+  out.push(`- Closed: ${incident.closedAt ?? 'still open'}${incident.closedBy ? ` by ${escapeMarkdown(incident.closedBy)}` : ''}`);
   out.push(`- Duration: ${duration(incident.openedAt, incident.closedAt ? new Date(incident.closedAt) : now)}`, '');
   out.push('## Root cause', '');
   if (lead) {
-    out.push(`\`${lead.cause}\`${pct(lead.confidence)}.`, '');
+    out.push(`\`${lead.cause.replace(/[`\r\n]/g, '')}\`${pct(lead.confidence)}.`, '');
     out.push('### Evidence', '');
-    for (const ev of lead.evidence) out.push(`- ${ev}`);
+    for (const ev of lead.evidence) out.push(`- ${escapeMarkdown(ev)}`);
     if (lead.evidence.length === 0) out.push('- (no evidence lines recorded)');
-    out.push('', '### Fix', '', lead.fix ?? '(no fix recorded)', '');
+    out.push('', '### Fix', '', lead.fix !== undefined ? escapeMarkdown(lead.fix) : '(no fix recorded)', '');
   } else {
     out.push('Not determined: no check ran in the incident thread.', '');
   }
   out.push('## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|');
   for (const e of timeline) {
-    const what = `${e.text}${e.kind === 'finding' ? pct(e.confidence) : ''}`.replace(/\|/g, '\\|');
-    out.push(`| ${e.at} | ${e.who} | ${what} |`);
+    const what = escapeMarkdown(`${e.text}${e.kind === 'finding' ? pct(e.confidence) : ''}`);
+    out.push(`| ${escapeMarkdown(e.at)} | ${escapeMarkdown(e.who)} | ${what} |`);
   }
   out.push('', '## What was done', '');
-  for (const d of summary.done) out.push(`- ${d}`);
+  for (const d of summary.done) out.push(`- ${escapeMarkdown(d)}`);
   if (summary.done.length === 0) out.push('- (nothing recorded)');
   out.push('', '## Follow-ups', '');
-  for (const o of summary.open.filter((o) => !o.startsWith('Close the incident'))) out.push(`- [ ] ${o}`);
+  for (const o of summary.open.filter((o) => !o.startsWith('Close the incident'))) out.push(`- [ ] ${escapeMarkdown(o)}`);
   out.push('- [ ] Add a regression check (e.g. a podnet runbook or an alert) for this cause.');
   out.push('');
   return out.join('\n');

@@ -63,23 +63,95 @@ export function truncate(text: string, max: number): string {
   return `${text.slice(0, max - 1)}…`;
 }
 
-/** Escapes the three characters Slack's mrkdwn reserves. */
-export function escapeMrkdwn(text: string): string {
+/**
+ * Text that is safe to put in Slack mrkdwn. Made only by {@link escapeMrkdwn},
+ * {@link inlineMrkdwn}, the {@link md} template tag (which escapes every value it
+ * interpolates) and {@link mention}. The Block Kit builders below, the fallback `text` of
+ * {@link finishMessages} and the workers' poster take only this type, so text from the cluster
+ * or a user cannot reach a message unescaped by accident: a plain `string` does not compile.
+ */
+export class Mrkdwn {
+  /** Use the factories; the constructor is for this module. */
+  private constructor(readonly text: string) {}
+  /** @internal */
+  static of(text: string): Mrkdwn {
+    return new Mrkdwn(text);
+  }
+  /** In a plain template literal it reads as its (already escaped) text. */
+  toString(): string {
+    return this.text;
+  }
+  toJSON(): string {
+    return this.text;
+  }
+}
+
+/**
+ * Escapes text for Slack mrkdwn: `&`, `<`, `>` become entities, so `<!here>`, `<@U123>` and
+ * `<https://x|y>` show as typed and ping or link nothing. Line breaks are kept (for code
+ * blocks of log lines); use {@link inlineMrkdwn} for one line.
+ * https://api.slack.com/reference/surfaces/formatting#escaping
+ */
+export function escapeMrkdwn(text: string): Mrkdwn {
+  return Mrkdwn.of(escapeText(text));
+}
+
+function escapeText(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+/**
+ * One line of outside text for mrkdwn: escaped, and its line breaks shown as ` ⏎ ` so a title
+ * or an event message cannot start a line of its own (a fake `*Fix:*` line, a `>` quote).
+ */
+export function inlineMrkdwn(text: string): Mrkdwn {
+  return Mrkdwn.of(escapeText(text.replace(/\r?\n|\r/g, ' ⏎ ')));
+}
+
+/**
+ * Template tag for mrkdwn: the literal parts are podnet's own formatting and pass as written;
+ * every interpolated value is escaped on one line ({@link inlineMrkdwn}) unless it already is
+ * {@link Mrkdwn}. `` md`*Fix:* ${fix}` `` is safe whatever `fix` holds.
+ */
+export function md(strings: TemplateStringsArray, ...values: (Mrkdwn | string | number)[]): Mrkdwn {
+  let out = strings[0] ?? '';
+  values.forEach((v, i) => {
+    out += v instanceof Mrkdwn ? v.text : typeof v === 'number' ? String(v) : inlineMrkdwn(v).text;
+    out += strings[i + 1] ?? '';
+  });
+  return Mrkdwn.of(out);
+}
+
+/** A user mention `<@U123>` from a Slack user id; anything not shaped like an id is escaped instead. */
+export function mention(userId: string): Mrkdwn {
+  return /^[UW][A-Z0-9]{1,}$/.test(userId) ? Mrkdwn.of(`<@${userId}>`) : inlineMrkdwn(userId);
+}
+
+/** Joins mrkdwn parts with a literal separator. */
+export function joinMrkdwn(parts: readonly Mrkdwn[], separator: string): Mrkdwn {
+  return Mrkdwn.of(parts.map((p) => p.text).join(separator));
+}
+
+/** Plain text for a header or button (plain_text parses no mrkdwn; line breaks are folded). */
+function plain(text: string): string {
+  return text.replace(/\r?\n|\r/g, ' ');
+}
+
+/** A header block: plain text (Slack parses no mentions or links in it). */
 export function header(text: string): Block {
-  return { type: 'header', text: { type: 'plain_text', text: truncate(text, SLACK_LIMITS.headerText), emoji: true } };
+  return { type: 'header', text: { type: 'plain_text', text: truncate(plain(text), SLACK_LIMITS.headerText), emoji: true } };
 }
 
-export function section(mrkdwn: string): Block {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn, SLACK_LIMITS.sectionText) } };
+/** A section block; its text must be {@link Mrkdwn}. */
+export function section(mrkdwn: Mrkdwn): Block {
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(mrkdwn.text, SLACK_LIMITS.sectionText) } };
 }
 
-export function context(...mrkdwn: string[]): Block {
+/** A context block of mrkdwn elements. */
+export function context(...mrkdwn: Mrkdwn[]): Block {
   return {
     type: 'context',
-    elements: mrkdwn.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: truncate(t, SLACK_LIMITS.contextText) })),
+    elements: mrkdwn.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: truncate(t.text, SLACK_LIMITS.contextText) })),
   };
 }
 
@@ -91,25 +163,26 @@ export function divider(): Block {
  * Sections holding `lines` under a title, as many as needed so that none passes the section
  * limit; a single over-long line is cut. `code` wraps each section's lines in a code block.
  */
-export function sections(title: string | undefined, lines: string[], options: { code?: boolean } = {}): Block[] {
+export function sections(title: Mrkdwn | undefined, lines: readonly Mrkdwn[], options: { code?: boolean } = {}): Block[] {
   const fence = options.code ? 6 + 2 : 0; // ``` + newline, twice
   const max = SLACK_LIMITS.sectionText - fence;
   const out: Block[] = [];
   let cur: string[] = [];
   let len = 0;
   let first = true;
-  const head = () => (first && title ? `${title}\n` : '');
+  const head = () => (first && title ? `${title.text}\n` : '');
   const flush = () => {
     if (cur.length === 0) return;
     const body = cur.join('\n');
-    out.push(section(`${head()}${options.code ? `\`\`\`\n${body}\n\`\`\`` : body}`));
+    out.push(section(Mrkdwn.of(`${head()}${options.code ? `\`\`\`\n${body}\n\`\`\`` : body}`)));
     first = false;
     cur = [];
     len = 0;
   };
   for (const raw of lines) {
     const room = max - head().length;
-    const line = truncate(raw, room);
+    // Inside a code block a ``` in the text would close it early.
+    const line = truncate(options.code ? raw.text.replace(/```/g, "'''") : raw.text, room);
     if (len + line.length + 1 > room) flush();
     cur.push(line);
     len += line.length + 1;
@@ -178,8 +251,9 @@ export function clampBlock(b: Block): Block {
  * Turns one logical message into as many Slack messages as the 50-block limit needs. Every
  * block is clamped; each part keeps a fallback text (numbered when split).
  */
-export function finishMessages(text: string, blocks: Block[]): SlackMessage[] {
-  const fallback = truncate(text.trim() || 'podnet', SLACK_LIMITS.fallbackText);
+export function finishMessages(text: Mrkdwn, blocks: Block[]): SlackMessage[] {
+  // Slack parses mentions and links in the fallback text too (it is the notification).
+  const fallback = truncate(text.text.trim() || 'podnet', SLACK_LIMITS.fallbackText);
   const clamped = blocks.map(clampBlock);
   const max = SLACK_LIMITS.blocksPerMessage;
   if (clamped.length <= max) return [{ text: fallback, blocks: clamped }];

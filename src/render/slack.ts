@@ -17,6 +17,8 @@ import {
   escapeMrkdwn as esc,
   finishMessages,
   header,
+  joinMrkdwn,
+  md,
   section,
   sections,
   type Block,
@@ -73,25 +75,25 @@ export function renderSlackSummary(d: Diagnosis, options: SlackSummaryOptions = 
   const top = d.hypotheses[0];
   const blocks: Block[] = [header(title)];
   if (top) {
-    blocks.push(section(`*Most likely cause:* \`${top.cause}\` — *${pct(top.confidence)}* confidence\n${esc(top.summary)}`));
-    blocks.push(section(`*Fix:* ${esc(top.fix)}`));
-    if (top.remediation) blocks.push(section(`*Remediation:* ${esc(remediationHeadline(top.remediation))}${top.remediation.managedBy ? `\n:warning: ${esc(top.remediation.managedBy.note)}` : ''}`));
+    blocks.push(section(md`*Most likely cause:* \`${top.cause}\` — *${pct(top.confidence)}* confidence\n${top.summary}`));
+    blocks.push(section(md`*Fix:* ${top.fix}`));
+    if (top.remediation) blocks.push(section(md`*Remediation:* ${remediationHeadline(top.remediation)}${top.remediation.managedBy ? md`\n:warning: ${top.remediation.managedBy.note}` : ''}`));
   }
-  const others = d.hypotheses.slice(1, 4).map((h) => `\`${h.cause}\` ${pct(h.confidence)}`);
-  if (others.length > 0) blocks.push(section(`*Also considered:* ${others.join(' · ')}`));
-  blocks.push(section(`*Workaround options*\n${d.options.map((o) => `${FIT_ICON[o.fit]} \`${o.id}\` — *${FIT_LABEL[o.fit]}*: ${esc(o.why)}`).join('\n')}`));
+  const others = d.hypotheses.slice(1, 4).map((h) => md`\`${h.cause}\` ${pct(h.confidence)}`);
+  if (others.length > 0) blocks.push(section(md`*Also considered:* ${joinMrkdwn(others, ' · ')}`));
+  blocks.push(section(md`*Workaround options*\n${joinMrkdwn(d.options.map((o) => md`${FIT_ICON[o.fit]} \`${o.id}\` — *${FIT_LABEL[o.fit]}*: ${o.why}`), '\n')}`));
   const failed = d.steps.filter((s) => !s.ok).length;
   const ruled = d.ruledOut.map((r) => r.cause).slice(0, 6);
   blocks.push(
     context(
-      esc(targetLine(d)),
-      `${d.steps.length - failed}/${d.steps.length} steps ok${failed > 0 ? ` · ${failed} failed (see thread)` : ''}`,
-      ...(ruled.length > 0 ? [`ruled out: ${ruled.join(', ')}`] : []),
-      `generated ${hms(d.generatedAt)} UTC`,
+      md`${targetLine(d)}`,
+      md`${d.steps.length - failed}/${d.steps.length} steps ok${failed > 0 ? ` · ${failed} failed (see thread)` : ''}`,
+      ...(ruled.length > 0 ? [md`ruled out: ${ruled.join(', ')}`] : []),
+      md`generated ${hms(d.generatedAt)} UTC`,
     ),
   );
   blocks.push(summaryButtons(d, options.applyFix === true && isApplicable(top?.remediation) ? top : undefined));
-  const text = top ? `${title} — ${top.cause} (${pct(top.confidence)}): ${top.summary}` : title;
+  const text = top ? md`${title} — ${top.cause} (${pct(top.confidence)}): ${top.summary}` : md`${title}`;
   return finishMessages(text, blocks)[0]!;
 }
 
@@ -151,49 +153,49 @@ export function renderSlackThread(d: Diagnosis, evidence?: Evidence): SlackMessa
     if (i > 0) hyp.push(divider());
     hyp.push(...hypothesisBlocks(h, i));
   });
-  out.push(...finishMessages(`podnet: evidence per hypothesis for ${who}`, hyp));
+  out.push(...finishMessages(md`podnet: evidence per hypothesis for ${who}`, hyp));
 
   const net: Block[] = [];
   const rows = listenerRows(d, evidence);
-  if (rows.length > 0) net.push(...sections('*Listening sockets* (the pod\'s network namespace)', rows.map(esc), { code: true }));
+  if (rows.length > 0) net.push(...sections(md`*Listening sockets* (the pod's network namespace)`, rows.map((r) => esc(r)), { code: true }));
   if (evidence && evidence.netns.length > 0) {
-    net.push(...sections('*Network namespaces*', evidence.netns.map((n) => `• \`${esc(n.container)}\`: ${n.netns ? `\`${esc(n.netns)}\`` : `_${esc(n.error ?? 'not read')}_`}`)));
+    net.push(...sections(md`*Network namespaces*`, evidence.netns.map((n) => md`• \`${n.container}\`: ${n.netns ? md`\`${n.netns}\`` : md`_${n.error ?? 'not read'}_`}`)));
   }
   if (evidence && evidence.dials.length > 0) {
-    net.push(...sections('*Dials*', evidence.dials.map((x) => `• ${esc(x.from)} → \`${esc(x.host)}:${x.port}\`: *${x.outcome}*${x.detail ? ` — ${esc(x.detail)}` : ''}`)));
+    net.push(...sections(md`*Dials*`, evidence.dials.map((x) => md`• ${x.from} → \`${x.host}:${x.port}\`: *${x.outcome}*${x.detail ? md` — ${x.detail}` : ''}`)));
   }
-  if (net.length > 0) out.push(...finishMessages(`podnet: sockets and dials in ${who}`, net));
+  if (net.length > 0) out.push(...finishMessages(md`podnet: sockets and dials in ${who}`, net));
 
   const time: Block[] = [];
-  if (d.correlations.length > 0) time.push(...sections('*Correlations*', d.correlations.map((c) => `• ${esc(c)}`)));
+  if (d.correlations.length > 0) time.push(...sections(md`*Correlations*`, d.correlations.map((c) => md`• ${c}`)));
   if (d.timeline.length > 0) {
-    time.push(...sections('*Timeline* (UTC)', d.timeline.map((e) => esc(`${hms(e.at)}  ${(e.container ?? '-').padEnd(10)} ${e.kind.padEnd(12)} ${e.what}`)), { code: true }));
+    time.push(...sections(md`*Timeline* (UTC)`, d.timeline.map((e) => md`${`${hms(e.at)}  ${(e.container ?? '-').padEnd(10)} ${e.kind.padEnd(12)} ${e.what}`}`), { code: true }));
   }
-  if (time.length > 0) out.push(...finishMessages(`podnet: timeline of ${who}`, time));
+  if (time.length > 0) out.push(...finishMessages(md`podnet: timeline of ${who}`, time));
 
   const rest: Block[] = [];
   if (d.steps.length > 0) {
-    rest.push(...sections('*Steps*', d.steps.map((s) => `${s.ok ? ':white_check_mark:' : ':x:'} \`${esc(s.name)}\`${s.error ? ` — ${esc(s.error)}` : ''}`)));
+    rest.push(...sections(md`*Steps*`, d.steps.map((s) => md`${s.ok ? ':white_check_mark:' : ':x:'} \`${s.name}\`${s.error ? md` — ${s.error}` : ''}`)));
   }
-  if (d.ruledOut.length > 0) rest.push(...sections('*Ruled out*', d.ruledOut.map((r) => `• \`${r.cause}\`: ${esc(r.why)}`)));
-  if (d.next.length > 0) rest.push(...sections('*Collect next*', d.next.map((n) => `• ${esc(n)}`)));
-  if (rest.length > 0) out.push(...finishMessages(`podnet: steps and ruled-out causes for ${who}`, rest));
+  if (d.ruledOut.length > 0) rest.push(...sections(md`*Ruled out*`, d.ruledOut.map((r) => md`• \`${r.cause}\`: ${r.why}`)));
+  if (d.next.length > 0) rest.push(...sections(md`*Collect next*`, d.next.map((n) => md`• ${n}`)));
+  if (rest.length > 0) out.push(...finishMessages(md`podnet: steps and ruled-out causes for ${who}`, rest));
   return out;
 }
 
 function hypothesisBlocks(h: Hypothesis, rank: number): Block[] {
   const blocks: Block[] = [
-    section(`*${rank + 1}. \`${h.cause}\`* — ${pct(h.confidence)}\n${esc(h.summary)}\n*Fix:* ${esc(h.fix)}`),
+    section(md`*${rank + 1}. \`${h.cause}\`* — ${pct(h.confidence)}\n${h.summary}\n*Fix:* ${h.fix}`),
   ];
   if (h.remediation) blocks.push(...remediationBlocks(h.remediation));
-  if (h.evidence.length > 0) blocks.push(...sections('*Evidence for*', h.evidence.map((i) => `• ${esc(itemLine(i))}`)));
-  if (h.against.length > 0) blocks.push(...sections('*Evidence against*', h.against.map((i) => `• ${esc(itemLine(i))}`)));
+  if (h.evidence.length > 0) blocks.push(...sections(md`*Evidence for*`, h.evidence.map((i) => md`• ${itemLine(i)}`)));
+  if (h.against.length > 0) blocks.push(...sections(md`*Evidence against*`, h.against.map((i) => md`• ${itemLine(i)}`)));
   return blocks;
 }
 
 /** A remediation in the thread: headline, how the owner was found, who reverts it, the diff, the kubectl line. */
 export function remediationBlocks(r: Remediation): Block[] {
-  const blocks: Block[] = [section(`*Remediation:* ${esc(remediationHeadline(r))}\n_How the owner was found:_ ${esc(r.why)}${r.managedBy ? `\n:warning: ${esc(r.managedBy.note)}` : ''}`)];
+  const blocks: Block[] = [section(md`*Remediation:* ${remediationHeadline(r)}\n_How the owner was found:_ ${r.why}${r.managedBy ? md`\n:warning: ${r.managedBy.note}` : ''}`)];
   const diff = remediationDiffLines(r);
   if (diff.length > 0) blocks.push(...sections(undefined, diff.map(esc), { code: true }));
   if (r.command) blocks.push(...sections(undefined, [esc(r.command)], { code: true }));
@@ -222,6 +224,6 @@ function listenerRows(d: Diagnosis, evidence?: Evidence): string[] {
 
 /** A progress message ("checking…", "collecting logs…") posted and updated while a job runs. */
 export function renderSlackProgress(target: { namespace: string; pod: string }, status: string): SlackMessage {
-  const line = `:hourglass_flowing_sand: *podnet* \`${esc(target.pod)}\` in \`${esc(target.namespace)}\`: ${esc(status)}`;
-  return finishMessages(`podnet: ${target.pod} (${target.namespace}) — ${status}`, [section(line)])[0]!;
+  const line = md`:hourglass_flowing_sand: *podnet* \`${target.pod}\` in \`${target.namespace}\`: ${status}`;
+  return finishMessages(md`podnet: ${target.pod} (${target.namespace}) — ${status}`, [section(line)])[0]!;
 }

@@ -3,7 +3,7 @@
  * button), a change message per run that saw a change, one flap message per episode, and the
  * final word when the watch ends. Times are passed in; nothing here reads a clock.
  */
-import { actions, button, context, escapeMrkdwn, section, type SlackMessage } from '../render/slack-limits.js';
+import { actions, button, context, inlineMrkdwn, joinMrkdwn, md, mention, section, type Mrkdwn, type SlackMessage } from '../render/slack-limits.js';
 import type { WatchChange, WatchSnapshot } from './changes.js';
 import type { WatchState } from './store.js';
 
@@ -22,16 +22,19 @@ export function formatInterval(ms: number): string {
 const pct = (n: number): string => `${Math.round(n * 100)}%`;
 
 /** Escapes mrkdwn but keeps user mentions (`<@U123>`) working. */
-const escapeKeepMentions = (text: string): string => escapeMrkdwn(text).replace(/&lt;@(\w+)&gt;/g, '<@$1>');
+const escapeKeepMentions = (text: string): Mrkdwn => {
+  const parts = text.split(/<@([UW][A-Z0-9]+)>/);
+  return joinMrkdwn(parts.map((p, i) => (i % 2 === 1 ? mention(p) : inlineMrkdwn(p))), '');
+};
 
 /** `probe-bind-mismatch (85%) · restarts: mlserver 3, agent 0 · dial agent->127.0.0.1:9500 connected` */
-export function describeSnapshot(s: WatchSnapshot): string {
-  const parts = [`*${s.cause}* (${pct(s.confidence)})`];
+export function describeSnapshot(s: WatchSnapshot): Mrkdwn {
+  const parts: string[] = [];
   const restarts = Object.entries(s.restarts);
   if (restarts.length) parts.push(`restarts: ${restarts.map(([c, n]) => `${c} ${n}`).join(', ')}`);
   const dials = Object.entries(s.dials);
   if (dials.length) parts.push(dials.map(([d, o]) => `dial ${d} ${o}`).join(', '));
-  return escapeMrkdwn(parts.join(' · '));
+  return md`*${s.cause}* (${pct(s.confidence)})${parts.length > 0 ? ` · ${parts.join(' · ')}` : ''}`;
 }
 
 function stopValue(state: Pick<WatchState, 'pod' | 'namespace'>): string {
@@ -50,21 +53,20 @@ export function renderWatchBaseline(
   status: { runs: number; changes: number; latest?: WatchSnapshot; lastChangeAt?: string; ended?: string },
 ): SlackMessage {
   const head = `Watching ${state.pod} in ${state.namespace} every ${formatInterval(state.everyMs)} for ${formatInterval(state.endsAt - state.startedAt)}`;
-  const text = `${head} — baseline: ${baseline.cause} (${pct(baseline.confidence)})`;
+  const text = inlineMrkdwn(`${head} — baseline: ${baseline.cause} (${pct(baseline.confidence)})`).text;
   const blocks: SlackMessage['blocks'] = [
     section(
-      `:eyes: *${escapeMrkdwn(head)}* — I post in this thread only when the diagnosis changes.\n` +
-        `*Baseline* (${baseline.at}): ${describeSnapshot(baseline)}`,
+      md`:eyes: *${head}* — I post in this thread only when the diagnosis changes.\n*Baseline* (${baseline.at}): ${describeSnapshot(baseline)}`,
     ),
   ];
-  const latest = status.latest && status.changes > 0 ? `Now: ${describeSnapshot(status.latest)} · last change at ${status.lastChangeAt ?? status.latest.at}` : undefined;
+  const latest = status.latest && status.changes > 0 ? md`Now: ${describeSnapshot(status.latest)} · last change at ${status.lastChangeAt ?? status.latest.at}` : undefined;
   if (latest) blocks.push(section(latest));
   if (status.ended) {
-    blocks.push(context(`${escapeKeepMentions(status.ended)} · ${status.runs} checks, ${status.changes} change${status.changes === 1 ? '' : 's'} posted`));
+    blocks.push(context(md`${escapeKeepMentions(status.ended)} · ${status.runs} checks, ${status.changes} change${status.changes === 1 ? '' : 's'} posted`));
   } else {
     blocks.push(
       context(
-        `Started by <@${state.user}> · until ${HHMM(state.endsAt)} UTC or ${state.maxRuns} checks · ${status.runs} check${status.runs === 1 ? '' : 's'} so far, ${status.changes} change${status.changes === 1 ? '' : 's'}`,
+        md`Started by ${mention(state.user)} · until ${HHMM(state.endsAt)} UTC or ${state.maxRuns} checks · ${status.runs} check${status.runs === 1 ? '' : 's'} so far, ${status.changes} change${status.changes === 1 ? '' : 's'}`,
       ),
     );
     blocks.push(actions([button('Stop watching', WATCH_STOP_ACTION, stopValue(state), { style: 'danger' })]));
@@ -74,22 +76,22 @@ export function renderWatchBaseline(
 
 /** One message naming every change a run saw. */
 export function renderWatchChanges(state: Pick<WatchState, 'pod' | 'namespace'>, changes: Pick<WatchChange, 'text'>[], now: WatchSnapshot): SlackMessage {
-  const lines = changes.map((c) => `• ${escapeMrkdwn(c.text)}`);
-  const text = `${state.pod}: ${changes.map((c) => c.text).join('; ')}`;
+  const lines = changes.map((c) => md`• ${c.text}`);
+  const text = inlineMrkdwn(`${state.pod}: ${changes.map((c) => c.text).join('; ')}`).text;
   return {
     text,
-    blocks: [section(`*${escapeMrkdwn(state.pod)} changed* (at ${now.at}):\n${lines.join('\n')}`), context(`Now: ${describeSnapshot(now)}`)],
+    blocks: [section(md`*${state.pod} changed* (at ${now.at}):\n${joinMrkdwn(lines, '\n')}`), context(md`Now: ${describeSnapshot(now)}`)],
   };
 }
 
 /** Once per flap episode. */
 export function renderWatchFlap(state: Pick<WatchState, 'pod' | 'namespace'>, sentence: string): SlackMessage {
-  const text = `Flapping: ${sentence}`;
+  const text = inlineMrkdwn(`Flapping: ${sentence}`).text;
   return {
     text,
     blocks: [
-      section(`:rotating_light: *Flapping* in ${escapeMrkdwn(state.pod)}: ${escapeMrkdwn(sentence)}.`),
-      context('Each restart and what followed it are in the messages above; the leading cause says why it keeps happening.'),
+      section(md`:rotating_light: *Flapping* in ${state.pod}: ${sentence}.`),
+      context(md`Each restart and what followed it are in the messages above; the leading cause says why it keeps happening.`),
     ],
   };
 }
@@ -97,13 +99,13 @@ export function renderWatchFlap(state: Pick<WatchState, 'pod' | 'namespace'>, se
 /** When checks start failing (once), and when they work again (as a change). */
 export function renderWatchFailing(state: Pick<WatchState, 'pod' | 'namespace'>, reason: string): SlackMessage {
   const text = `Could not check ${state.pod} in ${state.namespace}: ${reason}. The watch keeps trying.`;
-  return { text, blocks: [section(`:warning: ${escapeMrkdwn(text)}`)] };
+  return { text: inlineMrkdwn(text).text, blocks: [section(md`:warning: ${text}`)] };
 }
 
 /** The last message of a watch, in its thread. */
 export function renderWatchEnd(state: WatchState, reason: string, runs: number, changes: number): SlackMessage {
   const text = `Stopped watching ${state.pod} in ${state.namespace}: ${reason} (${runs} checks, ${changes} change${changes === 1 ? '' : 's'} posted).`;
-  return { text, blocks: [section(`:white_check_mark: ${escapeKeepMentions(text)}`)] };
+  return { text: escapeKeepMentions(text).text, blocks: [section(md`:white_check_mark: ${escapeKeepMentions(text)}`)] };
 }
 
 /** Why a watch ended, in words. */

@@ -64,7 +64,7 @@ describe('runbook messages', () => {
     const incident = { id: 'inc-1', title: 'x'.repeat(200), channel: 'C1', threadTs: '1.1', openedBy: 'U1', openedAt: '2025-07-06T15:00:00.000Z', status: 'open' as const };
     expect(checkMessage(renderIncidentHeader(incident))).toEqual([]);
     const timeline = Array.from({ length: 400 }, (_, i) => ({ at: '2025-07-06T15:00:00.000Z', kind: 'command' as const, who: 'U1', text: `command ${i} ${'y'.repeat(100)}` }));
-    const msgs = renderSummaryMessages(incident, summarizeIncident(incident, timeline, new Date('2025-07-06T16:00:00Z')).text, false);
+    const msgs = renderSummaryMessages(incident, summarizeIncident(incident, timeline, new Date('2025-07-06T16:00:00Z')).lines, false);
     expect(msgs.length).toBeGreaterThan(0);
     for (const m of msgs) expect(checkMessage(m)).toEqual([]);
     const all = msgs.map((m) => JSON.stringify(m.blocks)).join('');

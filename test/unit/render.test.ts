@@ -5,7 +5,7 @@ import { renderJson, toJson } from '../../src/render/json.js';
 import { renderText } from '../../src/render/text.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { SLACK_ACTIONS, renderSlackProgress, renderSlackSummary, renderSlackThread } from '../../src/render/slack.js';
-import { SLACK_LIMITS, checkMessage, finishMessages, section, truncate } from '../../src/render/slack-limits.js';
+import { SLACK_LIMITS, checkMessage, finishMessages, md, section, truncate } from '../../src/render/slack-limits.js';
 import { NOW, seedIncident } from '../helpers/evidence-builders.js';
 
 const seed = (): Diagnosis => diagnose(seedIncident(), { now: NOW });
@@ -107,7 +107,7 @@ describe('slack', () => {
   });
 
   it('finishMessages splits at 50 blocks and numbers the parts', () => {
-    const parts = finishMessages('t', Array.from({ length: 120 }, (_, i) => section(`s${i}`)));
+    const parts = finishMessages(md`t`, Array.from({ length: 120 }, (_, i) => section(md`s${i}`)));
     expect(parts.map((p) => p.blocks.length)).toEqual([50, 50, 20]);
     expect(parts[2]!.text).toBe('t (3/3)');
     expect(truncate('abcdef', 4)).toBe('abc…');
