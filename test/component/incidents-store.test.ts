@@ -48,8 +48,8 @@ describe('incident store (real Redis)', () => {
   it('says plainly when no check has run', () => {
     const inc = { id: 'inc-1', title: 't', channel: 'C', threadTs: '1', openedBy: 'U', openedAt: '2025-07-06T15:00:00Z', status: 'open' as const };
     const sum = summarizeIncident(inc, [], new Date('2025-07-06T15:05:00Z'));
-    expect(sum.text).toContain('*Leading cause:* none yet');
-    expect(sum.text).toContain('open for 5 min');
+    expect(sum.text.text).toContain('*Leading cause:* none yet');
+    expect(sum.text.text).toContain('open for 5 min');
     expect(sum.open[0]).toMatch(/No finding yet/);
   });
 
