@@ -202,9 +202,12 @@ export interface DialEvidence {
   ok: boolean;
   /**
    * `refused` = a RST or ICMP port-unreachable: nothing accepted that address:port, or a REJECT
-   * rule answered (never on the pod's own loopback); `timeout` = dropped; `error` = anything else.
+   * rule answered (never on the pod's own loopback); `timeout` = no answer (a DROP rule, an
+   * unroutable address); `unresolved` = the name did not resolve (NXDOMAIN, or no answer from
+   * the resolver); `error` = anything else (the detail says what: no route, a tool that cannot
+   * dial this address…).
    */
-  outcome: 'connected' | 'refused' | 'timeout' | 'error';
+  outcome: 'connected' | 'refused' | 'timeout' | 'unresolved' | 'error';
   detail?: string;
   tool: string;
 }

@@ -8,34 +8,19 @@
  * nothing a user types can become shell syntax. Two execs in the usual case: the socket table
  * from the server container, the dial from the client.
  */
-import type { V1Pod } from '@kubernetes/client-node';
+import type { V1Pod, V1SecurityContext } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { ClusterAccess, ExecResult } from '../cluster/types.js';
 import { PodnetError } from '../errors.js';
 import type { DialEvidence, NetnsEvidence, SocketTableEvidence, TargetEvidence } from '../evidence.js';
+import { classifyDial, type DialReading, dialArgv, DIAL_CONNECT_TIMEOUT_S, DIAL_EXEC_TIMEOUT_MS, DIAL_SCRIPT, dialToolLabel } from './dial.js';
 import { parseProcNetTcp } from './proc-net.js';
 import { recordStep, runStep, type StepSink } from './step.js';
 
 /** Prints the namespace and both socket tables, each after a marker line. */
 export const TABLE_SCRIPT = 'echo @netns; readlink /proc/self/ns/net; echo @tcp; cat /proc/net/tcp; echo @tcp6; cat /proc/net/tcp6 2>/dev/null';
-/**
- * Prints the namespace, then dials $1:$2 and, when $3 is set, $3:$2 (the pod IP). Uses nc when
- * the image has it, else bash's /dev/tcp (many slim images have bash but no nc), and prints
- * which tool it used and each dial's exit status after marker lines.
- */
-export const DIAL_SCRIPT = [
-  'echo @netns; readlink /proc/self/ns/net',
-  'if command -v nc >/dev/null 2>&1; then T=nc; elif command -v bash >/dev/null 2>&1; then T=bash; else T=none; fi',
-  'echo "@tool $T"',
-  'for H in "$1" "$3"; do',
-  '  if [ -n "$H" ]; then',
-  '    echo "@dial $H $2"',
-  '    if [ "$T" = nc ]; then nc -v -z -w 2 "$H" "$2" 2>&1; echo "@rc $?"',
-  '    elif [ "$T" = bash ]; then bash -c \'exec 3<>"/dev/tcp/$1/$2"\' bash "$H" "$2" 2>&1; echo "@rc $?"',
-  '    else echo "@rc 127"; fi',
-  '  fi',
-  'done',
-].join('\n');
+/** The dial script (see dial.ts); re-exported for callers that name it here. */
+export { DIAL_SCRIPT };
 /** The same script: it dials the pod IP too when given as $3 (kept for callers that name it). */
 export const DIAL_BOTH_SCRIPT = DIAL_SCRIPT;
 /** Prints the namespace only (when there is no port to dial). */
@@ -54,8 +39,33 @@ export function isDialableHost(host: string): boolean {
   return /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$/.test(host);
 }
 
-/** The image suggested when no container can dial. */
+/**
+ * The image suggested when no container can dial: the official busybox image, whose busybox is
+ * built with `make defconfig` (docker-library/busybox, latest-1/glibc/Dockerfile.builder), so
+ * its nc has NC_110_COMPAT (-z, -v; DIAL_SCRIPT runs it with -vv, which prints the refusal)
+ * and `timeout` is an applet. test/component/probe-dial-real.test.ts checks that reading on a
+ * defconfig build of upstream busybox (.ci/busybox-upstream.sh). Its /etc/passwd has `nobody`
+ * (65534), which the debug container runs as.
+ */
 export const SUGGESTED_DEBUG_IMAGE = 'busybox:1.36';
+
+/**
+ * The debug container's securityContext: what Pod Security `restricted` requires of every
+ * container, ephemeral ones included (https://kubernetes.io/docs/concepts/security/pod-security-standards/,
+ * "Restricted": allowPrivilegeEscalation false, runAsNonRoot true, runAsUser not 0, seccomp
+ * RuntimeDefault or Localhost, capabilities drop ALL). Without it a restricted namespace
+ * refuses the PATCH. A numeric non-root uid, because kubelet refuses runAsNonRoot for an image
+ * whose user is root (busybox's is) when no runAsUser says otherwise. Reading /proc/net/tcp,
+ * readlink /proc/self/ns/net and a TCP connect need no privilege.
+ */
+export const DEBUG_CONTAINER_SECURITY_CONTEXT = Object.freeze({
+  runAsNonRoot: true,
+  runAsUser: 65534,
+  runAsGroup: 65534,
+  allowPrivilegeEscalation: false,
+  capabilities: Object.freeze({ drop: Object.freeze(['ALL']) }),
+  seccompProfile: Object.freeze({ type: 'RuntimeDefault' }),
+});
 
 export interface InsideOptions {
   /** Attach an ephemeral debug container with this image when no container can dial. */
@@ -80,9 +90,12 @@ export interface ScriptOutput {
   netnsError?: string;
   tcp?: string;
   tcp6?: string;
-  /** The dial tool the script chose: `nc`, `bash` or `none`. */
+  /** The dial tool the script found (a DialVariant: `openbsd`, `ncat`, `busybox`, `bash`, `none` …). */
   tool?: string;
-  dials: { host: string; port: string; output: string; rc?: number }[];
+  /** How each dial was bounded: `timeout 5`, `busybox timeout 5`, `watchdog` or `none`. */
+  wrap?: string;
+  /** `via`: the tool that made this dial (bash when the nc cannot, e.g. Debian busybox's). */
+  dials: { host: string; port: string; via?: string; output: string; rc?: number }[];
 }
 
 /** Splits a script's stdout at its `@marker` lines. Pure. */
@@ -101,10 +114,16 @@ export function parseScriptOutput(stdout: string): ScriptOutput {
       section = undefined;
       continue;
     }
-    const dial = line.match(/^@dial (\S*) (\S*)$/);
+    const wrap = line.match(/^@wrap (.+)$/);
+    if (wrap) {
+      out.wrap = wrap[1];
+      section = undefined;
+      continue;
+    }
+    const dial = line.match(/^@dial (\S*) (\S*)(?: (\S+))?$/);
     if (dial) {
       section = 'dial';
-      out.dials.push({ host: dial[1]!, port: dial[2]!, output: '' });
+      out.dials.push({ host: dial[1]!, port: dial[2]!, ...(dial[3] ? { via: dial[3] } : {}), output: '' });
       continue;
     }
     const rc = line.match(/^@rc (\d+)$/);
@@ -127,13 +146,30 @@ export function parseScriptOutput(stdout: string): ScriptOutput {
   return out;
 }
 
-/** How a dial went, from nc's words and exit status (OpenBSD nc and busybox nc). Pure. */
-export function dialOutcome(output: string, rc: number | undefined): DialEvidence['outcome'] | 'no-tool' {
-  if (rc === 127 || /\bnc: (?:\d+: )?(?:nc: )?not found|nc: command not found/.test(output)) return 'no-tool';
-  if (rc === 0) return 'connected';
-  if (/refused/i.test(output)) return 'refused';
-  if (/timed out|timeout/i.test(output)) return 'timeout';
-  return 'error';
+/**
+ * How a dial went, from the tool's words and exit status (see classifyDial in dial.ts, which
+ * also gives the reason line). `variant` and `host` default to an unnamed nc and a literal. Pure.
+ */
+export function dialOutcome(output: string, rc: number | undefined, variant = 'nc', host = '127.0.0.1'): DialEvidence['outcome'] | 'no-tool' {
+  return classifyDial({ variant, host, exitCode: rc, stdout: output }).outcome;
+}
+
+/** One dial of DIAL_SCRIPT, read: where to, which tool, and the outcome with its reason line. */
+export interface ReadDial {
+  host: string;
+  port: number;
+  /** The DialVariant that dialled. */
+  variant: string;
+  reading: DialReading;
+}
+
+/** Reads every dial DIAL_SCRIPT reported (the path probeInside takes; tests and the lab reuse it). Pure. */
+export function readDials(out: ScriptOutput): ReadDial[] {
+  return out.dials.map((d) => {
+    const variant = d.via ?? out.tool ?? 'nc';
+    const reading = classifyDial({ variant, host: d.host, exitCode: d.rc, stdout: d.output, ...(out.wrap ? { wrap: out.wrap } : {}) });
+    return { host: d.host, port: Number(d.port), variant, reading };
+  });
 }
 
 /** The executable a runtime failure says is missing (`exec: "sh": executable file not found`). */
@@ -182,6 +218,8 @@ export async function probeInside(
   // Exec only works in running containers; a crash-looping server is skipped, not failed.
   const usable = all.filter((c) => running.has(c));
   const execOpts = { timeoutMs: options.execTimeoutMs };
+  // The dial exec runs up to two bounded dials: give it their bound (dial.ts), never less.
+  const dialExecOpts = { timeoutMs: Math.max(options.execTimeoutMs ?? 10_000, DIAL_EXEC_TIMEOUT_MS) };
   const missing = (container: string, tool: string) => {
     if (!ev.missingTools.some((m) => m.container === container && m.tool === tool)) ev.missingTools.push({ container, tool });
     (tool === 'sh' ? tools.noSh : tools.noNc).add(container);
@@ -258,13 +296,13 @@ export async function probeInside(
     if (port === undefined) return ['sh', '-c', NETNS_SCRIPT];
     // The pod IP as $3 (empty when it is the address already: one dial is enough).
     const second = podIP && podIP !== address ? podIP : '';
-    return ['sh', '-c', DIAL_SCRIPT, 'sh', address, String(port), second];
+    return dialArgv(address, port, second);
   };
 
   /** One dial attempt from `container`; true when a dial result was recorded. */
   const dialFrom = async (container: string, stepName: string): Promise<boolean> => {
     const done = await runStep(sink, stepName, async () => {
-      const r = await exec(container, dialArgs());
+      const r = await cluster.exec(ns, name, container, dialArgs(), port === undefined ? execOpts : dialExecOpts);
       const tool = missingExecutable(r);
       if (tool) {
         missing(container, tool);
@@ -274,21 +312,20 @@ export async function probeInside(
       noteNetns(container, out);
       if (port === undefined) return true;
       let dialled = false;
-      for (const d of out.dials) {
-        const outcome = out.tool === 'none' ? 'no-tool' : dialOutcome(d.output, d.rc);
-        if (outcome === 'no-tool') {
+      for (const { host, port: dialPort, variant, reading } of readDials(out)) {
+        if (reading.outcome === 'no-tool') {
           missing(container, 'nc');
           continue;
         }
         dialled = true;
         ev.dials.push({
           from: container,
-          host: d.host,
-          port: Number(d.port),
-          ok: outcome === 'connected',
-          outcome,
-          ...(d.output.trim() ? { detail: d.output.trim().split('\n')[0]!.slice(0, 300) } : {}),
-          tool: out.tool === 'bash' ? 'bash /dev/tcp' : 'nc',
+          host,
+          port: dialPort,
+          ok: reading.outcome === 'connected',
+          outcome: reading.outcome,
+          ...(reading.detail ? { detail: reading.detail } : {}),
+          tool: dialToolLabel(variant),
         });
       }
       if (!dialled) throw new PodnetError('no-tool', `container ${container} has neither nc nor bash: cannot dial ${address}:${port} from it`);
@@ -318,16 +355,15 @@ export async function probeInside(
     if (tools.noSh.has(client) && !tools.noNc.has(client)) {
       // No shell, maybe nc: dial with plain argv (the address and port are argv elements).
       const ok = await runStep(sink, `exec:dial-argv:${client}`, async () => {
-        const r = await exec(client, ['nc', '-v', '-z', '-w', '2', address, String(port)]);
+        const r = await exec(client, ['nc', '-v', '-z', '-w', String(DIAL_CONNECT_TIMEOUT_S), address, String(port)]);
         const tool = missingExecutable(r);
         if (tool) {
           missing(client, tool);
           throw new PodnetError('no-tool', `container ${client} has no ${tool}: cannot dial from it`);
         }
-        const output = `${r.stdout}${r.stderr}`.trim();
-        const outcome = dialOutcome(output, r.exitCode);
-        if (outcome === 'no-tool') throw new PodnetError('no-tool', `container ${client} has no nc`);
-        ev.dials.push({ from: client, host: address, port, ok: outcome === 'connected', outcome, ...(output ? { detail: output.split('\n')[0]! } : {}), tool: 'nc' });
+        const reading = classifyDial({ variant: 'nc', host: address, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+        if (reading.outcome === 'no-tool') throw new PodnetError('no-tool', `container ${client} has no nc`);
+        ev.dials.push({ from: client, host: address, port, ok: reading.outcome === 'connected', outcome: reading.outcome, ...(reading.detail ? { detail: reading.detail } : {}), tool: 'nc' });
         return true;
       });
       if (ok) return;
@@ -380,6 +416,7 @@ async function attachDebugContainer(
       command: ['sleep', '3600'],
       stdin: false,
       tty: false,
+      securityContext: structuredClone(DEBUG_CONTAINER_SECURITY_CONTEXT) as V1SecurityContext,
     });
     const deadline = Date.now() + startTimeoutMs;
     for (;;) {

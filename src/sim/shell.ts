@@ -10,14 +10,16 @@
  * the probes and the analysis read them.
  *
  * The shell subset: lists with `;`, newlines, `&&`, `||`, `!`; `if/elif/else/fi`,
- * `for NAME [in WORDS]; do ...; done`, `{ ...; }` and `( ... )`; words with '...', "..."
- * and backslash quoting; `$1`..`$9`, `${N}`, `$@`, `$*`, `$#`, `$?`, `$0`, `$$`, variables
+ * `for NAME [in WORDS]; do ...; done`, `case WORD in PATTERN|PATTERN) ...;; esac` (`*`, `?`;
+ * no bracket expressions), `{ ...; }` and `( ... )`; words with '...', "..."
+ * and backslash quoting; `$(...)`; `$1`..`$9`, `${N}`, `$@`, `$*`, `$#`, `$?`, `$0`, `$$`, variables
  * and `NAME=value` assignments (global, also when they prefix a command); redirections
  * `[n]>`, `>>`, `<`, `<>`, `[n]>&m`, `&>` to /dev/null, /dev/stdout, /dev/stderr and, in
  * bash only, /dev/tcp/HOST/PORT (a dial); builtins `echo`, `printf` (%s %d %%, \n \t \\),
  * `true`, `false`, `:`, `exit`, `exec`, `command [-v|-V]`, `test`/`[` (-n -z -e -f -r -s -d,
  * = != -eq -ne -lt -le -gt -ge), `set -e/+e/-u/-x/--`, `shift`, `cd`. No pipes, globbing,
- * command substitution, arithmetic, functions, `case`/`while`, background jobs: those stop
+ * backquotes, arithmetic, functions, `while`, background jobs (so not the probe's bash watchdog,
+ * used only where an image has bash but no `timeout`): those stop
  * the script with `NAME: unsupported by podnet simulator: WHAT` on stderr and exit code 2.
  */
 import { createHash } from 'node:crypto';
@@ -239,6 +241,52 @@ const NC_USAGE =
   '\t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]\n' +
   '\t  [destination] [port]\n';
 
+/** `nc -h` (netcat-openbsd 1.219 on Debian bookworm, printed to stderr, exit 0): the probe names the tool from it. */
+const NC_HELP =
+  "OpenBSD netcat (Debian patchlevel 1.219-1)\n" +
+  "usage: nc [-46CDdFhklNnrStUuvZz] [-I length] [-i interval] [-M ttl]\n" +
+  "\t  [-m minttl] [-O length] [-P proxy_username] [-p source_port]\n" +
+  "\t  [-q seconds] [-s sourceaddr] [-T keyword] [-V rtable] [-W recvlimit]\n" +
+  "\t  [-w timeout] [-X proxy_protocol] [-x proxy_address[:port]]\n" +
+  "\t  [destination] [port]\n" +
+  "\tCommand Summary:\n" +
+  "\t\t-4\t\tUse IPv4\n" +
+  "\t\t-6\t\tUse IPv6\n" +
+  "\t\t-b\t\tAllow broadcast\n" +
+  "\t\t-C\t\tSend CRLF as line-ending\n" +
+  "\t\t-D\t\tEnable the debug socket option\n" +
+  "\t\t-d\t\tDetach from stdin\n" +
+  "\t\t-F\t\tPass socket fd\n" +
+  "\t\t-h\t\tThis help text\n" +
+  "\t\t-I length\tTCP receive buffer length\n" +
+  "\t\t-i interval\tDelay interval for lines sent, ports scanned\n" +
+  "\t\t-k\t\tKeep inbound sockets open for multiple connects\n" +
+  "\t\t-l\t\tListen mode, for inbound connects\n" +
+  "\t\t-M ttl\t\tOutgoing TTL / Hop Limit\n" +
+  "\t\t-m minttl\tMinimum incoming TTL / Hop Limit\n" +
+  "\t\t-N\t\tShutdown the network socket after EOF on stdin\n" +
+  "\t\t-n\t\tSuppress name/port resolutions\n" +
+  "\t\t-O length\tTCP send buffer length\n" +
+  "\t\t-P proxyuser\tUsername for proxy authentication\n" +
+  "\t\t-p port\t\tSpecify local port for remote connects\n" +
+  "\t\t-q secs\t\tquit after EOF on stdin and delay of secs\n" +
+  "\t\t-r\t\tRandomize remote ports\n" +
+  "\t\t-S\t\tEnable the TCP MD5 signature option\n" +
+  "\t\t-s sourceaddr\tLocal source address\n" +
+  "\t\t-T keyword\tTOS value\n" +
+  "\t\t-t\t\tAnswer TELNET negotiation\n" +
+  "\t\t-U\t\tUse UNIX domain socket\n" +
+  "\t\t-u\t\tUDP mode\n" +
+  "\t\t-V rtable\tSpecify alternate routing table\n" +
+  "\t\t-v\t\tVerbose\n" +
+  "\t\t-W recvlimit\tTerminate after receiving a number of packets\n" +
+  "\t\t-w timeout\tTimeout for connects and final net reads\n" +
+  "\t\t-X proto\tProxy protocol: \"4\", \"5\" (SOCKS) or \"connect\"\n" +
+  "\t\t-x addr[:port]\tSpecify proxy address and port\n" +
+  "\t\t-Z\t\tDCCP mode\n" +
+  "\t\t-z\t\tZero-I/O mode [used for scanning]\n" +
+  "\tPort numbers can be individual or ranges: lo-hi [inclusive]\n";
+
 /** OpenBSD netcat (Debian netcat-openbsd): only TCP connect and port scan (-z) are modelled. */
 function ncProgram(ctx: ExecContext, args: string[], w: Writer): number {
   const withValue = new Set(['I', 'i', 'M', 'm', 'O', 'P', 'p', 'q', 's', 'T', 'V', 'W', 'w', 'X', 'x']);
@@ -256,6 +304,10 @@ function ncProgram(ctx: ExecContext, args: string[], w: Writer): number {
       if (withValue.has(flag)) {
         if (j === arg.length - 1) i++; // value is the next argument
         break;
+      }
+      if (flag === 'h') {
+        w.err(NC_HELP);
+        return 0;
       }
       if (flag === 'v') verbose = true;
       else if (flag === '4') family = 4;
@@ -435,7 +487,10 @@ function testCommand(args: string[], ctx: ExecContext, w: Writer, name: 'test' |
 
 type Flavour = 'dash' | 'bash';
 
-type WordPart = { kind: 'lit'; text: string; quoted: boolean } | { kind: 'param'; name: string; quoted: boolean };
+type WordPart =
+  | { kind: 'lit'; text: string; quoted: boolean }
+  | { kind: 'param'; name: string; quoted: boolean }
+  | { kind: 'cmdsub'; script: string; quoted: boolean };
 
 interface Word {
   parts: WordPart[];
@@ -481,10 +536,51 @@ function lex(script: string): Token[] {
     parts = [];
     inWord = false;
   };
+  /** `$(...)` at script[i]: the text up to the matching `)` (quotes and nesting respected). */
+  const commandSubstitution = (quoted: boolean): void => {
+    if (script[i + 2] === '(') throw new Unsupported('arithmetic $((...))');
+    let depth = 1;
+    let j = i + 2;
+    while (j < script.length && depth > 0) {
+      const d = script[j];
+      if (d === "'") {
+        const close = script.indexOf("'", j + 1);
+        if (close < 0) throw new SyntaxError_('Unterminated quoted string');
+        j = close + 1;
+        continue;
+      }
+      if (d === '\\') {
+        j += 2;
+        continue;
+      }
+      if (d === '"') {
+        j++;
+        while (j < script.length && script[j] !== '"') j += script[j] === '\\' ? 2 : 1;
+        j++;
+        continue;
+      }
+      if (d === '(') depth++;
+      else if (d === ')') depth--;
+      j++;
+    }
+    if (depth > 0) throw new SyntaxError_('end of file unexpected (expecting ")")');
+    const inner = script.slice(i + 2, j - 1);
+    if (!inWord) {
+      inWord = true;
+      wordLine = line;
+    }
+    parts.push({ kind: 'cmdsub', script: inner, quoted });
+    line += inner.split('\n').length - 1;
+    i = j;
+  };
   /** `$...` at script[i] (script[i] === '$'); returns the new index. */
   const dollar = (quoted: boolean): void => {
     const next = script[i + 1] ?? '';
-    if (next === '(' || next === '[') throw new Unsupported(next === '(' ? 'command substitution $(...)' : 'arithmetic $[...]');
+    if (next === '(') {
+      commandSubstitution(quoted);
+      return;
+    }
+    if (next === '[') throw new Unsupported('arithmetic $[...]');
     if (next === '{') {
       const close = script.indexOf('}', i + 2);
       if (close < 0) throw new SyntaxError_('bad substitution');
@@ -632,6 +728,7 @@ type Command =
   | { kind: 'simple'; words: Word[]; redirs: Redirection[]; line: number }
   | { kind: 'if'; clauses: { cond: List; body: List }[]; elseBody: List | undefined; redirs: Redirection[] }
   | { kind: 'for'; name: string; items: Word[] | undefined; body: List; redirs: Redirection[] }
+  | { kind: 'case'; word: Word; clauses: { patterns: Word[]; body: List }[]; redirs: Redirection[] }
   | { kind: 'group'; list: List; subshell: boolean; redirs: Redirection[] };
 
 interface Pipeline {
@@ -700,10 +797,10 @@ class Parser {
       this.skipNewlines();
       const t = this.peek();
       if (!t) break;
-      if (t.type === 'op' && t.op === ')') break;
+      if (t.type === 'op' && (t.op === ')' || t.op === ';;')) break;
       const reserved = this.reservedAt();
       if (reserved && terminators.has(reserved)) break;
-      if (t.type === 'op' && (t.op === ';' || t.op === ';;')) throw new SyntaxError_(`"${t.op}" unexpected`);
+      if (t.type === 'op' && t.op === ';') throw new SyntaxError_(`"${t.op}" unexpected`);
       list.push(this.parseAndOr());
       const sep = this.peek();
       if (sep?.type === 'op' && sep.op === '&') throw new Unsupported('background jobs (&)');
@@ -756,13 +853,14 @@ class Parser {
     const reserved = this.reservedAt();
     if (reserved === 'if') return this.parseIf();
     if (reserved === 'for') return this.parseFor();
+    if (reserved === 'case') return this.parseCase();
     if (reserved === '{') {
       this.pos++;
       const list = this.parseList(new Set(['}']));
       this.expectReserved('}');
       return { kind: 'group', list, subshell: false, redirs: this.parseRedirs() };
     }
-    if (reserved === 'while' || reserved === 'until' || reserved === 'case' || reserved === 'function' || reserved === '[[') {
+    if (reserved === 'while' || reserved === 'until' || reserved === 'function' || reserved === '[[') {
       throw new Unsupported(`"${reserved}"`);
     }
     if (reserved) throw new SyntaxError_(`"${reserved}" unexpected`);
@@ -833,6 +931,58 @@ class Parser {
     }
     this.expectReserved('fi');
     return { kind: 'if', clauses, elseBody, redirs: this.parseRedirs() };
+  }
+
+  /** `case WORD in [(]PATTERN[|PATTERN]...) LIST ;; ... esac` */
+  private parseCase(): Command {
+    this.pos++; // case
+    const wordToken = this.peek();
+    if (wordToken?.type !== 'word') throw new SyntaxError_('Bad case');
+    this.pos++;
+    this.skipNewlines();
+    if (this.reservedAt() !== 'in') throw new SyntaxError_('expecting "in"');
+    this.pos++;
+    const clauses: { patterns: Word[]; body: List }[] = [];
+    while (true) {
+      this.skipNewlines();
+      if (this.reservedAt() === 'esac') {
+        this.pos++;
+        break;
+      }
+      let t = this.peek();
+      if (t?.type === 'op' && t.op === '(') {
+        this.pos++;
+        t = this.peek();
+      }
+      const patterns: Word[] = [];
+      while (true) {
+        t = this.peek();
+        if (t?.type !== 'word') throw new SyntaxError_(t ? `"${this.describe(t)}" unexpected` : 'end of file unexpected (expecting ")")');
+        patterns.push(t.word);
+        this.pos++;
+        t = this.peek();
+        if (t?.type === 'op' && t.op === '|') {
+          this.pos++;
+          continue;
+        }
+        if (t?.type === 'op' && t.op === ')') {
+          this.pos++;
+          break;
+        }
+        throw new SyntaxError_(t ? `"${this.describe(t)}" unexpected (expecting ")")` : 'end of file unexpected (expecting ")")');
+      }
+      const body = this.parseList(new Set(['esac']));
+      clauses.push({ patterns, body });
+      this.skipNewlines();
+      t = this.peek();
+      if (t?.type === 'op' && t.op === ';;') {
+        this.pos++;
+        continue;
+      }
+      if (this.reservedAt() === 'esac') continue;
+      throw new SyntaxError_(t ? `"${this.describe(t)}" unexpected (expecting ";;")` : 'end of file unexpected (expecting ";;")');
+    }
+    return { kind: 'case', word: wordToken.word, clauses, redirs: this.parseRedirs() };
   }
 
   private parseFor(): Command {
@@ -1036,6 +1186,17 @@ class Shell {
         for (const item of items) {
           this.vars.set(command.name, item);
           this.runList(command.body);
+        }
+        return;
+      }
+      case 'case': {
+        const subject = this.expand(command.word, false).join('');
+        this.status = 0;
+        for (const clause of command.clauses) {
+          if (clause.patterns.some((p) => this.patternRegExp(p).test(subject))) {
+            this.runList(clause.body);
+            return;
+          }
         }
         return;
       }
@@ -1305,7 +1466,36 @@ class Shell {
     throw new RedirectFailed(1);
   }
 
-  // Expansion: parameters, then field splitting of unquoted expansions. No globbing.
+  /**
+   * A case pattern as a RegExp: unquoted `*` and `?` are wildcards, everything quoted or
+   * expanded is literal. (Bracket expressions are not modelled: quote a `[` in a pattern.)
+   */
+  private patternRegExp(word: Word): RegExp {
+    let source = '';
+    const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    for (const part of word.parts) {
+      if (part.kind === 'lit' && !part.quoted) {
+        if (/\[/.test(part.text)) throw new Unsupported('bracket expressions in case patterns');
+        source += [...part.text].map((c) => (c === '*' ? '[\\s\\S]*' : c === '?' ? '[\\s\\S]' : literal(c))).join('');
+      } else if (part.kind === 'lit') source += literal(part.text);
+      else if (part.kind === 'param') source += literal(this.param(part.name));
+      else source += literal(this.substitute(part.script));
+    }
+    return new RegExp(`^${source}$`);
+  }
+
+  /** `$(SCRIPT)`: runs it in a subshell and gives its stdout less trailing newlines; stderr passes through. */
+  private substitute(script: string): string {
+    let captured = '';
+    const parentErr = this.writerFor(this.fds);
+    const sink: Writer = { out: (t) => (captured += t), err: (t) => parentErr.err(t) };
+    const sub = new Shell(this.ctx, this.flavour, this.name, [...this.positional], '', sink, { errexit: false });
+    for (const [k, v] of this.vars) sub.vars.set(k, v);
+    this.status = sub.run(script);
+    return captured.replace(/\n+$/, '');
+  }
+
+  // Expansion: parameters and command substitution, then field splitting of unquoted expansions. No globbing.
   private expand(word: Word, split = true): string[] {
     const fields: string[] = [];
     let current = '';
@@ -1336,7 +1526,7 @@ class Shell {
         hasField = hasField || part.quoted || part.text !== '';
         continue;
       }
-      if (part.name === '@' && part.quoted && split) {
+      if (part.kind === 'param' && part.name === '@' && part.quoted && split) {
         // "$@": one field per positional parameter, joined to the text around it.
         this.positional.forEach((arg, i) => {
           if (i > 0) {
@@ -1348,7 +1538,7 @@ class Shell {
         });
         continue;
       }
-      const value = this.param(part.name);
+      const value = part.kind === 'cmdsub' ? this.substitute(part.script) : this.param(part.name);
       if (part.quoted) {
         current += value;
         hasField = true;

@@ -173,6 +173,17 @@ describe('the seed incident', () => {
         'debug 10.42.1.17 refused',
       ]);
       expect(ev.steps.find((s) => s.name === 'debug-container')?.ok).toBe(true);
+      // Pod Security `restricted` admits the ephemeral container (runAsNonRoot, no privilege
+      // escalation, capabilities drop ALL, seccomp RuntimeDefault).
+      const pod = await cluster.getPod('financial-ml', 'mlserver-0');
+      expect(pod.spec?.ephemeralContainers?.[0]?.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: 65534,
+        runAsGroup: 65534,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
     } finally {
       await sim.close();
     }

@@ -49,7 +49,7 @@ describe('exec script output', () => {
     expect(dialOutcome("nc: can't connect to remote host (127.0.0.1): Connection refused", 1)).toBe('refused');
     expect(dialOutcome('nc: connect to 10.0.0.9 port 9500 (tcp) timed out: Operation now in progress', 1)).toBe('timeout');
     expect(dialOutcome('sh: 1: nc: not found', 127)).toBe('no-tool');
-    expect(dialOutcome('nc: getaddrinfo for host "x" port 9500: Name or service not known', 1)).toBe('error');
+    expect(dialOutcome('nc: getaddrinfo for host "x" port 9500: Name or service not known', 1, 'openbsd', 'x')).toBe('unresolved');
   });
 
   it('names the executable a runtime could not find', () => {

@@ -1,3 +1,4 @@
+import { BASH_WATCHDOG_SCRIPT } from '../../src/probes/dial.js';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { ClusterAccess, ExecResult } from '../../src/cluster/types.js';
 import type { TargetEvidence } from '../../src/evidence.js';
@@ -56,7 +57,7 @@ describe('inside probes: the dial address is validated before it reaches argv', 
     await probeInside(cluster, pod, target('127.0.0.1'), { steps: [] });
     const dial = argvs.find((a) => a.includes('127.0.0.1'));
     expect(dial?.slice(0, 2)).toEqual(['sh', '-c']);
-    expect(dial?.slice(3)).toEqual(['sh', '127.0.0.1', '9500', '10.42.1.17']);
+    expect(dial?.slice(3)).toEqual(['sh', '127.0.0.1', '9500', '10.42.1.17', BASH_WATCHDOG_SCRIPT]);
   });
 
   it('accepts IPs and DNS names, refuses option-like and path-like values', () => {

@@ -139,7 +139,17 @@ describe('sh -c', () => {
     expect(sh('for a in "$@"; do echo "[$a]"; done', 'probe', 'a b', 'c').stdout).toBe('[a b]\n[c]\n');
     expect(sh('for a in $@; do echo "[$a]"; done', 'probe', 'a b', 'c').stdout).toBe('[a]\n[b]\n[c]\n');
     expect(sh('echo $0 $#', 'probe', 'x').stdout).toBe('probe 1\n');
-    expect(sh('echo "$(id)"').stderr).toBe('sh: unsupported by podnet simulator: command substitution $(...)\n');
+    expect(sh('echo "$(id)"')).toMatchObject({ stdout: '\n', stderr: 'sh: 1: id: not found\n' });
+    expect(sh('X=$(echo "$1"); echo "[$X]"', 'probe', '$(id); `id`').stdout).toBe('[$(id); `id`]\n');
+  });
+
+  it('command substitution and case', () => {
+    expect(sh('X="$(echo a; echo b)"; echo "$X"').stdout).toBe('a\nb\n');
+    expect(sh('case "$(nc -h 2>&1)" in *BusyBox*) echo bb ;; *"OpenBSD netcat"*) echo openbsd ;; *) echo other ;; esac', 'sh').stdout).toBe('openbsd\n');
+    expect(sh('case "$1:$2" in a:*|b:*:*) echo first ;; (*) echo second ;; esac', 'sh', 'b', '::1').stdout).toBe('first\n');
+    expect(sh('case x in y) echo no ;; esac; echo "rc=$?"').stdout).toBe('rc=0\n');
+    expect(sh('case "[v1.10" in *"[v1."*) echo traditional ;; esac').stdout).toBe('traditional\n');
+    expect(sh('case x in x) echo "$(false)"; echo "rc=$?" ;; esac').stdout).toBe('\nrc=0\n');
   });
 
   it('quoting', () => {
@@ -220,7 +230,7 @@ describe('sh -c', () => {
   });
 
   it('unsupported syntax stops cleanly with exit 2', () => {
-    for (const script of ['cat /proc/net/tcp | grep 251C', 'sleep 1 &', 'while true; do :; done', 'f() { :; }', 'case x in x) ;; esac']) {
+    for (const script of ['cat /proc/net/tcp | grep 251C', 'sleep 1 &', 'while true; do :; done', 'f() { :; }', 'echo $((1 + 1))']) {
       const outcome = sh(script);
       expect(outcome.exitCode).toBe(2);
       expect(outcome.stderr).toMatch(/^sh: unsupported by podnet simulator: /);
