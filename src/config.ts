@@ -24,14 +24,20 @@ export interface Config {
   readonly slack: SlackConfig;
   /** HTTP port of the bot (Bolt receiver). */
   readonly port: number;
+  /** REDIS_URL (or its default); the server when `redis.mode` is `standalone`. */
   readonly redisUrl: string;
+  /** Where podnet's Redis is: one server, a Sentinel-managed primary, or a Redis Cluster. */
+  readonly redis: RedisSettings;
   /** Channel policy file; absent = deny every channel (help still answers). */
   readonly policyFile?: string;
   /** Audit log file; absent or `-` = stdout. */
   readonly auditLog?: string;
   /** Cluster whose queues a command goes to when neither it nor its channel names one. */
   readonly defaultCluster: string;
-  /** Redis key prefix of podnet's queues. */
+  /**
+   * Redis key prefix of podnet's queues and of every other key podnet keeps. On a Redis Cluster
+   * it is a hash tag (`{podnet}`), see {@link queuePrefixFor}.
+   */
   readonly queuePrefix: string;
   readonly logLevel: string;
   /** Folder of on-call runbooks (YAML; in a cluster, a mounted ConfigMap). Default `runbooks`. */
@@ -46,6 +52,179 @@ export interface Config {
 export interface BoardConfig {
   readonly user: string;
   readonly password: string;
+}
+
+/** A `host:port` of a sentinel or a cluster seed node. */
+export interface RedisNode {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Credentials and TLS of the data nodes (primary/replicas, cluster nodes). */
+interface RedisAuth {
+  /** ACL user (Redis 6+); absent = `default`. */
+  readonly username?: string;
+  readonly password?: string;
+  /** TLS to the data nodes (CA from the system store, or NODE_EXTRA_CA_CERTS). */
+  readonly tls: boolean;
+}
+
+/**
+ * Where podnet's Redis is. Parsed from the environment by {@link loadRedisSettings}; turned into
+ * an ioredis client by `createRedisClient` (src/queue/redis.ts).
+ */
+export type RedisSettings =
+  | { readonly mode: 'standalone'; readonly url: string }
+  | (RedisAuth & {
+      readonly mode: 'sentinel';
+      readonly sentinels: readonly RedisNode[];
+      /** The master group name the sentinels monitor (`sentinel monitor NAME …`). */
+      readonly name: string;
+      readonly sentinelUsername?: string;
+      readonly sentinelPassword?: string;
+      /** TLS to the sentinels too. Default: as `tls`. */
+      readonly sentinelTls: boolean;
+      readonly db: number;
+    })
+  | (RedisAuth & { readonly mode: 'cluster'; readonly nodes: readonly RedisNode[] });
+
+/** The Redis settings of the environment (names in the README's Settings table). */
+export const REDIS_ENV = [
+  'REDIS_URL',
+  'PODNET_REDIS_SENTINELS',
+  'PODNET_REDIS_SENTINEL_NAME',
+  'PODNET_REDIS_SENTINEL_USERNAME',
+  'PODNET_REDIS_SENTINEL_PASSWORD',
+  'PODNET_REDIS_SENTINEL_TLS',
+  'PODNET_REDIS_CLUSTER_NODES',
+  'PODNET_REDIS_USERNAME',
+  'PODNET_REDIS_PASSWORD',
+  'PODNET_REDIS_TLS',
+  'PODNET_REDIS_DB',
+] as const;
+
+function parseNodes(name: string, text: string, problems: string[]): RedisNode[] {
+  const nodes: RedisNode[] = [];
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    // host:port, or [v6-address]:port.
+    const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(item);
+    const port = m ? Number(m[3]) : NaN;
+    if (!m || port < 1 || port > 65535) {
+      problems.push(`${name}: "${item}" is not host:port; give a comma-separated list like redis-sentinel-0.redis:26379,redis-sentinel-1.redis:26379 (IPv6 as [::1]:26379)`);
+      continue;
+    }
+    nodes.push(Object.freeze({ host: (m[1] ?? m[2]) as string, port }));
+  }
+  return nodes;
+}
+
+function parseBool(env: NodeJS.ProcessEnv, name: string, problems: string[]): boolean | undefined {
+  const v = nonEmpty(env, name)?.toLowerCase();
+  if (v === undefined) return undefined;
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  problems.push(`${name} "${env[name]}" is not a boolean; use true or false`);
+  return undefined;
+}
+
+/**
+ * Reads the Redis settings: `REDIS_URL` for one server (`redis://` or `rediss://`, with an ACL
+ * user as `redis://user:password@host:port/db`), `PODNET_REDIS_SENTINELS` +
+ * `PODNET_REDIS_SENTINEL_NAME` for a Sentinel-managed primary, or `PODNET_REDIS_CLUSTER_NODES`
+ * for a Redis Cluster. Problems are pushed to `problems` (the caller throws them together).
+ * The bot, the worker, the demo and `podnet incident export` all read Redis through this.
+ */
+export function loadRedisSettings(env: NodeJS.ProcessEnv, problems: string[]): RedisSettings {
+  const urlText = nonEmpty(env, 'REDIS_URL');
+  const sentinelsText = nonEmpty(env, 'PODNET_REDIS_SENTINELS');
+  const clusterText = nonEmpty(env, 'PODNET_REDIS_CLUSTER_NODES');
+  const url = urlText ?? 'redis://127.0.0.1:6379';
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+    if (parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') throw new Error('scheme');
+  } catch {
+    problems.push(`REDIS_URL is not a redis:// or rediss:// URL; use e.g. redis://127.0.0.1:6379 (or rediss://user:password@host:6380 for TLS and an ACL user)`);
+  }
+  const sentinelOnly = ['PODNET_REDIS_SENTINEL_NAME', 'PODNET_REDIS_SENTINEL_USERNAME', 'PODNET_REDIS_SENTINEL_PASSWORD', 'PODNET_REDIS_SENTINEL_TLS', 'PODNET_REDIS_DB'];
+  const nodeOnly = ['PODNET_REDIS_USERNAME', 'PODNET_REDIS_PASSWORD', 'PODNET_REDIS_TLS'];
+  if (sentinelsText !== undefined && clusterText !== undefined) {
+    problems.push('PODNET_REDIS_SENTINELS and PODNET_REDIS_CLUSTER_NODES are both set; podnet uses either a Sentinel-managed Redis or a Redis Cluster: unset one');
+    return sealRedis({ mode: 'standalone', url });
+  }
+  if (sentinelsText === undefined && clusterText === undefined) {
+    for (const name of [...sentinelOnly, ...nodeOnly]) {
+      if (nonEmpty(env, name) !== undefined) {
+        problems.push(`${name} is set but neither PODNET_REDIS_SENTINELS nor PODNET_REDIS_CLUSTER_NODES is; for one server put user, password, TLS (rediss://) and db in REDIS_URL instead`);
+      }
+    }
+    return sealRedis({ mode: 'standalone', url });
+  }
+  if (urlText !== undefined) {
+    problems.push(`REDIS_URL is set as well as ${sentinelsText !== undefined ? 'PODNET_REDIS_SENTINELS' : 'PODNET_REDIS_CLUSTER_NODES'}; unset REDIS_URL (credentials go in PODNET_REDIS_USERNAME/PODNET_REDIS_PASSWORD, TLS in PODNET_REDIS_TLS)`);
+  }
+  const username = nonEmpty(env, 'PODNET_REDIS_USERNAME');
+  const password = nonEmpty(env, 'PODNET_REDIS_PASSWORD');
+  const tls = parseBool(env, 'PODNET_REDIS_TLS', problems) ?? false;
+  const auth = { ...(username !== undefined && { username }), ...(password !== undefined && { password }), tls };
+  if (clusterText !== undefined) {
+    for (const name of sentinelOnly) {
+      if (nonEmpty(env, name) !== undefined) problems.push(`${name} applies to Sentinel only, but PODNET_REDIS_CLUSTER_NODES is set; unset ${name} (a Redis Cluster has only database 0)`);
+    }
+    const nodes = parseNodes('PODNET_REDIS_CLUSTER_NODES', clusterText, problems);
+    return sealRedis({ mode: 'cluster', nodes: Object.freeze(nodes), ...auth });
+  }
+  const sentinels = parseNodes('PODNET_REDIS_SENTINELS', sentinelsText as string, problems);
+  const name = nonEmpty(env, 'PODNET_REDIS_SENTINEL_NAME');
+  if (name === undefined) {
+    problems.push('PODNET_REDIS_SENTINEL_NAME is required with PODNET_REDIS_SENTINELS; set it to the master group name the sentinels monitor (`sentinel monitor NAME host port quorum`, often "mymaster")');
+  }
+  const dbText = nonEmpty(env, 'PODNET_REDIS_DB') ?? '0';
+  const db = Number(dbText);
+  if (!/^\d{1,2}$/.test(dbText)) problems.push(`PODNET_REDIS_DB "${dbText}" is not a database number; use 0..15 (default 0)`);
+  const sentinelUsername = nonEmpty(env, 'PODNET_REDIS_SENTINEL_USERNAME');
+  const sentinelPassword = nonEmpty(env, 'PODNET_REDIS_SENTINEL_PASSWORD');
+  const sentinelTls = parseBool(env, 'PODNET_REDIS_SENTINEL_TLS', problems) ?? tls;
+  return sealRedis({
+    mode: 'sentinel',
+    sentinels: Object.freeze(sentinels),
+    name: name ?? '',
+    ...(sentinelUsername !== undefined && { sentinelUsername }),
+    ...(sentinelPassword !== undefined && { sentinelPassword }),
+    sentinelTls,
+    db,
+    ...auth,
+  });
+}
+
+/** Freezes the settings and keeps their passwords out of JSON and inspect output. */
+function sealRedis(redis: RedisSettings): RedisSettings {
+  Object.defineProperty(redis, 'toJSON', { value: () => describeRedis(redis), enumerable: false });
+  Object.defineProperty(redis, inspect.custom, { value: () => describeRedis(redis), enumerable: false });
+  return Object.freeze(redis);
+}
+
+/**
+ * The key prefix podnet uses on this Redis. On a Redis Cluster the whole prefix becomes one
+ * hash tag (`podnet` → `{podnet}`), so every key podnet and BullMQ keep lands in one slot:
+ * BullMQ's Lua scripts touch many keys of a queue at once, and a check's children on the
+ * `probes` queue point at their parent on `checks` ("use a queue prefix inside brackets",
+ * https://docs.bullmq.io/patterns/redis-cluster). podnet's own multi-key commands (incident
+ * MULTI, watch DEL, heartbeat scripts) are then slot-safe too. A prefix that is already a
+ * hash tag is kept. Elsewhere the prefix is unchanged, so keys of existing installs stay put.
+ */
+export function queuePrefixFor(prefix: string, redis: RedisSettings): string {
+  if (redis.mode !== 'cluster' || /^\{[^{}]+\}$/.test(prefix)) return prefix;
+  return `{${prefix}}`;
+}
+
+/** The Redis endpoint for messages and logs: no passwords. */
+export function describeRedis(redis: RedisSettings): string {
+  const list = (nodes: readonly RedisNode[]) => nodes.map((n) => (n.host.includes(':') ? `[${n.host}]:${n.port}` : `${n.host}:${n.port}`)).join(',');
+  if (redis.mode === 'standalone') return redis.url.replace(/\/\/([^@/]*)@/, '//***@');
+  if (redis.mode === 'sentinel') return `sentinel ${redis.name} via ${list(redis.sentinels)}${redis.tls ? ' (TLS)' : ''}`;
+  return `cluster ${list(redis.nodes)}${redis.tls ? ' (TLS)' : ''}`;
 }
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -103,21 +282,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
   }
 
   const redisUrl = nonEmpty(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
-  try {
-    const u = new URL(redisUrl);
-    if (u.protocol !== 'redis:' && u.protocol !== 'rediss:') throw new Error('scheme');
-  } catch {
-    problems.push(`REDIS_URL is not a redis:// or rediss:// URL; use e.g. redis://127.0.0.1:6379`);
-  }
+  const redis = loadRedisSettings(env, problems);
 
   const defaultCluster = nonEmpty(env, 'PODNET_DEFAULT_CLUSTER') ?? 'default';
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(defaultCluster)) {
     problems.push(`PODNET_DEFAULT_CLUSTER "${defaultCluster}" must be a DNS-1123 label (lowercase letters, digits, '-'; at most 63)`);
   }
-  const queuePrefix = nonEmpty(env, 'PODNET_QUEUE_PREFIX') ?? 'podnet';
-  if (!/^[A-Za-z0-9_-]+$/.test(queuePrefix)) {
-    problems.push(`PODNET_QUEUE_PREFIX "${queuePrefix}" may contain only letters, digits, '_' and '-'`);
+  const prefixText = nonEmpty(env, 'PODNET_QUEUE_PREFIX') ?? 'podnet';
+  if (!/^(?:[A-Za-z0-9_-]+|\{[A-Za-z0-9_-]+\})$/.test(prefixText)) {
+    problems.push(`PODNET_QUEUE_PREFIX "${prefixText}" may contain only letters, digits, '_' and '-' (optionally inside one {hash tag})`);
   }
+  const queuePrefix = queuePrefixFor(prefixText, redis);
   const logLevel = (nonEmpty(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   const runbooksDir = nonEmpty(env, 'PODNET_RUNBOOKS_DIR') ?? 'runbooks';
   if (!LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL "${logLevel}" is not one of ${LEVELS.join(', ')}`);
@@ -155,6 +330,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     slack: Object.freeze(slack),
     port,
     redisUrl,
+    redis,
     ...(policyFile !== undefined && { policyFile }),
     ...(auditLog !== undefined && { auditLog }),
     defaultCluster,
@@ -181,6 +357,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     },
     port: config.port,
     redisUrl: config.redisUrl.replace(/\/\/([^@/]*)@/, '//[redacted]@'),
+    redis: describeRedis(config.redis),
     policyFile: config.policyFile,
     auditLog: config.auditLog,
     defaultCluster: config.defaultCluster,

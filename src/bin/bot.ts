@@ -3,7 +3,6 @@
  * policy, opens the audit log and the queue producer, and serves Slack until SIGTERM/SIGINT;
  * then it stops taking requests, lets in-flight acks finish and closes its connections.
  */
-import { Redis } from 'ioredis';
 import { watchRedisState } from '../queue/redis-state.js';
 import { createAuditLog } from '../authz/audit.js';
 import { DENY_ALL, loadPolicy } from '../authz/policy.js';
@@ -11,6 +10,7 @@ import { describeConfig, loadConfig } from '../config.js';
 import { describeError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { installProcessHandlers } from '../ops/process-handlers.js';
+import { createRedisClient } from '../queue/redis.js';
 import { createBot } from '../slack/bot.js';
 import { countCommands, startBotOps } from '../ops/bot-ops.js';
 
@@ -22,7 +22,9 @@ Runs the Slack app (Bolt). Configuration comes from the environment:
   SLACK_APP_TOKEN        app-level token (xapp-…): use Socket Mode instead of HTTP
   SLACK_API_URL          Web API base override (e.g. a local stand-in)
   PORT                   HTTP port (default 3000); endpoints /slack/events, /slack/commands, /slack/actions, /healthz
-  REDIS_URL              queue Redis (default redis://127.0.0.1:6379)
+  REDIS_URL              queue Redis (default redis://127.0.0.1:6379; rediss:// for TLS, user:password@ for ACL)
+  PODNET_REDIS_SENTINELS     host:port,… of the sentinels, with PODNET_REDIS_SENTINEL_NAME (instead of REDIS_URL)
+  PODNET_REDIS_CLUSTER_NODES host:port,… of Redis Cluster nodes (instead of REDIS_URL)
   PODNET_POLICY_FILE     channel → namespaces policy (YAML); without it every channel is denied
   PODNET_AUDIT_LOG       audit log file (JSON lines); default stdout
   PODNET_DEFAULT_CLUSTER cluster for channels whose policy names none (default "default")
@@ -60,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
   });
   // Fail a command fast when Redis is down rather than holding it in memory: the user is told
   // it was not queued, and nothing is claimed as accepted that could be lost.
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false });
+  const redis = createRedisClient(config.redis, { maxRetriesPerRequest: 2 });
   // One log line per Redis state change (src/queue/redis-state.ts), not one per reconnect attempt.
   const redisState = watchRedisState(redis, logger, { name: 'bot' });
   redis.on('error', (err) => {

@@ -6,22 +6,23 @@
  * client-node, analyses, and posts. Prints a transcript of what a person would see in Slack,
  * then shuts everything down and removes its queues.
  *
- * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379); exits 3 with how to start one.
+ * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379, or a Sentinel-managed Redis or Redis
+ * Cluster: PODNET_REDIS_SENTINELS / PODNET_REDIS_CLUSTER_NODES); exits 3 with how to start one.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { memoryAuditLog } from '../authz/audit.js';
 import { parsePolicy } from '../authz/policy.js';
 import { createClusterAccess } from '../cluster/client.js';
-import { BadInputError, PodnetError } from '../errors.js';
+import { loadRedisSettings, queuePrefixFor } from '../config.js';
+import { BadInputError, ConfigError, PodnetError } from '../errors.js';
 import { createLogger, silentLogger } from '../logger.js';
 import { removePrefix } from '../queue/cleanup.js';
 import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
-import { connectRedis } from '../queue/redis.js';
+import { connectRedis, type RedisClient } from '../queue/redis.js';
 import { startWorkers } from '../queue/workers.js';
 import { startSimulator } from '../sim/server.js';
 import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
@@ -55,7 +56,8 @@ show, including files podnet uploads.
                     the validated patch, applied (field manager podnet), verified with a 3 s
                     settle period (the simulated cluster does not drift on its own)
 ${LAB_USAGE}
-Needs Redis: REDIS_URL (default redis://127.0.0.1:6379).`;
+Needs Redis: REDIS_URL (default redis://127.0.0.1:6379), or PODNET_REDIS_SENTINELS with
+PODNET_REDIS_SENTINEL_NAME, or PODNET_REDIS_CLUSTER_NODES (see the README's Settings).`;
 
 const CHANNEL = 'C0MLONCALL';
 const CHANNEL_NAME = 'ml-oncall';
@@ -88,9 +90,12 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new BadInputError(`--timeout must be a number of seconds, not "${values.timeout}".`);
   const logger = process.env.LOG_LEVEL ? createLogger({ name: 'podnet-demo' }) : silentLogger;
 
-  let redis: Redis;
+  const problems: string[] = [];
+  const redisSettings = loadRedisSettings(process.env, problems);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  let redis: RedisClient;
   try {
-    redis = await connectRedis({ url: process.env.REDIS_URL });
+    redis = await connectRedis({ redis: redisSettings });
   } catch (err) {
     if (err instanceof PodnetError && err.code === 'unavailable') {
       console.error(`podnet demo: ${err.message}`);
@@ -101,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Everything started is stopped in reverse order, whatever happens.
   const started: Step[] = [{ name: 'redis', close: () => redis.quit() }];
-  const prefix = `podnet-demo-${randomUUID().slice(0, 8)}`;
+  const prefix = queuePrefixFor(`podnet-demo-${randomUUID().slice(0, 8)}`, redisSettings);
   started.push({ name: 'queues', close: () => removePrefix(redis, prefix, [CLUSTER]) });
   try {
     const sim = await startSimulator({ scenario, port: 0, ...(lab ? { lab } : {}) });

@@ -3,9 +3,11 @@
  * incident's postmortem draft (Markdown, the default) or its record and timeline (JSON), read
  * from the Redis the bot and workers use.
  *
- * Environment: REDIS_URL (default redis://127.0.0.1:6379), PODNET_QUEUE_PREFIX (default podnet).
+ * Environment: REDIS_URL (default redis://127.0.0.1:6379) or the Sentinel / Cluster settings
+ * (src/config.ts `loadRedisSettings`), PODNET_QUEUE_PREFIX (default podnet).
  */
 import { parseArgs } from 'node:util';
+import { describeRedis, loadRedisSettings, queuePrefixFor, type RedisSettings } from '../config.js';
 import { BadInputError, PodnetError } from '../errors.js';
 import { IncidentStore } from '../incidents/store.js';
 import { postmortemMarkdown, summarizeIncident } from '../incidents/summary.js';
@@ -18,7 +20,8 @@ export const USAGE = `Usage: podnet incident export ID [--redis URL] [--prefix P
 
 Prints an incident's postmortem draft (timeline, evidence, cause, fix, follow-ups).
   ID                 the incident id, e.g. inc-20250706-1a2b3c (in the incident's header message)
-  --redis URL        Redis of the bot and workers (default: $REDIS_URL, else redis://127.0.0.1:6379)
+  --redis URL        Redis of the bot and workers (default: $REDIS_URL, or the Sentinel/Cluster
+                     settings PODNET_REDIS_SENTINELS/PODNET_REDIS_CLUSTER_NODES, else redis://127.0.0.1:6379)
   --prefix P         their key prefix (default: $PODNET_QUEUE_PREFIX, else "podnet")
   --output FORMAT    markdown (default) or json (the record, timeline and summary)`;
 
@@ -67,12 +70,18 @@ export async function main(argv: string[], io: IncidentCliIo = defaultIo): Promi
     io.err(`podnet incident export: --output must be markdown or json, not "${output}".\n`);
     return EXIT.badInput;
   }
-  const prefix = values.prefix ?? io.env.PODNET_QUEUE_PREFIX ?? 'podnet';
-  const url = values.redis ?? io.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+  const problems: string[] = [];
+  const settings: RedisSettings = loadRedisSettings(values.redis !== undefined ? { REDIS_URL: values.redis } : io.env, problems);
+  if (problems.length > 0) {
+    io.err(`podnet incident export: ${problems.join('; ')}\n`);
+    return EXIT.badInput;
+  }
+  // On a Redis Cluster the bot and workers hash-tag the prefix; so do we.
+  const prefix = queuePrefixFor(values.prefix ?? io.env.PODNET_QUEUE_PREFIX ?? 'podnet', settings);
 
   let redis;
   try {
-    redis = await connectRedis({ url, timeoutMs: 3000 });
+    redis = await connectRedis({ redis: settings, timeoutMs: 3000 });
   } catch (err) {
     if (err instanceof PodnetError && err.code === 'unavailable') {
       io.err(`podnet incident export: ${err.message}\n`);
@@ -84,7 +93,7 @@ export async function main(argv: string[], io: IncidentCliIo = defaultIo): Promi
     const store = new IncidentStore({ redis, prefix });
     const incident = await store.get(id);
     if (!incident) {
-      io.err(`podnet incident export: no incident "${id}" in Redis at ${url.replace(/\/\/([^@/]*)@/, '//***@')} (prefix "${prefix}"). Check the id in the incident's header message, and --redis/--prefix.\n`);
+      io.err(`podnet incident export: no incident "${id}" in Redis at ${describeRedis(settings)} (prefix "${prefix}"). Check the id in the incident's header message, and --redis/--prefix.\n`);
       return EXIT.failure;
     }
     const timeline = await store.timeline(id);

@@ -3,7 +3,7 @@
  * Deploy one per cluster, with in-cluster credentials; it needs no inbound access — it pulls
  * jobs from Redis and posts to Slack.
  *
- * Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL (a Slack API stand-in), KUBECONFIG
+ * Environment: REDIS_URL (or PODNET_REDIS_SENTINELS / PODNET_REDIS_CLUSTER_NODES), SLACK_BOT_TOKEN, SLACK_API_URL (a Slack API stand-in), KUBECONFIG
  * (else in-cluster credentials when running in a pod), KUBE_CONTEXT, PODNET_CLUSTER (default
  * `default`), PODNET_QUEUE_PREFIX (default `podnet`), PODNET_OPS_PORT or OPS_PORT (health + metrics, default 9464;
  * 0 = off), LOG_LEVEL.
@@ -16,10 +16,10 @@ import { createLogger } from '../logger.js';
 import { installProcessHandlers } from '../ops/process-handlers.js';
 import { createMetrics } from '../ops/metrics.js';
 import { startOpsServer } from '../ops/health.js';
-import { loadConfig } from '../config.js';
+import { describeRedis, loadConfig } from '../config.js';
 import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
-import { connectRedis, redactRedisUrl } from '../queue/redis.js';
+import { connectRedis } from '../queue/redis.js';
 import { startWorkers } from '../queue/workers.js';
 import { SlackPoster } from '../slack/poster.js';
 
@@ -31,7 +31,8 @@ const USAGE = `Usage: podnet worker [--cluster NAME] [--concurrency N]
 Runs the workers that probe one cluster and post results to Slack.
   --cluster NAME     the cluster whose queues to serve (default: $PODNET_CLUSTER, else "default")
   --concurrency N    jobs at once per queue (default 4)
-Environment: REDIS_URL, SLACK_BOT_TOKEN, SLACK_API_URL, KUBECONFIG, KUBE_CONTEXT, OPS_PORT,
+Environment: REDIS_URL (or PODNET_REDIS_SENTINELS + PODNET_REDIS_SENTINEL_NAME, or
+  PODNET_REDIS_CLUSTER_NODES; see the README's Settings), SLACK_BOT_TOKEN, SLACK_API_URL, KUBECONFIG, KUBE_CONTEXT, OPS_PORT,
   PODNET_RUNBOOKS_DIR (runbook YAML folder, default ./runbooks).`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -64,13 +65,12 @@ export async function main(argv: string[]): Promise<number> {
   // PODNET_OPS_PORT (or OPS_PORT), validated by loadConfig; 0 turns the ops server off.
   const opsPort = config.opsPort;
   const prefix = config.queuePrefix;
-  const redisUrl = config.redisUrl;
   const logger = createLogger({ name: 'podnet-worker', level: config.logLevel });
   installProcessHandlers(logger);
 
   let redis;
   try {
-    redis = await connectRedis({ url: redisUrl });
+    redis = await connectRedis({ redis: config.redis });
   } catch (err) {
     if (err instanceof PodnetError && err.code === 'unavailable') {
       console.error(`podnet worker: ${err.message}`);
@@ -113,7 +113,7 @@ export async function main(argv: string[]): Promise<number> {
     checks: { redis: async () => void (await redis.ping()), kubernetes: async () => void (await clusterAccess.version()) },
     metrics: metrics.registry,
   });
-  logger.info({ cluster, prefix, redis: redactRedisUrl(redisUrl), concurrency, ops: ops?.url, inCluster }, 'podnet worker ready');
+  logger.info({ cluster, prefix, redis: describeRedis(config.redis), concurrency, ops: ops?.url, inCluster }, 'podnet worker ready');
 
   // SIGTERM (Kubernetes, docker stop): stop taking jobs, let the running ones finish, then exit.
   // A second signal exits at once; BullMQ's stalled-job check hands those jobs to another worker.

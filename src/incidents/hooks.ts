@@ -3,7 +3,7 @@
  * appends timeline entries once per key, so a job that BullMQ runs again (after a crash or a
  * retry) does not write the same entry twice.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { Diagnosis } from '../analysis/types.js';
 import { IncidentStore } from './store.js';
 import type { Incident, IncidentEntry } from './types.js';
@@ -47,7 +47,7 @@ export function findingEntry(diagnosis: Diagnosis, at: string): IncidentEntry {
 }
 
 export interface IncidentRecorderOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix, the same as the queues' (default `podnet`). */
   prefix?: string;
   /** How long an entry's dedup key is kept. Default 7 days (longer than any job's retries). */
@@ -57,7 +57,7 @@ export interface IncidentRecorderOptions {
 /** Worker-side incident access: lookup by thread and at-most-once appends. */
 export class IncidentRecorder {
   readonly store: IncidentStore;
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly ttl: number;
 

@@ -13,7 +13,7 @@
  * into an incident's thread.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { authorize, type Policy } from '../authz/policy.js';
 import { formatCommand, type ParsedCommand } from '../commands/grammar.js';
 import { BadInputError, describeError } from '../errors.js';
@@ -38,7 +38,7 @@ export interface HookEnqueueContext {
 export type HookEnqueueFn<C extends HookEnqueueContext> = (cmd: ParsedCommand, ctx: C) => Promise<{ jobId: string; deduplicated?: boolean }>;
 
 export interface IncidentHooksOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix of the queues (incident keys share it). Default `podnet`. */
   prefix?: string;
   now?: () => Date;

@@ -5,7 +5,7 @@
  * `<prefix>:incident-thread:<channel>:<threadTs>`, `<prefix>:incident-open:<channel>`.
  */
 import { randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { PodnetError } from '../errors.js';
 import { redactDeep, redactSecrets } from '../logscan/redact.js';
 import type { Incident, IncidentEntry } from './types.js';
@@ -14,13 +14,13 @@ import type { Incident, IncidentEntry } from './types.js';
 const MAX_ENTRY_CHARS = 4000;
 
 export interface IncidentStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Key prefix; default `podnet`. */
   prefix?: string;
 }
 
 export class IncidentStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
 
   constructor(options: IncidentStoreOptions) {

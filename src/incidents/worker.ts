@@ -5,7 +5,7 @@
  * delayed continuations.
  */
 import { Queue, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { Diagnosis } from '../analysis/types.js';
 import { createIncidentProcessor } from '../../jobs/incident.js';
 import { createRunbookProcessor, type RunbookJobDeps } from '../../jobs/runbook.js';
@@ -19,7 +19,7 @@ import type { Runbook } from '../runbooks/schema.js';
 import { IncidentRecorder } from './hooks.js';
 
 export interface IncidentJobsOptions {
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   cluster: string;
   /** Processor deps without the finding hook (it is this module's). */

@@ -6,7 +6,7 @@
  * the queue nobody drains is the one to alert on.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { AuditEntry, AuditLog } from '../authz/audit.js';
 import type { BoardConfig } from '../config.js';
 import { silentLogger, type Logger } from '../logger.js';
@@ -19,7 +19,7 @@ import { createMetrics, type PodnetMetrics } from './metrics.js';
 
 export interface BotOpsOptions {
   /** The bot's Redis client (not closed by `close()`). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   defaultCluster: string;
   /** 0 picks a free port (tests). */

@@ -5,10 +5,11 @@
  * short-lived prefixes — the demo, tests, benchmarks — never for a production prefix.
  */
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { Cluster, type Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { QUEUE_KINDS, queueName } from './contracts.js';
 
-export async function removePrefix(redis: Redis, prefix: string, clusters: string[]): Promise<void> {
+export async function removePrefix(redis: RedisClient, prefix: string, clusters: string[]): Promise<void> {
   for (const cluster of clusters) {
     for (const kind of QUEUE_KINDS) {
       const q = new Queue(queueName(cluster, kind), { connection: redis, prefix });
@@ -16,10 +17,17 @@ export async function removePrefix(redis: Redis, prefix: string, clusters: strin
       await q.close();
     }
   }
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.del(...keys);
-  } while (cursor !== '0');
+  // SCAN walks one server's keys: on a Redis Cluster, walk every primary (a hash-tagged
+  // prefix lives on one of them, an untagged one on all). DEL one key at a time there, since
+  // keys of an untagged prefix need not share a slot.
+  const servers: Redis[] = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await server.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (redis instanceof Cluster) await Promise.all(keys.map((k) => redis.del(k)));
+      else if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { SweepCommand, WatchCommand, WatchStartCommand, WatchStopCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
 import { MAX_WATCHES_PER_CHANNEL, selectWatches, startWatch, unscheduleWatches } from '../watch/scheduler.js';
@@ -15,7 +15,7 @@ import { JOB_NAMES, type SweepPayload, type WatchPayload } from './contracts.js'
 import type { EnqueueContext, EnqueueResult } from './enqueue.js';
 
 export interface WatchSweepProducerDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** The queues' Redis prefix (the watch state lives beside them). */
   prefix: string;
   /** The producer's cluster when the command names none. */

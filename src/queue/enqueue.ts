@@ -8,6 +8,7 @@
 import { randomUUID, createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { isRedisClient, type RedisClient } from './redis.js';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
 import { enqueueIncidentOrRunbook } from '../incidents/enqueue.js';
@@ -44,7 +45,7 @@ export interface EnqueueResult {
 
 export interface ProducerOptions {
   /** An ioredis client or its options. A client passed in is not closed by `close()`. */
-  connection: Redis | RedisOptions;
+  connection: RedisClient | RedisOptions;
   /** Redis key prefix of the queues. Default `podnet`. */
   prefix?: string;
   /** The cluster whose queues this producer feeds when a command names none (DNS-1123 label). */
@@ -73,8 +74,8 @@ export function createProducer(options: ProducerOptions): Producer {
   const cluster = options.cluster;
   const dedupWindowMs = options.dedupWindowMs ?? 10_000;
   const opts = jobOptions(options);
-  const ownsClient = !(options.connection instanceof Redis);
-  const redis = options.connection instanceof Redis ? options.connection : new Redis(options.connection);
+  const ownsClient = !isRedisClient(options.connection);
+  const redis = isRedisClient(options.connection) ? options.connection : new Redis(options.connection);
   const queues = new Map<string, Queue>();
   const queueOf = (target: string): Queue => {
     const name = queueName(target, 'checks');

@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { DEFAULT_PREFIX } from './contracts.js';
 
@@ -100,10 +100,10 @@ redis.call('HSET', KEYS[2], ARGV[2], string.format('%.0f', now))
 return 1`;
 
 type Script = (...args: (string | number)[]) => Promise<unknown>;
-type ScriptRedis = Redis & { podnetHeartbeatBeat: Script; podnetHeartbeatRead: Script; podnetHeartbeatSignOff: Script };
+type ScriptRedis = RedisClient & { podnetHeartbeatBeat: Script; podnetHeartbeatRead: Script; podnetHeartbeatSignOff: Script };
 
 /** Registers the scripts once per client (ioredis then sends EVALSHA, falling back to EVAL). */
-function scripts(redis: Redis): ScriptRedis {
+function scripts(redis: RedisClient): ScriptRedis {
   const r = redis as ScriptRedis;
   if (typeof (r as Partial<ScriptRedis>).podnetHeartbeatBeat !== 'function') {
     redis.defineCommand('podnetHeartbeatBeat', { numberOfKeys: 2, lua: BEAT_LUA });
@@ -131,7 +131,7 @@ export function podnetVersion(): string {
 
 export interface HeartbeatOptions {
   /** A connected ioredis client; not closed by `stop()`. */
-  redis: Redis;
+  redis: RedisClient;
   cluster: string;
   /** Default `podnet`. */
   prefix?: string;
@@ -188,7 +188,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
         failing = false;
       },
       (err: unknown) => {
-        // Log the first failure of a run only: Redis being down is reported elsewhere too.
+        // Log the first failure of a run only: RedisClient being down is reported elsewhere too.
         if (!failing) logger.warn({ cluster: options.cluster, err: err instanceof Error ? err.message : String(err) }, 'heartbeat failed; the bot may report this cluster as without a live worker');
         failing = true;
       },
@@ -209,7 +209,7 @@ export async function startHeartbeat(options: HeartbeatOptions): Promise<Heartbe
 }
 
 /** One cheap `EXISTS`: does the cluster have a worker that beat within the TTL? */
-export async function isClusterLive(redis: Redis, cluster: string, prefix: string = DEFAULT_PREFIX): Promise<boolean> {
+export async function isClusterLive(redis: RedisClient, cluster: string, prefix: string = DEFAULT_PREFIX): Promise<boolean> {
   return (await redis.exists(heartbeatKey(prefix, cluster))) === 1;
 }
 
@@ -217,7 +217,7 @@ export async function isClusterLive(redis: Redis, cluster: string, prefix: strin
  * Names of the clusters with at least one live worker, sorted. Read from the seen hash (every
  * beat writes it) plus one EXISTS per cluster — never a SCAN, which would walk every job key.
  */
-export async function liveClusters(redis: Redis, prefix: string = DEFAULT_PREFIX): Promise<string[]> {
+export async function liveClusters(redis: RedisClient, prefix: string = DEFAULT_PREFIX): Promise<string[]> {
   const names = await redis.hkeys(seenKey(prefix));
   const live = await Promise.all(names.map((n) => isClusterLive(redis, n, prefix)));
   return names.filter((_, i) => live[i]).sort();
@@ -242,7 +242,7 @@ function parseEntry(field: string, value: string): LiveWorker | undefined {
 }
 
 /** The live workers of one cluster and the Redis clock's now. */
-export async function clusterWorkers(redis: Redis, cluster: string, prefix: string = DEFAULT_PREFIX): Promise<{ now: number; workers: LiveWorker[] }> {
+export async function clusterWorkers(redis: RedisClient, cluster: string, prefix: string = DEFAULT_PREFIX): Promise<{ now: number; workers: LiveWorker[] }> {
   const raw = (await scripts(redis).podnetHeartbeatRead(heartbeatKey(prefix, cluster))) as string[];
   const now = Number(raw[0]);
   const workers: LiveWorker[] = [];
@@ -258,7 +258,7 @@ export async function clusterWorkers(redis: Redis, cluster: string, prefix: stri
  * Every cluster that is live or was seen within {@link SEEN_RETENTION_MS}, live ones first,
  * each with its workers and last-seen age.
  */
-export async function listClusters(redis: Redis, prefix: string = DEFAULT_PREFIX): Promise<ClusterStatus[]> {
+export async function listClusters(redis: RedisClient, prefix: string = DEFAULT_PREFIX): Promise<ClusterStatus[]> {
   const seen = await redis.hgetall(seenKey(prefix));
   const read = await Promise.all(Object.keys(seen).map(async (cluster) => ({ cluster, ...(await clusterWorkers(redis, cluster, prefix)) })));
   const out: ClusterStatus[] = [];
@@ -309,7 +309,7 @@ export function clustersText(clusters: ClusterStatus[], defaultCluster?: string)
 }
 
 export interface ClusterGateOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix?: string;
   /** How long a positive liveness answer is reused. Default 2000 ms. Negative answers are never cached, so a new worker is found at once. */
   cacheMs?: number;

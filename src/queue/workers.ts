@@ -5,6 +5,7 @@
  */
 import { Queue, Worker, type Job } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
+import { isRedisClient, type RedisClient } from './redis.js';
 import { createCheckProcessor } from '../../jobs/check.js';
 import { createCollectLogsProcessor } from '../../jobs/collect-logs.js';
 import { createLogsProcessor } from '../../jobs/logs.js';
@@ -24,7 +25,7 @@ import type { PosterLike, ProcessorDeps } from './processor-deps.js';
 
 export interface StartWorkersOptions {
   /** An ioredis client (must have `maxRetriesPerRequest: null`) or its options. */
-  connection: Redis | RedisOptions;
+  connection: RedisClient | RedisOptions;
   cluster: string;
   clusterAccess: ClusterAccess;
   poster: PosterLike;
@@ -63,9 +64,9 @@ export interface RunningWorkers {
 /** Starts the workers of one cluster. They run until `close()`. */
 export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
-  const ownsClient = !(options.connection instanceof Redis);
+  const ownsClient = !isRedisClient(options.connection);
   // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null so a blocking call is never cut.
-  const connection = options.connection instanceof Redis ? options.connection : new Redis({ ...options.connection, maxRetriesPerRequest: null });
+  const connection = isRedisClient(options.connection) ? options.connection : new Redis({ ...options.connection, maxRetriesPerRequest: null });
   const deps: ProcessorDeps = { ...options.deps, clusterAccess: options.clusterAccess, poster: options.poster, logger: options.logger };
   const log = options.logger;
   // One log line per Redis state change, not one per reconnect attempt per connection.

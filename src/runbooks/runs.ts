@@ -3,7 +3,7 @@
  * resumed by another job (a button press, a delayed continuation) on any worker.
  * Key: `<prefix>:runbook-run:<runId>` (JSON), kept 7 days.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { RunState } from './runner.js';
 import type { StepKind } from './schema.js';
 
@@ -26,13 +26,13 @@ export interface StoredRun {
 }
 
 export interface RunStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix?: string;
   ttlSeconds?: number;
 }
 
 export class RunStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisClient;
   private readonly prefix: string;
   private readonly ttl: number;
 

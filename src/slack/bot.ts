@@ -4,7 +4,7 @@
  * with an open incident answer in its thread). `podnet bot`, the demo, the end-to-end tests
  * and the ack benchmark all build the bot here, so what is measured and tested is what runs.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { AuditLog } from '../authz/audit.js';
 import type { Policy } from '../authz/policy.js';
 import type { Config } from '../config.js';
@@ -21,7 +21,7 @@ import { createEventDeduper } from './request-guards.js';
 export interface BotOptions {
   config: Pick<Config, 'slack' | 'defaultCluster' | 'queuePrefix'>;
   /** The bot's Redis connection (shared by producer, gate and incident hooks; not closed by `close()`). */
-  redis: Redis;
+  redis: RedisClient;
   policy: Policy;
   audit: AuditLog;
   logger?: Logger;

@@ -39,7 +39,7 @@ import {
   type Logger as WebLogger,
   type RetryOptions,
 } from '@slack/web-api';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import { PodnetError } from '../errors.js';
 import { redactBounded } from '../logscan/redact.js';
 import { MAX_LOGGED_CHARS, silentLogger, type Logger } from '../logger.js';
@@ -117,7 +117,7 @@ export interface SlackPosterOptions {
   /** Web API base; default Slack's. */
   slackApiUrl?: string;
   /** Needed for idempotency keys and response_url use counts. Without it, keys are ignored (and a warning logged once). */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Default `podnet:posted:`. */
   keyPrefix?: string;
   /** How long a key is remembered. Default 7 days (longer than any job's retry horizon). */
@@ -214,7 +214,7 @@ const cut = (text: string, max: number): string => (text.length <= max ? text : 
 /** Posts, updates, uploads and responds, with the guarantees in the file comment. */
 export class SlackPoster {
   readonly client: WebClient;
-  private readonly redis?: Redis;
+  private readonly redis?: RedisClient;
   private readonly prefix: string;
   private readonly ttl: number;
   private readonly pendingTimeoutMs: number;

@@ -10,7 +10,7 @@
  * - `P:watch:<id>:lock`     one run at a time (a slow run must not race the next one)
  * - `P:watches:<channel>`   set of watch ids started in a channel (for `watch stop`)
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { WatchSnapshot } from './changes.js';
 
 /** Snapshots kept per watch: enough for flap detection over 10 minutes at a 10 s interval. */
@@ -74,7 +74,7 @@ function fromHash(h: Record<string, string>): WatchState | undefined {
 
 export class WatchStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

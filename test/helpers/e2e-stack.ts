@@ -5,11 +5,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { loadRedisSettings, queuePrefixFor, type RedisSettings } from '../../src/config.js';
 import { createClusterAccess } from '../../src/cluster/client.js';
 import { silentLogger } from '../../src/logger.js';
 import { queueName } from '../../src/queue/contracts.js';
 import { removePrefix } from '../../src/queue/cleanup.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/redis.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
 import type { Producer } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
@@ -27,7 +28,7 @@ import { parsePolicy } from '../../src/authz/policy.js';
 export interface E2EStack {
   sim: RunningSimulator;
   slack: SlackStandIn;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   cluster: string;
   producer: Producer;
@@ -62,6 +63,8 @@ export interface E2EStackOptions {
   channels?: { id: string; namespaces: string[] }[];
   /** Producer option: scales watch --every/--for (test-only). */
   watchIntervalScale?: number;
+  /** Which Redis: default the environment's (REDIS_URL, else 127.0.0.1:6379). */
+  redis?: RedisSettings;
   /** Cluster client rate limit. Default qps 50, burst 100. */
   qps?: number;
   burst?: number;
@@ -69,8 +72,9 @@ export interface E2EStackOptions {
 
 export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2EStack> {
   const cluster = options.cluster ?? 'e2e';
-  const prefix = `podnet-e2e-${randomUUID().slice(0, 8)}`;
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', { maxRetriesPerRequest: null });
+  const settings = options.redis ?? loadRedisSettings({ REDIS_URL: process.env.REDIS_URL }, []);
+  const prefix = queuePrefixFor(`podnet-e2e-${randomUUID().slice(0, 8)}`, settings);
+  const redis = createRedisClient(settings);
   const sim = await startSimulator({ scenario: options.scenario ?? 'scenarios/seed-incident.yaml', port: 0, ...(options.elapsedMs && { elapsedMs: options.elapsedMs }) });
   const slack = await startSlackStandIn();
   const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: options.qps ?? 50, burst: options.burst ?? 100 });

@@ -6,13 +6,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { loadRedisSettings, queuePrefixFor, type RedisSettings } from '../../src/config.js';
 import { memoryAuditLog, type AuditLog } from '../../src/authz/audit.js';
 import { parsePolicy } from '../../src/authz/policy.js';
 import { createClusterAccess } from '../../src/cluster/client.js';
 import { createIncidentHooks, type IncidentHooks } from '../../src/incidents/slack-hooks.js';
 import { silentLogger } from '../../src/logger.js';
 import { removePrefix } from '../../src/queue/cleanup.js';
+import { createRedisClient, type RedisClient } from '../../src/queue/redis.js';
 import { queueName } from '../../src/queue/contracts.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
 import { createProducer, type Producer } from '../../src/queue/enqueue.js';
@@ -33,10 +34,13 @@ export const CHANNELS = ['C0INCIDENT', 'C0RUNBOOK1', 'C0RUNBOOK2'] as const;
 export interface IncidentStack {
   sim: RunningSimulator;
   slack: SlackStandIn;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   cluster: string;
+  /** The standalone Redis URL (absent on Sentinel or Cluster; see `redisEnv`). */
   redisUrl: string;
+  /** The environment that points `podnet` commands at this Redis. */
+  redisEnv: Record<string, string>;
   hooks: IncidentHooks;
   audit: AuditLog;
   checks: Queue;
@@ -49,11 +53,13 @@ export interface IncidentStack {
   close(): Promise<void>;
 }
 
-export async function startIncidentStack(options: { runbooksDir?: string } = {}): Promise<IncidentStack> {
+export async function startIncidentStack(options: { runbooksDir?: string; redis?: RedisSettings; redisEnv?: Record<string, string> } = {}): Promise<IncidentStack> {
   const cluster = 'e2e';
-  const prefix = `podnet-inc-${randomUUID().slice(0, 8)}`;
   const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  const settings = options.redis ?? loadRedisSettings({ REDIS_URL: redisUrl }, []);
+  const prefix = queuePrefixFor(`podnet-inc-${randomUUID().slice(0, 8)}`, settings);
+  const redis = createRedisClient(settings);
+  const redisEnv = options.redisEnv ?? { REDIS_URL: redisUrl };
   const sim = await startSimulator({ scenario: 'scenarios/seed-incident.yaml', port: 0 });
   const slack = await startSlackStandIn();
   const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: 50, burst: 100 });
@@ -83,7 +89,7 @@ export async function startIncidentStack(options: { runbooksDir?: string } = {})
   const { port } = await app.start(0);
   const url = `http://127.0.0.1:${port}/slack/events`;
   return {
-    sim, slack, redis, prefix, cluster, redisUrl, hooks, audit, checks,
+    sim, slack, redis, prefix, cluster, redisUrl, redisEnv, hooks, audit, checks,
     slash: (text, channel, user = USERS.alice) => postSigned(url, slashCommandBody({ text, channel, user, responseUrl: slack.responseUrl(channel) }), signingSecret),
     mention(text, channel, threadTs, user = USERS.alice) {
       const ts = `${Math.floor(Date.now() / 1000)}.${String(Math.floor(Math.random() * 1e6)).padStart(6, '0')}`;

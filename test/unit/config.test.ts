@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { describeConfig, loadConfig } from '../../src/config.js';
+import { describeConfig, describeRedis, loadConfig, loadRedisSettings, queuePrefixFor } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
 const base = { SLACK_BOT_TOKEN: 'xoxb-123-456-secretvalue', SLACK_SIGNING_SECRET: 'shh-signing-secret' };
@@ -52,5 +52,71 @@ describe('loadConfig', () => {
       expect(text).not.toContain('hunter2');
     }
     expect(c.slack.botToken).toBe(base.SLACK_BOT_TOKEN);
+  });
+});
+
+describe('Redis settings', () => {
+  const load = (env: NodeJS.ProcessEnv) => {
+    const problems: string[] = [];
+    const settings = loadRedisSettings(env, problems);
+    return { settings, problems };
+  };
+  it('keeps REDIS_URL for one server, rediss:// and ACL users included', () => {
+    expect(load({ REDIS_URL: 'rediss://podnet:pw@redis.example:6380/2' }).settings).toEqual({ mode: 'standalone', url: 'rediss://podnet:pw@redis.example:6380/2' });
+    expect(load({}).settings).toEqual({ mode: 'standalone', url: 'redis://127.0.0.1:6379' });
+  });
+  it('reads Sentinel: sentinels, master name, passwords, TLS, db', () => {
+    const { settings, problems } = load({
+      PODNET_REDIS_SENTINELS: 'sentinel-0.redis:26379, 10.0.0.7:26380,[fd00::1]:26379',
+      PODNET_REDIS_SENTINEL_NAME: 'mymaster',
+      PODNET_REDIS_SENTINEL_PASSWORD: 'sentinel-secret',
+      PODNET_REDIS_USERNAME: 'podnet',
+      PODNET_REDIS_PASSWORD: 'data-secret',
+      PODNET_REDIS_TLS: 'true',
+      PODNET_REDIS_DB: '3',
+    });
+    expect(problems).toEqual([]);
+    expect({ ...settings }).toEqual({
+      mode: 'sentinel',
+      sentinels: [{ host: 'sentinel-0.redis', port: 26379 }, { host: '10.0.0.7', port: 26380 }, { host: 'fd00::1', port: 26379 }],
+      name: 'mymaster',
+      sentinelPassword: 'sentinel-secret',
+      username: 'podnet',
+      password: 'data-secret',
+      tls: true,
+      sentinelTls: true,
+      db: 3,
+    });
+    // Logged or inspected, the settings show no password.
+    expect(JSON.stringify(settings)).not.toMatch(/secret/);
+    expect(inspect(settings)).not.toMatch(/secret/);
+    expect(describeRedis(settings)).toBe('sentinel mymaster via sentinel-0.redis:26379,10.0.0.7:26380,[fd00::1]:26379 (TLS)');
+  });
+  it('reads Cluster nodes and hash-tags the queue prefix there only', () => {
+    const { settings, problems } = load({ PODNET_REDIS_CLUSTER_NODES: 'redis-0:6379,redis-1:6379' });
+    expect(problems).toEqual([]);
+    expect(settings).toMatchObject({ mode: 'cluster', nodes: [{ host: 'redis-0', port: 6379 }, { host: 'redis-1', port: 6379 }], tls: false });
+    expect(queuePrefixFor('podnet', settings)).toBe('{podnet}');
+    expect(queuePrefixFor('{podnet}', settings)).toBe('{podnet}');
+    expect(queuePrefixFor('podnet', load({}).settings)).toBe('podnet');
+    const c = loadConfig({ ...base, PODNET_REDIS_CLUSTER_NODES: 'redis-0:6379', PODNET_QUEUE_PREFIX: 'oncall' });
+    expect(c.queuePrefix).toBe('{oncall}');
+    expect(c.redis.mode).toBe('cluster');
+  });
+  it('says what is wrong: both topologies, a missing name, malformed host:port, stray settings', () => {
+    expect(load({ PODNET_REDIS_SENTINELS: 'a:26379', PODNET_REDIS_SENTINEL_NAME: 'm', PODNET_REDIS_CLUSTER_NODES: 'b:6379' }).problems).toEqual([
+      'PODNET_REDIS_SENTINELS and PODNET_REDIS_CLUSTER_NODES are both set; podnet uses either a Sentinel-managed Redis or a Redis Cluster: unset one',
+    ]);
+    expect(load({ PODNET_REDIS_SENTINELS: 'a:26379' }).problems[0]).toMatch(/^PODNET_REDIS_SENTINEL_NAME is required with PODNET_REDIS_SENTINELS; set it to the master group name/);
+    const bad = load({ PODNET_REDIS_CLUSTER_NODES: 'redis-0,redis-1:99999,redis-2:6379' }).problems;
+    expect(bad).toEqual([
+      expect.stringContaining('PODNET_REDIS_CLUSTER_NODES: "redis-0" is not host:port'),
+      expect.stringContaining('PODNET_REDIS_CLUSTER_NODES: "redis-1:99999" is not host:port'),
+    ]);
+    expect(load({ PODNET_REDIS_PASSWORD: 'x' }).problems[0]).toMatch(/^PODNET_REDIS_PASSWORD is set but neither PODNET_REDIS_SENTINELS nor PODNET_REDIS_CLUSTER_NODES is; for one server put user, password, TLS \(rediss:\/\/\) and db in REDIS_URL/);
+    expect(load({ REDIS_URL: 'redis://x:6379', PODNET_REDIS_CLUSTER_NODES: 'b:6379' }).problems[0]).toMatch(/^REDIS_URL is set as well as PODNET_REDIS_CLUSTER_NODES/);
+    expect(load({ PODNET_REDIS_CLUSTER_NODES: 'b:6379', PODNET_REDIS_SENTINEL_NAME: 'm' }).problems[0]).toMatch(/^PODNET_REDIS_SENTINEL_NAME applies to Sentinel only/);
+    expect(load({ PODNET_REDIS_CLUSTER_NODES: 'b:6379', PODNET_REDIS_TLS: 'maybe' }).problems[0]).toBe('PODNET_REDIS_TLS "maybe" is not a boolean; use true or false');
+    expect(() => loadConfig({ ...base, PODNET_REDIS_SENTINELS: 'a:1', PODNET_REDIS_CLUSTER_NODES: 'b:2' })).toThrow(/both set/);
   });
 });
