@@ -73,7 +73,9 @@ export async function main(argv: string[]): Promise<number> {
   const ops = config.opsPort === 0
     ? undefined
     : await startBotOps({ redis, prefix: config.queuePrefix, defaultCluster: config.defaultCluster, port: config.opsPort, logger, ...(config.board && { board: config.board }) });
-  const bot = createBot({ config, redis, policy, audit: ops ? countCommands(audit, ops.metrics) : audit, logger });
+  // Sentinel: a command counts as queued once a replica has its job too (see ProducerOptions.replicaAcks).
+  const producer = config.redis.mode === 'sentinel' ? { replicaAcks: { replicas: 1, timeoutMs: 500 } } : undefined;
+  const bot = createBot({ config, redis, policy, ...(producer && { producer }), audit: ops ? countCommands(audit, ops.metrics) : audit, logger });
   const { port } = await bot.start(config.port);
   logger.info({ port, ops: ops?.url, board: ops?.board ? `${ops.url}${ops.board.basePath}` : 'off', socketMode: config.slack.socketMode }, config.slack.socketMode ? 'connected to Slack (Socket Mode)' : `listening on :${port}`);
 

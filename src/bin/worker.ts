@@ -106,7 +106,10 @@ export async function main(argv: string[]): Promise<number> {
     w.on('failed', observe);
   }
   const depthQueues = running.workers.map((w) => new Queue(w.name, { connection: redis, prefix }));
-  for (const q of depthQueues) metrics.watchQueue(q);
+  for (const q of depthQueues) {
+    q.on('error', () => undefined); // the workers' 'error' handlers log connection trouble once
+    metrics.watchQueue(q);
+  }
   const ops = opsPort === 0 ? undefined : await startOpsServer({
     port: opsPort,
     // The Kubernetes check goes through the client's rate limiter like any request (one token per probe).

@@ -85,7 +85,11 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
   const queueOf = (cluster: string): Queue => {
     const name = queueName(cluster, 'checks');
     let q = queues.get(name);
-    if (!q) queues.set(name, (q = new Queue(name, { connection: options.redis, prefix })));
+    if (!q) {
+      queues.set(name, (q = new Queue(name, { connection: options.redis, prefix })));
+      // A failed add reaches the user; the bot's connection logs Redis trouble (no console.error per Queue).
+      q.on('error', () => undefined);
+    }
     return q;
   };
 

@@ -7,7 +7,7 @@
  */
 import { randomUUID, createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './redis.js';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
@@ -58,6 +58,14 @@ export interface ProducerOptions {
   backoffMs?: number;
   /** Test-only: scales `watch --every/--for` (src/queue/enqueue-watch.ts). */
   watchIntervalScale?: number;
+  /**
+   * Wait until this many replicas have a command's job before answering (Redis WAIT on the
+   * producer's connection, at most `timeoutMs`). Replication is asynchronous: without it, a
+   * job acknowledged by a primary that dies a moment later may never reach the replica
+   * Sentinel promotes (https://redis.io/docs/latest/commands/wait/). Not for a Redis Cluster
+   * client (WAIT names no key, so ioredis could send it to any node). Default off.
+   */
+  replicaAcks?: { replicas: number; timeoutMs: number };
 }
 
 export interface Producer {
@@ -80,7 +88,12 @@ export function createProducer(options: ProducerOptions): Producer {
   const queueOf = (target: string): Queue => {
     const name = queueName(target, 'checks');
     let queue = queues.get(name);
-    if (!queue) queues.set(name, (queue = new Queue(name, { connection: redis, prefix })));
+    if (!queue) {
+      queues.set(name, (queue = new Queue(name, { connection: redis, prefix })));
+      // A Queue without an 'error' listener prints each connection error with console.error. A
+      // failed add already reaches the user, and the connection's owner logs Redis trouble.
+      queue.on('error', () => undefined);
+    }
     return queue;
   };
 
@@ -141,20 +154,34 @@ export function createProducer(options: ProducerOptions): Producer {
     return { jobId, deduplicated: false };
   }
 
+  const acks = options.replicaAcks;
+  if (acks !== undefined && redis instanceof Cluster) {
+    throw new PodnetError('bad-input', 'replicaAcks needs a single-server or Sentinel client; on a Redis Cluster WAIT would go to an arbitrary node');
+  }
+  /** Resolves once the writes so far on this connection reached `acks.replicas` replicas, or the timeout passed. */
+  const replicated = async <T>(result: T): Promise<T> => {
+    if (acks !== undefined) await (redis as Redis).wait(acks.replicas, acks.timeoutMs);
+    return result;
+  };
+
   return {
     async enqueueCommand(cmd, ctx) {
-      if (cmd.verb === 'check') return enqueueCheck(cmd, ctx);
-      if (cmd.verb === 'logs') return enqueueLogs(cmd, ctx);
-      if (cmd.verb === 'watch' || cmd.verb === 'sweep') {
-        const scale = options.watchIntervalScale;
-        return enqueueWatchOrSweep({ redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) }, cmd, ctx);
-      }
-      if (cmd.verb === 'incident' || cmd.verb === 'runbook') return enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx);
-      throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
+      return replicated(await enqueueAny(cmd, ctx));
     },
     async close() {
       await Promise.all([...queues.values()].map((q) => q.close()));
       if (ownsClient) await redis.quit().catch(() => redis.disconnect());
     },
   };
+
+  async function enqueueAny(cmd: EnqueueCommandInput, ctx: EnqueueContext): Promise<EnqueueResult> {
+    if (cmd.verb === 'check') return enqueueCheck(cmd, ctx);
+    if (cmd.verb === 'logs') return enqueueLogs(cmd, ctx);
+    if (cmd.verb === 'watch' || cmd.verb === 'sweep') {
+      const scale = options.watchIntervalScale;
+      return enqueueWatchOrSweep({ redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) }, cmd, ctx);
+    }
+    if (cmd.verb === 'incident' || cmd.verb === 'runbook') return enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx);
+    throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
+  }
 }

@@ -12,7 +12,7 @@ import { queueName } from '../../src/queue/contracts.js';
 import { removePrefix } from '../../src/queue/cleanup.js';
 import { createRedisClient, type RedisClient } from '../../src/queue/redis.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
-import type { Producer } from '../../src/queue/enqueue.js';
+import type { Producer, ProducerOptions } from '../../src/queue/enqueue.js';
 import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim/server.js';
 import { collectEvidence, type CheckRequest } from '../../src/probes/collect.js';
@@ -65,6 +65,13 @@ export interface E2EStackOptions {
   watchIntervalScale?: number;
   /** Which Redis: default the environment's (REDIS_URL, else 127.0.0.1:6379). */
   redis?: RedisSettings;
+  /**
+   * The bot's own Redis client, as `podnet bot` has (src/bin/bot.ts: a command fails fast while
+   * Redis is away). Default: the bot shares the workers' client.
+   */
+  botRedis?: { maxRetriesPerRequest: number };
+  /** More producer settings (e.g. `replicaAcks`). */
+  producer?: Omit<ProducerOptions, 'connection' | 'prefix' | 'cluster'>;
   /** Cluster client rate limit. Default qps 50, burst 100. */
   qps?: number;
   burst?: number;
@@ -88,16 +95,20 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
   const start = () => startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps, prefix });
   let workers = await start();
   const signingSecret = randomBytes(32).toString('hex');
+  const botRedis = options.botRedis ? createRedisClient(settings, options.botRedis) : redis;
+  // The bot answers the user when a command cannot be queued; the client's error events are noise here.
+  if (botRedis !== redis) botRedis.on('error', () => undefined);
   const bot = createBot({
     config: { slack: { botToken: 'xoxb-e2e', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: cluster, queuePrefix: prefix },
-    redis,
+    redis: botRedis,
     policy: parsePolicy({ default: 'deny', channels: [{ id: 'C0MLONCALL', namespaces: ['financial-ml'] }, { id: 'C0STORM01', namespaces: ['financial-ml'] }, ...(options.channels ?? [])] }),
     audit: memoryAuditLog(),
-    producer: { ...(options.watchIntervalScale !== undefined && { watchIntervalScale: options.watchIntervalScale }) },
+    producer: { ...options.producer, ...(options.watchIntervalScale !== undefined && { watchIntervalScale: options.watchIntervalScale }) },
     app: { botId: 'B0PODNET', botUserId: 'U0PODNETBOT' },
   });
   const { producer, slack: app } = bot;
   const checks = new Queue(queueName(cluster, 'checks'), { connection: redis, prefix });
+  checks.on('error', () => undefined);
   const { port } = await app.start(0);
   return {
     sim, slack, redis, prefix, cluster, producer, poster, app, checks, signingSecret,
@@ -117,6 +128,7 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
       }, timeoutMs, `job ${jobId} to finish`),
     async close() {
       await bot.close();
+      if (botRedis !== redis) await botRedis.quit();
       await checks.close();
       await workers.close();
       await removePrefix(redis, prefix, [cluster]);
