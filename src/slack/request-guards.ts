@@ -13,7 +13,7 @@
  *   `event_id` in Redis for an hour (SET NX EX; Slack retries within ~5 minutes) so a retry
  *   never runs the command a second time, on any bot replica.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis.js';
 import type { Logger } from '../logger.js';
 
 /** Slack's replay window for signed requests, seconds. */
@@ -35,7 +35,7 @@ export interface EventDeduper {
 }
 
 export interface EventDeduperOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** How long an event id is remembered. Default 3600 s (Slack retries for ~5 minutes). */
   ttlSeconds?: number;
