@@ -6,7 +6,7 @@
  * Here the first connection error after "up" logs `redis unreachable`, the next `ready` logs
  * `redis reachable again` with how long it was down; everything in between is counted, not logged.
  */
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.js';
 import type { Logger } from '../logger.js';
 
 /** Errors that mean "cannot talk to Redis" (socket-level), as opposed to a failing command. */
@@ -24,7 +24,7 @@ export interface RedisStateLog {
   stop(): void;
 }
 
-export function watchRedisState(client: Redis, logger: Logger, options: { name: string; now?: () => number }): RedisStateLog {
+export function watchRedisState(client: RedisClient, logger: Logger, options: { name: string; now?: () => number }): RedisStateLog {
   const now = options.now ?? Date.now;
   let state: 'up' | 'down' = 'up';
   let downSince = 0;

@@ -84,9 +84,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const checksQueue = new Queue(queueName(options.cluster, 'checks'), { connection, prefix });
   const watch = createWatchProcessor(deps, { checks: checksQueue, store: new WatchStore(connection, prefix) });
   const sweep = createSweepProcessor(deps);
-  // Connection errors reach the log through the workers' 'error' handlers below; a Queue
-  // without a listener would print each one again with console.error.
-  for (const q of [probesQueue, checksQueue]) q.on('error', () => undefined);
 
   const common = {
     connection,
