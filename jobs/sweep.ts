@@ -95,6 +95,22 @@ export function createSweepProcessor(deps: ProcessorDeps, options: SweepProcesso
         await chain;
         const table = renderSweepSlack(result);
         if (ts !== undefined) await deps.poster.update({ channel, ts, text: table.text, blocks: table.blocks as SlackBlock[] });
+        const unhealthyPods = result.rows.filter((r) => !r.healthy).length;
+        if (unhealthyPods > 0 && deps.renderSweepChartPng && deps.poster.uploadFile) {
+          // Under the table: pods by top cause. An extra, like the timeline: logged, never fatal.
+          try {
+            await deps.poster.uploadFile({
+              channel,
+              ...(data.slack.threadTs !== undefined && { thread_ts: data.slack.threadTs }),
+              filename: `sweep-${data.namespace}.png`,
+              title: `Sweep of ${where}: pods by top cause`,
+              content: await deps.renderSweepChartPng(result),
+              idempotencyKey: `${jobId}-chart`,
+            });
+          } catch (err) {
+            deps.logger.warn({ job: jobId, err: describeError(err) }, 'sweep chart not posted');
+          }
+        }
         deps.logger.info({ job: jobId, namespace: data.namespace, pods: result.rows.length, ms: result.durationMs }, 'sweep posted');
         return {
           namespace: data.namespace,

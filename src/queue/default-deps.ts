@@ -6,6 +6,7 @@ import { diagnose } from '../analysis/diagnose.js';
 import { collectEvidence, collectLogs } from '../probes/collect.js';
 import { svgToPng } from '../render/chart-png.js';
 import { renderSlackProgress, renderSlackSummary, renderSlackThread } from '../render/slack.js';
+import { renderSweepChartSvg } from '../render/sweep-chart.js';
 import { renderTimelineSvg } from '../render/timeline-chart.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
@@ -21,5 +22,6 @@ export function defaultDeps(): WorkerDeps {
     renderThread: (d, evidence) => renderSlackThread(d, evidence),
     renderProgress: (target, status) => renderSlackProgress(target, status),
     renderTimelinePng: async (d, evidence, options) => svgToPng(await renderTimelineSvg(d, evidence, options)),
+    renderSweepChartPng: async (result) => svgToPng(await renderSweepChartSvg(result)),
   };
 }

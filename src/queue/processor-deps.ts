@@ -8,6 +8,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Diagnosis, RuleContext } from '../analysis/types.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
+import type { SweepResult } from '../sweep/sweep.js';
 import { describeError, isPermanent } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { SlackBlock, TellRoute, UserTarget } from '../slack/poster.js';
@@ -73,6 +74,8 @@ export interface ProcessorDeps {
    * without it (tests, benchmarks) no chart is uploaded. `window` limits it to an episode.
    */
   renderTimelinePng?(d: Diagnosis, evidence: Evidence, options?: { window?: { from?: string; to?: string } }): Promise<Buffer>;
+  /** src/render/sweep-chart.ts + chart-png.ts: pods by top cause as PNG bytes. Optional, like the timeline. */
+  renderSweepChartPng?(result: SweepResult): Promise<Buffer>;
   /**
    * After a check is posted: when it answered in an incident's thread, its top finding lands
    * on the incident's timeline (src/incidents/hooks.ts). Absent in tests and benchmarks.

@@ -38,8 +38,12 @@ describe('sweep through Slack, Redis, workers and the simulator', () => {
     expect(job.failedReason).toBeUndefined();
 
     const messages = stack.slack.messages(CHANNEL);
-    expect(messages).toHaveLength(1);
+    // The table, and under it the chart of pods by top cause (a PNG file share).
+    expect(messages).toHaveLength(2);
     const m = messages[0]!;
+    expect(messages[1]!.files?.[0]).toMatchObject({ name: 'sweep-shop.png', title: 'Sweep of shop: pods by top cause' });
+    const chart = stack.slack.files().find((f) => f.filename === 'sweep-shop.png');
+    expect(Buffer.from(chart!.content!).subarray(1, 4).toString()).toBe('PNG');
     // Progress: the first post, then updates as pods complete, each at least ~1 s apart.
     const first = stack.slack.calls('chat.postMessage').find((c) => c.ok && c.params.channel === CHANNEL)!;
     expect(String(first.params.text)).toBe('Sweeping shop: listing pods…');
