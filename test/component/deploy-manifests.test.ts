@@ -7,81 +7,28 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import {
+  find,
+  isolationProblems,
+  modelFor,
+  podnetContainers,
+  podSecurityProblems,
+  referenceProblems,
+  resourceProblems,
+  schemaProblems,
+  secretProblems,
+  workloads,
+  type Probe,
+  type Workload,
+} from '../helpers/deploy-checks.js';
 import { DEPLOY_DIR, kustomizeVersion, OVERLAYS, renderOverlay, REPO_ROOT, type K8sObject, type OverlayName } from '../helpers/deploy-render.js';
 
 const version = await kustomizeVersion();
 const describeKubectl = version === undefined ? describe.skip : describe;
 if (version === undefined) console.warn('deploy-manifests: kubectl not found; manifest rendering tests skipped (install kubectl >= 1.24)');
 
-/** The environment variables the app reads (src/config.ts, src/bin/*); anything else in a manifest is a typo. */
-const KNOWN_ENV = new Set([
-  'SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'REDIS_URL', 'PODNET_CLUSTER', 'PODNET_POLICY_FILE',
-  'PODNET_RUNBOOKS_DIR', 'PODNET_AUDIT_LOG', 'LOG_LEVEL', 'PODNET_BOARD_USER', 'PODNET_BOARD_PASSWORD',
-  'PODNET_DEFAULT_CLUSTER', 'PODNET_QUEUE_PREFIX', 'PORT', 'OPS_PORT',
-]);
 /** Secrets the operator creates (deploy/README.md); manifests only refer to them. */
 const USER_SECRETS = new Set(['podnet-slack', 'podnet-redis', 'podnet-board']);
-
-interface Container {
-  name: string;
-  image: string;
-  command?: string[];
-  args?: string[];
-  ports?: { name?: string; containerPort: number }[];
-  env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string }; configMapKeyRef?: { name: string; key: string } } }[];
-  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string; optional?: boolean } }[];
-  securityContext?: {
-    allowPrivilegeEscalation?: boolean;
-    readOnlyRootFilesystem?: boolean;
-    runAsNonRoot?: boolean;
-    runAsUser?: number;
-    privileged?: boolean;
-    capabilities?: { drop?: string[]; add?: string[] };
-    seccompProfile?: { type: string };
-  };
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
-  livenessProbe?: Probe;
-  readinessProbe?: Probe;
-  startupProbe?: Probe;
-  volumeMounts?: { name: string; mountPath: string; subPath?: string }[];
-}
-interface Probe {
-  httpGet?: { path: string; port: number | string };
-  tcpSocket?: { port: number | string };
-  exec?: { command: string[] };
-}
-interface PodSpec {
-  containers: Container[];
-  initContainers?: Container[];
-  securityContext?: { runAsNonRoot?: boolean; runAsUser?: number; seccompProfile?: { type: string } };
-  hostNetwork?: boolean;
-  hostPID?: boolean;
-  hostIPC?: boolean;
-  volumes?: { name: string; hostPath?: unknown; configMap?: { name: string }; secret?: { secretName: string } }[];
-  automountServiceAccountToken?: boolean;
-  serviceAccountName?: string;
-}
-interface Workload extends K8sObject {
-  spec: { replicas?: number; selector: { matchLabels: Record<string, string> }; template: { metadata: { labels: Record<string, string> }; spec: PodSpec } };
-}
-
-const workloads = (objects: K8sObject[]): Workload[] =>
-  objects.filter((o): o is Workload => ['Deployment', 'StatefulSet', 'DaemonSet', 'Job'].includes(o.kind));
-const podnetContainers = (objects: K8sObject[]): { workload: string; container: Container }[] =>
-  workloads(objects).flatMap((w) =>
-    w.spec.template.spec.containers.filter((c) => c.image.startsWith('podnet')).map((container) => ({ workload: w.metadata.name, container })),
-  );
-const find = (objects: K8sObject[], kind: string, name: string): K8sObject | undefined =>
-  objects.find((o) => o.kind === kind && o.metadata.name === name);
-
-/** kubernetes-models module for an apiVersion + kind, e.g. `kubernetes-models/apps/v1/Deployment`. */
-async function modelFor(apiVersion: string, kind: string): Promise<new (data: unknown) => { validate(): void }> {
-  const path = apiVersion.includes('/') ? `kubernetes-models/${apiVersion}/${kind}` : `kubernetes-models/${apiVersion}/${kind}`;
-  const mod = (await import(path)) as Record<string, new (data: unknown) => { validate(): void }>;
-  const model = mod[kind];
-  if (!model) throw new Error(`kubernetes-models has no ${kind} in ${path}`);
-  return model;
-}
 
 function parseVersion(v: string): [number, number, number] {
   const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(v);
@@ -106,16 +53,7 @@ describeKubectl(`deploy/ rendered with kubectl kustomize (kustomize ${version ??
   test.each(OVERLAYS)('%s: renders and every object validates against the Kubernetes schema', async (name) => {
     const objects = objectsOf(name);
     expect(objects.length).toBeGreaterThan(5);
-    const problems: string[] = [];
-    for (const o of objects) {
-      try {
-        const Model = await modelFor(o.apiVersion, o.kind);
-        new Model(o).validate();
-      } catch (err) {
-        problems.push(`${o.kind}/${o.metadata.name}: ${(err as Error).message}`);
-      }
-    }
-    expect(problems).toEqual([]);
+    expect(await schemaProblems(objects)).toEqual([]);
   });
 
   test('schema validation is real: a broken object fails it', async () => {
@@ -145,91 +83,21 @@ describeKubectl(`deploy/ rendered with kubectl kustomize (kustomize ${version ??
   });
 
   test.each(OVERLAYS)('%s: no Secret objects and no literal secret values; only references to the operator\'s Secrets', (name) => {
-    const objects = objectsOf(name);
-    expect(objects.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([]);
-    for (const w of workloads(objects)) {
-      for (const c of w.spec.template.spec.containers) {
-        for (const e of c.env ?? []) {
-          if (/TOKEN|SECRET|PASSWORD/.test(e.name)) expect(`${c.name} ${e.name} value=${e.value}`).toBe(`${c.name} ${e.name} value=undefined`);
-          const ref = e.valueFrom?.secretKeyRef;
-          if (ref) expect(USER_SECRETS.has(ref.name)).toBe(true);
-        }
-        for (const f of c.envFrom ?? []) if (f.secretRef) expect(USER_SECRETS.has(f.secretRef.name)).toBe(true);
-      }
-    }
-    // The settings ConfigMap carries no secret-looking keys either.
-    for (const cm of objects.filter((o) => o.kind === 'ConfigMap')) {
-      for (const k of Object.keys((cm as { data?: Record<string, string> }).data ?? {})) expect(k).not.toMatch(/TOKEN|SECRET|PASSWORD/);
-    }
+    expect(secretProblems(objectsOf(name), USER_SECRETS)).toEqual([]);
   });
 
   test.each(OVERLAYS)('%s: every pod meets the restricted Pod Security Standard', (name) => {
-    for (const w of workloads(objectsOf(name))) {
-      const spec = w.spec.template.spec;
-      const where = `${w.kind}/${w.metadata.name}`;
-      expect({ where, hostNetwork: spec.hostNetwork ?? false, hostPID: spec.hostPID ?? false, hostIPC: spec.hostIPC ?? false }).toEqual({
-        where, hostNetwork: false, hostPID: false, hostIPC: false,
-      });
-      expect({ where, hostPath: (spec.volumes ?? []).filter((v) => v.hostPath).map((v) => v.name) }).toEqual({ where, hostPath: [] });
-      for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
-        const sc = c.securityContext ?? {};
-        const seccomp = sc.seccompProfile?.type ?? spec.securityContext?.seccompProfile?.type;
-        const runAsNonRoot = sc.runAsNonRoot ?? spec.securityContext?.runAsNonRoot;
-        const user = sc.runAsUser ?? spec.securityContext?.runAsUser;
-        expect({
-          where: `${where} ${c.name}`,
-          runAsNonRoot,
-          nonRootUser: user !== undefined && user !== 0,
-          seccomp,
-          allowPrivilegeEscalation: sc.allowPrivilegeEscalation,
-          readOnlyRootFilesystem: sc.readOnlyRootFilesystem,
-          privileged: sc.privileged ?? false,
-          drop: sc.capabilities?.drop,
-          add: sc.capabilities?.add ?? [],
-        }).toEqual({
-          where: `${where} ${c.name}`,
-          runAsNonRoot: true,
-          nonRootUser: true,
-          seccomp: 'RuntimeDefault',
-          allowPrivilegeEscalation: false,
-          readOnlyRootFilesystem: true,
-          privileged: false,
-          drop: ['ALL'],
-          add: [],
-        });
-        // A read-only root filesystem needs somewhere to write temporary files.
-        expect(`${where} ${c.name} ${(c.volumeMounts ?? []).some((m) => m.mountPath === '/tmp') ? 'has /tmp' : 'no writable /tmp'}`).toBe(`${where} ${c.name} has /tmp`);
-      }
-    }
+    expect(podSecurityProblems(objectsOf(name))).toEqual([]);
     const ns = find(objectsOf(name), 'Namespace', 'podnet');
     expect(ns?.metadata.labels?.['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   test.each(OVERLAYS)('%s: every container has CPU and memory requests and a memory limit', (name) => {
-    for (const w of workloads(objectsOf(name))) {
-      for (const c of w.spec.template.spec.containers) {
-        const r = c.resources ?? {};
-        expect({ c: `${w.metadata.name}/${c.name}`, cpu: !!r.requests?.cpu, memory: !!r.requests?.memory, limitMemory: !!r.limits?.memory, limitCpu: !!r.limits?.cpu }).toEqual({
-          c: `${w.metadata.name}/${c.name}`, cpu: true, memory: true, limitMemory: true, limitCpu: true,
-        });
-      }
-    }
+    expect(resourceProblems(objectsOf(name))).toEqual([]);
   });
 
   test.each(OVERLAYS)('%s: every pod is selected by a NetworkPolicy for both ingress and egress; bot and worker have a PDB', (name) => {
-    const objects = objectsOf(name);
-    const policies = objects.filter((o) => o.kind === 'NetworkPolicy') as (K8sObject & {
-      spec: { podSelector: { matchLabels?: Record<string, string> }; policyTypes: string[] };
-    })[];
-    const pdbs = objects.filter((o) => o.kind === 'PodDisruptionBudget') as (K8sObject & { spec: { selector: { matchLabels: Record<string, string> } } })[];
-    const selects = (selector: Record<string, string> | undefined, labels: Record<string, string>): boolean =>
-      Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
-    for (const w of workloads(objects)) {
-      const labels = w.spec.template.metadata.labels;
-      const covering = policies.filter((p) => selects(p.spec.podSelector.matchLabels, labels));
-      expect(`${w.metadata.name}: ${covering.flatMap((p) => p.spec.policyTypes).sort().join(',')}`).toBe(`${w.metadata.name}: Egress,Ingress`);
-      if (w.kind === 'Deployment') expect(`${w.metadata.name} PDB: ${pdbs.some((p) => selects(p.spec.selector.matchLabels, labels))}`).toBe(`${w.metadata.name} PDB: true`);
-    }
+    expect(isolationProblems(objectsOf(name))).toEqual([]);
   });
 
   test('Redis keeps every accepted job: AOF on, noeviction, a persistent volume, maxmemory under the limit', () => {
@@ -248,25 +116,7 @@ describeKubectl(`deploy/ rendered with kubectl kustomize (kustomize ${version ??
   });
 
   test.each(OVERLAYS)('%s: every ConfigMap a pod uses is in the manifests; env names are ones podnet reads', (name) => {
-    const objects = objectsOf(name);
-    const configMaps = new Set(objects.filter((o) => o.kind === 'ConfigMap').map((o) => o.metadata.name));
-    for (const w of workloads(objects)) {
-      const spec = w.spec.template.spec;
-      const refs = [
-        ...(spec.volumes ?? []).flatMap((v) => (v.configMap ? [v.configMap.name] : [])),
-        ...spec.containers.flatMap((c) => [
-          ...(c.envFrom ?? []).flatMap((f) => (f.configMapRef ? [f.configMapRef.name] : [])),
-          ...(c.env ?? []).flatMap((e) => (e.valueFrom?.configMapKeyRef ? [e.valueFrom.configMapKeyRef.name] : [])),
-        ]),
-      ];
-      for (const ref of refs) expect(`${w.metadata.name} -> ConfigMap/${ref} ${configMaps.has(ref) ? 'found' : 'missing'}`).toBe(`${w.metadata.name} -> ConfigMap/${ref} found`);
-      for (const c of spec.containers.filter((x) => x.image.startsWith('podnet'))) {
-        for (const e of c.env ?? []) expect(KNOWN_ENV.has(e.name) ? e.name : `unknown env ${e.name}`).toBe(e.name);
-      }
-    }
-    for (const cm of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('podnet-settings'))) {
-      for (const k of Object.keys((cm as { data?: Record<string, string> }).data ?? {})) expect(KNOWN_ENV.has(k) ? k : `unknown setting ${k}`).toBe(k);
-    }
+    expect(referenceProblems(objectsOf(name))).toEqual([]);
   });
 
   test('the policy file and runbooks are mounted where the settings say', () => {

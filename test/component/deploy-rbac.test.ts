@@ -10,8 +10,10 @@ import {
   compareRbac,
   describeComparison,
   grantsFor,
+  helmVersion,
   kustomizeVersion,
   permissionKey,
+  renderChart,
   renderOverlay,
   renderWithComponents,
   REPO_ROOT,
@@ -27,9 +29,12 @@ const PATCHES = ['patch apps/daemonsets', 'patch apps/deployments', 'patch apps/
 const OPT_IN = [...EPHEMERAL, ...PATCHES];
 
 const version = await kustomizeVersion();
+const helm = await helmVersion();
 // CI installs kubectl when missing (.ci/run); on a machine without it these tests cannot run.
 const describeKubectl = version === undefined ? describe.skip : describe;
 if (version === undefined) console.warn('deploy-rbac: kubectl not found; RBAC manifest tests skipped (install kubectl >= 1.24)');
+const describeHelm = version === undefined || helm === undefined ? describe.skip : describe;
+if (helm === undefined) console.warn('deploy-rbac: helm not found; the chart\'s RBAC tests skipped (.ci/run installs it)');
 
 function clusterSources(): { path: string; text: string }[] {
   const dir = join(REPO_ROOT, 'src', 'cluster');
@@ -159,7 +164,7 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
   });
 
   test('every rule carries a comment naming the podnet feature that needs it', () => {
-    for (const file of ['deploy/base/worker-rbac.yaml', 'deploy/components/debug-containers/debug-containers-rbac.yaml', 'deploy/components/patch/patch-rbac.yaml']) {
+    for (const file of ['deploy/base/worker-rbac.yaml', 'deploy/components/debug-containers/debug-containers-rbac.yaml', 'deploy/components/patch/patch-rbac.yaml', 'deploy/helm/podnet/templates/rbac.yaml']) {
       const lines = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n');
       lines.forEach((line, i) => {
         if (!/^\s*- apiGroups:/.test(line)) return;
@@ -217,5 +222,48 @@ describeKubectl(`RBAC in the rendered manifests (kustomize ${version ?? 'absent'
       const mutated = single.filter((o) => !(o.kind === 'ClusterRole' && o.metadata.name === 'podnet-worker-nodes'));
       expect(() => grantsFor(mutated, WORKER)).toThrow(/binds ClusterRole\/podnet-worker-nodes, which is not in the manifests/);
     });
+  });
+});
+
+/**
+ * The Helm chart's RBAC variants against the code and against the Kustomize variant each one
+ * stands for: every call the code makes for that variant is allowed, no rule is unused, and the
+ * chart grants exactly what the Kustomize variant grants, with the same scope.
+ */
+describeHelm(`RBAC of the Helm chart (${helm ?? 'helm absent'})`, () => {
+  let usages: ApiUsage[];
+  beforeAll(() => {
+    usages = scanApiUsage(clusterSources()).usages;
+  });
+  const scoped = (grants: { verb: string; resource: string; apiGroup: string; scope: string }[]): string[] =>
+    [...new Set(grants.map((g) => `${permissionKey(g)} @ ${g.scope}`))].sort();
+  const only = (drop: string[]) => (u: ApiUsage[]): ApiUsage[] => u.filter((x) => !drop.includes(permissionKey(x)));
+
+  test.each([
+    ['default', {}, () => renderOverlay('single-cluster'), only(OPT_IN), []],
+    ['rbac.debugContainers', { rbac: { debugContainers: true } }, () => renderWithComponents('single-cluster', ['debug-containers']), only(PATCHES), []],
+    ['rbac.patch', { rbac: { patch: true } }, () => renderWithComponents('single-cluster', ['patch']), only(EPHEMERAL), []],
+    ['rbac.debugContainers + rbac.patch', { rbac: { debugContainers: true, patch: true } }, () => renderWithComponents('single-cluster', ['debug-containers', 'patch']), only([]), []],
+    ['rbac.exec=false (read-only)', { rbac: { exec: false } }, () => renderOverlay('read-only'), only(OPT_IN), EXEC],
+    ['rbac.namespaces', { rbac: { namespaces: ['team-a', 'team-b'] } }, () => renderOverlay('namespaced'), only(OPT_IN), []],
+    ['agent-only (bot off, external Redis)', { bot: { enabled: false }, redis: { mode: 'standalone', existingSecret: 'podnet-redis' }, clusters: [{ name: 'edge-1' }] }, () => renderOverlay('agent-only'), only(OPT_IN), []],
+  ] as const)('%s: exactly the code\'s calls (less what the variant withholds), and the same grants and scopes as its Kustomize variant', async (_name, values, kustomize, used, withheld) => {
+    const grants = grantsFor(await renderChart(values), WORKER);
+    const comparison = compareRbac(used(usages), grants);
+    expect(comparison.unused.map((g) => permissionKey(g))).toEqual([]);
+    expect(keys(comparison.missing)).toEqual(keys(used(usages)).filter((k) => (withheld as readonly string[]).includes(k)));
+    expect(scoped(grants)).toEqual(scoped(grantsFor(await kustomize(), WORKER)));
+  });
+
+  test('the comparison with the code can fail: a chart without exec misses the exec calls', async () => {
+    const grants = grantsFor(await renderChart({ rbac: { exec: false } }), WORKER);
+    expect(describeComparison(compareRbac(only(OPT_IN)(usages), grants)).filter((p) => p.startsWith('missing rule: '))).toEqual(
+      EXEC.filter((k) => keys(usages).includes(k)).map((k) => expect.stringMatching(new RegExp(`^missing rule: ${k.replace('/', '\\/')} \\(used at src/cluster/`))),
+    );
+  });
+
+  test('rbac.create=false grants nothing; the bot never has a binding', async () => {
+    expect(grantsFor(await renderChart({ rbac: { create: false } }), WORKER)).toEqual([]);
+    expect(grantsFor(await renderChart({ rbac: { debugContainers: true, patch: true } }), { name: 'podnet-bot', namespace: 'podnet' })).toEqual([]);
   });
 });

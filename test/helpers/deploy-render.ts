@@ -1,5 +1,6 @@
 /**
- * Renders the deploy/ overlays with `kubectl kustomize` and reads RBAC out of the result.
+ * Renders the deploy/ overlays with `kubectl kustomize` and the Helm chart (deploy/helm/podnet)
+ * with `helm template`, and reads RBAC out of the result.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -26,6 +27,8 @@ export interface K8sObject {
 }
 
 const KUBECTL = process.env.KUBECTL ?? 'kubectl';
+const HELM = process.env.HELM ?? 'helm';
+export const CHART_DIR = join(DEPLOY_DIR, 'helm', 'podnet');
 
 /** `kubectl`'s embedded kustomize version (e.g. `v5.5.0`), or undefined when kubectl is not installed. */
 export async function kustomizeVersion(): Promise<string | undefined> {
@@ -74,6 +77,43 @@ export async function renderWithComponents(overlay: OverlayName, components: str
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** `helm version --short` (e.g. `v3.17.2+gcc0bbbd`), or undefined when helm is not installed. */
+export async function helmVersion(): Promise<string | undefined> {
+  try {
+    const { stdout } = await run(HELM, ['version', '--short'], { timeout: 20_000 });
+    return stdout.trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Runs helm on the chart with `values` (written to a temp file, `-f`). Rejects with helm's stderr. */
+async function helmWithValues(args: string[], values: object): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'podnet-helm-'));
+  try {
+    const file = join(dir, 'values.json');
+    await writeFile(file, JSON.stringify(values));
+    const { stdout } = await run(HELM, [...args, '-f', file], { timeout: 60_000, maxBuffer: 32 * 1024 * 1024 });
+    return stdout;
+  } catch (err) {
+    const e = err as { stderr?: string; stdout?: string };
+    throw new Error(`helm ${args[0]} failed: ${(e.stderr ?? '').trim() || (e.stdout ?? '').trim() || String(err)}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `helm template podnet deploy/helm/podnet -n podnet` with these values, parsed. Release `podnet` names objects as the overlays do. */
+export async function renderChart(values: object = {}, release = 'podnet', namespace = 'podnet'): Promise<K8sObject[]> {
+  return parseObjects(await helmWithValues(['template', release, CHART_DIR, '-n', namespace], values), `helm template ${JSON.stringify(values)}`);
+}
+
+/** `helm lint --strict` of the chart with these values; resolves with its output, rejects with it on a failure. */
+export function lintChart(values: object = {}): Promise<string> {
+  return helmWithValues(['lint', '--strict', CHART_DIR, '-n', 'podnet'], values);
 }
 
 export function parseObjects(text: string, origin: string): K8sObject[] {
