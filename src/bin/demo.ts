@@ -16,7 +16,7 @@ import { Job, Queue } from 'bullmq';
 import { memoryAuditLog } from '../authz/audit.js';
 import { parsePolicy } from '../authz/policy.js';
 import { createClusterAccess } from '../cluster/client.js';
-import { loadRedisSettings, queuePrefixFor } from '../config.js';
+import { describeRedis, loadRedisSettings, queuePrefixFor } from '../config.js';
 import { BadInputError, ConfigError, PodnetError } from '../errors.js';
 import { createLogger, silentLogger } from '../logger.js';
 import { removePrefix } from '../queue/cleanup.js';
@@ -138,7 +138,7 @@ export async function main(argv: string[]): Promise<number> {
       console.log(line);
     };
     say(`podnet demo — scenario ${values.scenario ?? 'scenarios/seed-incident.yaml'}`);
-    say(`  simulator ${sim.url} · Slack stand-in ${slack.baseUrl} · bot http://127.0.0.1:${port}/slack/events · Redis prefix ${prefix}`);
+    say(`  simulator ${sim.url} · Slack stand-in ${slack.baseUrl} · bot http://127.0.0.1:${port}/slack/events · Redis prefix ${prefix} on ${describeRedis(redisSettings)}`);
     const checks = new Queue(queueName(CLUSTER, 'checks'), { connection: redis, prefix });
     started.push({ name: 'queue', close: () => checks.close() });
     const t0 = performance.now();

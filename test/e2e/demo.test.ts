@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, expect, jest, test } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { main } from '../../src/bin/demo.js';
+import { redisCli, startSentinelSet } from '../helpers/redis-servers.js';
 
 let lines: string[];
 let errors: string[];
@@ -79,3 +80,27 @@ test('no Redis: exit 3 and one paragraph on how to start one', async () => {
   expect(errors[0]).toContain('redis-server --daemonize yes');
   expect(errors[0]).toContain('docker compose up -d redis');
 });
+
+test('through a Sentinel-managed Redis (PODNET_REDIS_SENTINELS + PODNET_REDIS_SENTINEL_NAME): the demo finds the primary via the sentinels and runs there', async () => {
+  const set = await startSentinelSet();
+  const saved = { ...process.env };
+  try {
+    delete process.env.REDIS_URL;
+    Object.assign(process.env, set.env);
+    const before = await redisCli(set.primary.port, 'INFO', 'commandstats');
+    const code = await main([]);
+    const out = lines.join('\n');
+    expect(errors).toEqual([]);
+    expect(code).toBe(0);
+    expect(out).toContain(`on sentinel ${set.name} via ${set.env.PODNET_REDIS_SENTINELS}`);
+    expect(out).toContain('Most likely cause: `probe-bind-mismatch`');
+    expect(out).toMatch(/job check-[0-9a-f-]+ completed\.$/);
+    // BullMQ's scripts ran on the primary the sentinels name (and it had run none before).
+    const evalsha = (info: string): number => Number(/cmdstat_evalsha:calls=(\d+)/.exec(info)?.[1] ?? 0);
+    expect(evalsha(before)).toBe(0);
+    expect(evalsha(await redisCli(set.primary.port, 'INFO', 'commandstats'))).toBeGreaterThan(0);
+  } finally {
+    process.env = saved;
+    await set.stop();
+  }
+}, 90_000);
