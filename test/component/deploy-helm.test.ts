@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
-import { loadRedisSettings, queuePrefixFor } from '../../src/config.js';
+import { loadRedisSettings, queuePrefixFor, REDIS_ENV } from '../../src/config.js';
 import {
   find,
   isolationProblems,
@@ -204,6 +204,17 @@ describeHelm(`deploy/helm/podnet (${helm ?? 'helm absent'})`, () => {
     for (const f of shipped) expect(`${f}: ${data[f] === readFileSync(join(REPO_ROOT, 'runbooks', f), 'utf8') ? 'same' : 'differs; copy runbooks/ into deploy/helm/podnet/files/runbooks/'}`).toBe(`${f}: same`);
     const chart = parseYaml(readFileSync(join(CHART_DIR, 'Chart.yaml'), 'utf8')) as { appVersion: string };
     expect(chart.appVersion).toBe((JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
+  test('the README documents every setting the chart renders, and every Redis setting podnet reads', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const documented = new Set([...readme.slice(readme.indexOf('## Settings')).matchAll(/^\| `([A-Z_]+)`/gm)].map((m) => m[1]));
+    const rendered = VARIANT_NAMES.flatMap((v) => [
+      ...Object.keys(settingsOf(objectsOf(v)) ?? {}),
+      ...workloads(objectsOf(v)).flatMap((w) => w.spec.template.spec.containers.filter((c) => c.image.startsWith('podnet')).flatMap((c) => (c.env ?? []).map((e) => e.name))),
+    ]);
+    const missing = [...new Set([...rendered, ...REDIS_ENV])].filter((name) => !documented.has(name)).sort();
+    expect(missing).toEqual([]);
   });
 
   test.each([
