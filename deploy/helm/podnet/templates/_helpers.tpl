@@ -174,16 +174,19 @@ startupProbe:
   failureThreshold: 30
 {{- end }}
 
-{{/* Prometheus scrape annotations and config checksums of a podnet pod. */}}
+{{/* Prometheus scrape annotations and config checksums of a podnet pod. Call with (dict "ctx" $ "bot" true). */}}
 {{- define "podnet.podAnnotations" -}}
+{{- $ctx := .ctx }}
 prometheus.io/scrape: "true"
 prometheus.io/port: "9464"
 prometheus.io/path: /metrics
 # Roll the pods when their settings, policy or runbooks change
 # (https://helm.sh/docs/howto/charts_tips_and_tricks/#automatically-roll-deployments).
-checksum/settings: {{ include (print .Template.BasePath "/settings-configmap.yaml") . | sha256sum }}
-checksum/policy: {{ include (print .Template.BasePath "/policy-configmap.yaml") . | sha256sum }}
-checksum/runbooks: {{ include (print .Template.BasePath "/runbooks-configmap.yaml") . | sha256sum }}
+checksum/settings: {{ include (print $ctx.Template.BasePath "/settings-configmap.yaml") $ctx | sha256sum }}
+{{- if .bot }}
+checksum/policy: {{ include (print $ctx.Template.BasePath "/policy-configmap.yaml") $ctx | sha256sum }}
+{{- end }}
+checksum/runbooks: {{ include (print $ctx.Template.BasePath "/runbooks-configmap.yaml") $ctx | sha256sum }}
 {{- end }}
 
 {{/*
