@@ -223,6 +223,8 @@ describeHelm(`deploy/helm/podnet (${helm ?? 'helm absent'})`, () => {
     ['a node that is not host:port', { redis: { mode: 'cluster', cluster: { nodes: ['redis-0'] } } }, /redis\.cluster\.nodes\.0: Does not match pattern/],
     ['an external server with no URL', { redis: { mode: 'standalone' } }, /redis\.mode=standalone needs the server: set redis\.url .* or put REDIS_URL in a Secret named by redis\.existingSecret/],
     ['a URL with Sentinel', { redis: { mode: 'sentinel', url: 'redis://x:6379', sentinel: { nodes: ['s:26379'], name: 'm' } } }, /redis\.url is set but redis\.mode=sentinel/],
+    ['sentinels without mode sentinel', { redis: { sentinel: { nodes: ['s:26379'], name: 'm' } } }, /redis\.sentinel\.nodes is set but redis\.mode=internal; set redis\.mode=sentinel/],
+    ['Cluster nodes with mode sentinel', { redis: { mode: 'sentinel', sentinel: { nodes: ['s:26379'], name: 'm' }, cluster: { nodes: ['r:6379'] } } }, /redis\.cluster\.nodes is set but redis\.mode=sentinel/],
     ['a cluster listed twice', { clusters: [{ name: 'main' }, { name: 'main' }] }, /clusters: "main" is listed twice/],
     ['a cluster name with capitals', { clusters: [{ name: 'Main' }] }, /clusters\.0\.name: Does not match pattern/],
     ['a misspelt key', { redsi: { mode: 'internal' } }, /Additional property redsi is not allowed/],

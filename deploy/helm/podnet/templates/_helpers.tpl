@@ -115,6 +115,12 @@ would be right.
 {{- if and (eq $r.mode "internal") (or $r.url $r.existingSecret) }}
 {{- fail "redis.mode=internal runs Redis in this release; redis.url and redis.existingSecret are for an external Redis: set redis.mode=standalone, sentinel or cluster, or unset them" }}
 {{- end }}
+{{- if and (ne $r.mode "sentinel") $r.sentinel.nodes }}
+{{- fail (printf "redis.sentinel.nodes is set but redis.mode=%s; set redis.mode=sentinel to use the sentinels, or unset redis.sentinel.nodes" $r.mode) }}
+{{- end }}
+{{- if and (ne $r.mode "cluster") $r.cluster.nodes }}
+{{- fail (printf "redis.cluster.nodes is set but redis.mode=%s; set redis.mode=cluster to use the Redis Cluster, or unset redis.cluster.nodes" $r.mode) }}
+{{- end }}
 {{- $names := list }}
 {{- range .Values.clusters }}
 {{- if has .name $names }}
