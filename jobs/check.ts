@@ -29,7 +29,7 @@ import {
   type CollectLogsResult,
   type ProbeResult,
 } from '../src/queue/contracts.js';
-import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { runJob, type CheckRequestLike, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import { attachRemediations } from '../src/remediation/apply.js';
 import { describeJobCommand, undeliveredText, userTarget } from '../src/queue/report-failure.js';
 import { redactDeep, redactSecrets } from '../src/logscan/redact.js';
@@ -59,6 +59,18 @@ export function mergeEvidence(probe: ProbeResult, logs: CollectLogsResult | unde
   // Redacted again here: the children's results come back through Redis from workers that may
   // run an older version, and the failure reasons are free text.
   return redactDeep({ ...probe.evidence, logs: [...probe.evidence.logs, ...(logs?.logs ?? [])], steps });
+}
+
+/** The pod's evidence as a check gathers it (probe and logs side by side, merged), for jobs that re-check in place. */
+export async function collectCheckEvidence(deps: Pick<ProcessorDeps, 'collectEvidence' | 'collectLogs' | 'clusterAccess'>, request: CheckRequestLike): Promise<Evidence> {
+  const [probe, logs] = await Promise.all([
+    deps.collectEvidence(deps.clusterAccess, request, { skipLogs: true }),
+    deps.collectLogs(deps.clusterAccess, request, undefined).then(
+      (r) => ({ ok: true as const, r }),
+      (err: unknown) => ({ ok: false as const, reason: describeError(err) }),
+    ),
+  ]);
+  return mergeEvidence({ kind: 'probe', evidence: probe }, logs.ok ? { kind: 'collect-logs', ...logs.r } : undefined, logs.ok ? undefined : logs.reason);
 }
 
 export interface TimelineChartPost {
@@ -154,7 +166,8 @@ export function createCheckProcessor(
     // Each fix as a patch to the object that owns the setting, validated by server-side dry-run.
     const diagnosis = await attachRemediations(deps.clusterAccess, diagnosed, evidence);
 
-    const summary = deps.renderSummary(diagnosis);
+    // *Apply fix* is offered only to someone the channel policy lets take intrusive actions.
+    const summary = deps.renderSummary(diagnosis, { applyFix: data.slack.mayIntrude === true });
     // What could not be posted, told to the user at the end (one notice, not one per failure).
     const undelivered: { what: string; err: SlackCallError }[] = [];
     const slackFailure = (what: string, err: unknown): void => {

@@ -168,8 +168,10 @@ export interface AuthorizeRequest {
   namespace?: string;
   /** The cluster the command targets, if it names one. */
   cluster?: string;
-  /** True for actions that change the cluster (debug containers). */
+  /** True for actions that change the cluster (debug containers, applying or rolling back a fix). */
   intrusive: boolean;
+  /** The intrusive action, for the refusal: default `start a debug container`. */
+  action?: string;
 }
 
 export type AuthorizeResult = { allowed: true; cluster?: string } | { allowed: false; reason: string };
@@ -210,7 +212,7 @@ export function authorize(policy: Policy, request: AuthorizeRequest): AuthorizeR
     const users = new Set(entry.intrusive?.users ?? []);
     for (const g of entry.intrusive?.groups ?? []) for (const u of policy.groups[g] ?? []) users.add(u);
     if (!users.has(request.user)) {
-      return { allowed: false, reason: `You may not start a debug container from this channel (${rule}: not among its intrusive users or groups)` };
+      return { allowed: false, reason: `You may not ${request.action ?? 'start a debug container'} from this channel (${rule}: not among its intrusive users or groups)` };
     }
   }
   return entry.cluster !== undefined ? { allowed: true, cluster: entry.cluster } : { allowed: true };

@@ -23,6 +23,8 @@ export const JOB_NAMES = {
   sweep: 'sweep',
   runbook: 'runbook',
   incident: 'incident',
+  applyFix: 'apply-fix',
+  rollBack: 'roll-back',
 } as const;
 export type JobName = (typeof JOB_NAMES)[keyof typeof JOB_NAMES];
 
@@ -55,6 +57,8 @@ export const QUEUE_OF: Record<JobName, QueueKind> = {
   sweep: 'checks',
   runbook: 'checks',
   incident: 'checks',
+  'apply-fix': 'checks',
+  'roll-back': 'checks',
   probe: 'probes',
   'collect-logs': 'probes',
 };
@@ -68,6 +72,12 @@ export interface SlackTarget {
   threadTs?: string;
   /** The slash command's response_url (a capability URL, short-lived; not a token). */
   responseUrl?: string;
+  /**
+   * The bot's policy lets `user` take intrusive actions in this channel and namespace: the
+   * summary may offer *Apply fix*. Only decides whether the button is shown; every press is
+   * authorized again by the bot (src/slack/fix-buttons.ts).
+   */
+  mayIntrude?: boolean;
 }
 
 /** Fields every command payload carries. */
@@ -196,6 +206,24 @@ export interface SweepPayload extends CommandPayloadBase {
   selector?: string;
 }
 
+/**
+ * Payload of `apply-fix` and `roll-back` (jobs/apply-fix.ts). `apply-fix` re-checks the pod,
+ * applies the remediation of `cause` only when its patch still hashes to `patchHash` (what the
+ * person saw), then verifies. `roll-back` restores the values stored under `fixId`.
+ */
+export interface FixPayload extends CommandPayloadBase {
+  /** The apply's id (its job id); the key of the stored change. */
+  fixId: string;
+  pod: string;
+  client?: string;
+  server?: string;
+  port?: number;
+  cause?: string;
+  patchHash?: string;
+  /** Written by the worker once the patch is applied, so a retry does not apply it again. */
+  state?: { step: 'applied' | 'done' };
+}
+
 /** Payload type by job name, for typed queues and processors. */
 export interface JobPayloads {
   check: CheckPayload;
@@ -206,6 +234,8 @@ export interface JobPayloads {
   sweep: SweepPayload;
   runbook: RunbookPayload;
   incident: IncidentPayload;
+  'apply-fix': FixPayload;
+  'roll-back': FixPayload;
 }
 
 /** Result type by job name. */
@@ -218,6 +248,8 @@ export interface JobResults {
   sweep: unknown;
   runbook: unknown;
   incident: unknown;
+  'apply-fix': unknown;
+  'roll-back': unknown;
 }
 
 /** Deterministic child job ids: a re-added flow cannot create a second probe. No ':' allowed. */

@@ -18,7 +18,7 @@ export function defaultDeps(): WorkerDeps {
     collectEvidence: (cluster, request, options) => collectEvidence(cluster, request, options),
     collectLogs: (cluster, request, pod) => collectLogs(cluster, request, pod),
     diagnose: (evidence, ctx) => diagnose(evidence, ctx),
-    renderSummary: (d) => renderSlackSummary(d),
+    renderSummary: (d, options) => renderSlackSummary(d, options),
     renderThread: (d, evidence) => renderSlackThread(d, evidence),
     renderProgress: (target, status) => renderSlackProgress(target, status),
     renderTimelinePng: async (d, evidence, options) => svgToPng(await renderTimelineSvg(d, evidence, options)),

@@ -66,7 +66,8 @@ export interface ProcessorDeps {
   /** src/analysis/diagnose.ts diagnose. */
   diagnose(evidence: Evidence, ctx: RuleContext): Diagnosis;
   /** src/render/slack.ts. */
-  renderSummary(d: Diagnosis): RenderedMessage;
+  /** `applyFix`: offer *Apply fix* when the top cause has a validated patch. */
+  renderSummary(d: Diagnosis, options?: { applyFix?: boolean }): RenderedMessage;
   renderThread(d: Diagnosis, evidence?: Evidence): RenderedMessage[];
   renderProgress(target: { namespace: string; pod: string }, status: string): RenderedMessage;
   /**
@@ -81,6 +82,11 @@ export interface ProcessorDeps {
    * on the incident's timeline (src/incidents/hooks.ts). Absent in tests and benchmarks.
    */
   onFinding?(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis): Promise<void>;
+  /**
+   * How an applied fix is verified (jobs/apply-fix.ts): every condition must hold for
+   * `settleMs`, checked every `intervalMs`, until `deadlineMs`. Default 60 s / 5 s / 5 min.
+   */
+  fixVerify?: { settleMs: number; intervalMs: number; deadlineMs: number };
 }
 
 /** An UnrecoverableError that keeps what caused it (the `failed` handler reads the cause). */

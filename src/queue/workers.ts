@@ -12,6 +12,7 @@ import { createLogsProcessor } from '../../jobs/logs.js';
 import { createProbeProcessor } from '../../jobs/probe.js';
 import { createSweepProcessor } from '../../jobs/sweep.js';
 import { createWatchProcessor } from '../../jobs/watch.js';
+import { createFixJobs } from '../../jobs/apply-fix.js';
 import { WatchStore } from '../watch/store.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import { createIncidentJobs } from '../incidents/worker.js';
@@ -84,6 +85,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const checksQueue = new Queue(queueName(options.cluster, 'checks'), { connection, prefix });
   const watch = createWatchProcessor(deps, { checks: checksQueue, store: new WatchStore(connection, prefix) });
   const sweep = createSweepProcessor(deps);
+  const fixes = createFixJobs(deps, { connection, prefix });
 
   const common = {
     connection,
@@ -108,6 +110,10 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
         return incidentJobs.incident(job);
       case JOB_NAMES.runbook:
         return incidentJobs.runbook(job);
+      case JOB_NAMES.applyFix:
+        return fixes.applyFix(job);
+      case JOB_NAMES.rollBack:
+        return fixes.rollBack(job);
       default:
         throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
     }

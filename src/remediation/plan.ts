@@ -7,7 +7,8 @@
 import type { Evidence, ContainerEvidence } from '../evidence.js';
 import type { Hypothesis } from '../analysis/types.js';
 import type { KubeObject } from '../cluster/types.js';
-import { loopbackHostEnv } from '../analysis/facts.js';
+import { loopbackHostEnv, secondsBetween } from '../analysis/facts.js';
+import { startupFailureThreshold } from '../analysis/rules/liveness-kills-slow-start.js';
 import { describeObject, managedBy, refOf, type OwnerChain } from './owners.js';
 import type { PatchType, Remediation } from './types.js';
 
@@ -191,6 +192,58 @@ function planOom(ev: Evidence, chain: OwnerChain): Remediation {
   return finish(obj, `${own.why}. Container ${c.name} was OOMKilled at its limit of ${limit}: raise it to ${doubled} in ${describeObject(obj)} (a stop-gap; size it from the peak, see the fix).`, patchType, patch);
 }
 
+/** The probe handler fields (one of them is set on a probe): https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe */
+const PROBE_HANDLERS = ['httpGet', 'tcpSocket', 'grpc', 'exec'] as const;
+
+/** The container a liveness probe kills: the check's server when it has one, else the most restarted one that has one. */
+function killedContainer(ev: Evidence): ContainerEvidence | undefined {
+  const withLiveness = (ev.pod?.containers ?? []).filter((c) => c.probes.some((p) => p.kind === 'liveness' || p.kind === 'startup'));
+  return withLiveness.find((c) => c.name === ev.target.server) ?? [...withLiveness].sort((a, b) => (b.status?.restartCount ?? 0) - (a.status?.restartCount ?? 0))[0];
+}
+
+/**
+ * A liveness probe that kills a slow starter: add a startupProbe (the liveness probe's own
+ * check) whose failureThreshold × periodSeconds covers the start, or raise the failureThreshold
+ * of the startupProbe there is. kubelet runs no liveness or readiness check until the startup
+ * probe has succeeded, and kills the container when the startup probe fails failureThreshold
+ * times; a startup probe's successThreshold must be 1
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#protect-slow-starting-containers-with-startup-probes,
+ * https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe).
+ */
+function planSlowStart(ev: Evidence, chain: OwnerChain): Remediation {
+  const own = settingOwner(chain);
+  const c = killedContainer(ev);
+  if (!c) return { why: own.why, manual: 'No container with a liveness or startup probe was found: add a startupProbe to the server container by hand.' };
+  const candidates: KubeObject[] = own.seldon ? [own.owner, chain.serverConfig].filter((o): o is KubeObject => !!o) : own.owner ? [own.owner] : [];
+  const src = candidates.map((o) => sourceIn(o, c.name)).find((x) => isObj(x?.entry?.livenessProbe) || isObj(x?.entry?.startupProbe));
+  if (!src?.entry) return { why: own.why, manual: `The probes of container ${c.name} are not in ${candidates.map(describeObject).join(' or ') || 'any owner podnet can read'}: add a startupProbe where its pod template is written.` };
+  const last = c.status?.lastState?.state === 'terminated' ? c.status.lastState : undefined;
+  const ran = secondsBetween(last?.startedAt, last?.finishedAt);
+  const startup = isObj(src.entry.startupProbe) ? src.entry.startupProbe : undefined;
+  const liveness = (isObj(src.entry.livenessProbe) ? src.entry.livenessProbe : {}) as Obj;
+  const num = (v: unknown, d: number) => (typeof v === 'number' && v > 0 ? v : d);
+  let probe: Obj;
+  let what: string;
+  if (startup) {
+    const period = num(startup.periodSeconds, 10);
+    const threshold = startupFailureThreshold(ran, period);
+    if (threshold <= num(startup.failureThreshold, 3)) return { why: own.why, manual: `Container ${c.name}'s startupProbe already allows ${num(startup.failureThreshold, 3) * period} s: measure the real start time in its log and size the probe from it.` };
+    probe = { ...startup, failureThreshold: threshold };
+    what = `raise its startupProbe failureThreshold to ${threshold} (${threshold * period} s at periodSeconds ${period})`;
+  } else {
+    const handler = PROBE_HANDLERS.find((k) => isObj(liveness[k]));
+    if (!handler) return { why: own.why, manual: `Container ${c.name}'s livenessProbe has no handler podnet can copy: add a startupProbe by hand.` };
+    const period = num(liveness.periodSeconds, 10);
+    const threshold = startupFailureThreshold(ran, period);
+    probe = { [handler]: liveness[handler], periodSeconds: period, ...(typeof liveness.timeoutSeconds === 'number' && { timeoutSeconds: liveness.timeoutSeconds }), successThreshold: 1, failureThreshold: threshold };
+    what = `add a startupProbe (the livenessProbe's ${handler} check) allowing ${threshold * period} s (periodSeconds ${period} × failureThreshold ${threshold})`;
+  }
+  const next = { ...src.entry, startupProbe: probe };
+  const { patchType, patch } = containerPatch(src, c.name, next, { startupProbe: probe });
+  const seen = ran !== undefined ? `; its last run was killed after ${ran} s, still starting` : '';
+  return finish(src.obj, `${own.why}. Container ${c.name} is killed by its liveness probe before it has started${seen}: ${what} in ${describeObject(src.obj)}.`, patchType, patch);
+}
+
 /** Why a cause has no patch: the change is not one field of one object podnet can name. */
 const MANUAL: Record<string, string> = {
   'separate-netns': 'A container runtime / CNI fault: no object in the namespace fixes it. Escalate to the platform team with the network-namespace evidence.',
@@ -203,15 +256,19 @@ const MANUAL: Record<string, string> = {
   'server-not-in-pod': 'The client dials a server that is not in this pod: point it at the server\'s Service (see the fix).',
   'server-crashloop': 'The server crashes on its own: its log says why; no setting podnet can name fixes it.',
   'server-not-ready-yet': 'The server was still starting: nothing to change if it comes up; re-check in a minute.',
-  'liveness-kills-slow-start': 'Give the server time to load: add a startupProbe (or raise its failureThreshold) sized from the load time in the log (see the fix).',
 };
+
+/** The causes whose fix is one patch to the object that owns the setting. */
+export const PATCHABLE_CAUSES = ['probe-bind-mismatch', 'bind-address-mismatch', 'server-oom-killed', 'liveness-kills-slow-start'] as const;
 
 /** The remediation of one hypothesis, before its dry-run; undefined for `unknown`. */
 export function planRemediation(h: Hypothesis, ev: Evidence, chain: OwnerChain | undefined): Remediation | undefined {
   if (h.cause === 'unknown') return undefined;
-  const patchable = h.cause === 'probe-bind-mismatch' || h.cause === 'bind-address-mismatch' || h.cause === 'server-oom-killed';
+  const patchable = (PATCHABLE_CAUSES as readonly string[]).includes(h.cause);
   if (!patchable) return { why: chain ? settingOwner(chain).why : 'owners not read', manual: MANUAL[h.cause] ?? 'See the fix: no single patch says it.' };
   if (!chain) return { why: 'the pod and its owners could not be read', manual: 'podnet could not read the pod\'s owners, so it cannot name the object to patch; apply the fix by hand.' };
   if (chain.problem) return { why: chain.path.concat(chain.problem).join('; '), manual: `podnet could not follow the pod's owners (${chain.problem}); apply the fix to the owning object by hand.` };
-  return h.cause === 'server-oom-killed' ? planOom(ev, chain) : planBind(ev, chain);
+  if (h.cause === 'server-oom-killed') return planOom(ev, chain);
+  if (h.cause === 'liveness-kills-slow-start') return planSlowStart(ev, chain);
+  return planBind(ev, chain);
 }

@@ -8,6 +8,7 @@ import type { Diagnosis, Hypothesis, OptionFitLevel } from '../analysis/types.js
 import { FIT_LABEL, hms, itemLine, pct, targetLine } from './format.js';
 import { remediationDiffLines, remediationHeadline, targetName } from './remediation.js';
 import { isApplicable, type Remediation } from '../remediation/types.js';
+import { changedLines } from '../remediation/fix-store.js';
 import {
   actions,
   button,
@@ -121,18 +122,13 @@ function summaryButtons(d: Diagnosis, fixable?: Hypothesis): Block {
   ]);
 }
 
-/** The changed lines of a diff only (the confirm dialog holds 300 characters). */
-function changedLines(r: Remediation): string {
-  return (r.diff ?? []).filter((l) => l.startsWith('- ') || l.startsWith('+ ')).map((l) => `${l[0]} ${l.slice(2).trim()}`).join('\n');
-}
-
 /** *Apply fix*: intrusive, so a confirm dialog with the target and the diff. */
 function applyFixButton(r: Remediation, value: string) {
   return button('Apply fix', SLACK_ACTIONS.applyFix, value, {
     style: 'danger',
     confirm: {
       title: { type: 'plain_text', text: 'Apply this patch?' },
-      text: { type: 'mrkdwn', text: `Patch *${esc(targetName(r))}* (field manager podnet):\n\`\`\`\n${esc(changedLines(r))}\n\`\`\`` },
+      text: { type: 'mrkdwn', text: `Patch *${esc(targetName(r))}* (field manager podnet):\n\`\`\`\n${esc(changedLines(r.diff ?? []).join('\n'))}\n\`\`\`` },
       confirm: { type: 'plain_text', text: 'Apply' },
       deny: { type: 'plain_text', text: 'Cancel' },
     },

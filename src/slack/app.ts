@@ -42,6 +42,7 @@ import { MAX_LOGGED_CHARS, silentLogger, type Logger } from '../logger.js';
 import { redactBounded } from '../logscan/redact.js';
 import { mentionCommandText, RUNBOOK_ACTION_IDS, type IncidentHooks } from '../incidents/slack-hooks.js';
 import { escapeSlackText, unescapeSlackText } from './text.js';
+import { FIX_ACTION, type FixButtons } from './fix-buttons.js';
 import { timestampWithinWindow, type EventDeduper } from './request-guards.js';
 
 type BoltApp = App;
@@ -98,6 +99,8 @@ export interface SlackAppOptions {
    * incident's thread, answers `@podnet` mentions, handles runbook Confirm/Decline buttons.
    */
   incidents?: IncidentHooks;
+  /** *Apply fix* / *Roll back* presses (src/slack/fix-buttons.ts authorizes and queues them). */
+  fixButtons?: FixButtons;
   /** Events API retries (same `event_id`) run once (src/slack/request-guards.ts). Without it, every delivery runs. */
   eventDeduper?: EventDeduper;
   /** The clock for the request-timestamp window (ms). Default Date.now. */
@@ -476,6 +479,20 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await respond({ response_type: 'ephemeral', replace_original: false, text: res.text } as RespondArguments).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not answer the button press'));
   }
 
+  // Apply fix / Roll back (src/slack/fix-buttons.ts authorizes the presser and queues the job).
+  async function onFixButton({ ack, body, action, respond }: ActionArgs): Promise<void> {
+    await ack();
+    const channel = body.channel?.id ?? body.container?.channel_id ?? '';
+    const channelName = body.channel?.name;
+    const message = (body as BlockAction & { message?: { ts?: string; thread_ts?: string } }).message;
+    const threadTs = message?.thread_ts ?? message?.ts ?? body.container?.message_ts;
+    const res = options.fixButtons
+      ? await options.fixButtons.press({ actionId: action.action_id, value: action.value ?? '', user: body.user.id, channel, ...(channelName !== undefined && { channelName }), ...(threadTs !== undefined && { threadTs }) })
+      : { text: 'Applying fixes is not available in this deployment.', outcome: 'invalid' as const, reason: 'no fix buttons', command: action.value ?? '' };
+    record({ who: body.user.id, channel, ...(channelName !== undefined && { channelName }), command: res.command, source: `button:${action.action_id}`, verb: 'check', outcome: res.outcome, ...(res.reason !== undefined && { reason: res.reason }), ...(res.jobId !== undefined && { jobId: res.jobId }), ...(res.namespace !== undefined && { namespace: res.namespace }), ...(res.cluster !== undefined && { cluster: res.cluster }) });
+    await respond({ response_type: 'ephemeral', replace_original: false, text: res.text } as RespondArguments).catch((err: unknown) => logger.warn({ err: describeError(err) }, 'could not answer the button press'));
+  }
+
   // `@podnet <command>`: the same grammar; in a thread, answered in that thread (Slack refuses
   // slash commands in threads, so this is how a command runs inside an incident's thread).
   async function onMention({ event, client }: { event: unknown; client: BoltApp['client'] }): Promise<void> {
@@ -534,6 +551,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       const id = a.action.action_id ?? '';
       if (a.body.type === 'block_actions' && podnetAction.test(id)) return onPodnetButton(a as unknown as ActionArgs);
       if (a.body.type === 'block_actions' && runbookAction.test(id)) return onRunbookButton(a as unknown as ActionArgs);
+      if (a.body.type === 'block_actions' && FIX_ACTION.test(id)) return onFixButton(a as unknown as ActionArgs);
       // Every other interaction is acknowledged so Slack shows no error to the user.
       return a.ack();
     } else if (a.event !== undefined) {

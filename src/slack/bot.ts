@@ -17,6 +17,9 @@ import { clustersText, createClusterGate, type ClusterGate } from '../queue/hear
 import { withClusterGate } from '../queue/routing.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from './app.js';
 import { createEventDeduper } from './request-guards.js';
+import { authorize } from '../authz/policy.js';
+import { commandNamespace } from '../commands/grammar.js';
+import { createFixButtons, type FixButtons } from './fix-buttons.js';
 
 export interface BotOptions {
   config: Pick<Config, 'slack' | 'defaultCluster' | 'queuePrefix'>;
@@ -40,6 +43,7 @@ export interface Bot {
   producer: Producer;
   gate?: ClusterGate;
   incidents?: IncidentHooks;
+  fixButtons: FixButtons;
   start(port?: number): Promise<{ port: number }>;
   /** Stops taking requests, then closes producer and hooks (the Redis connection stays open). */
   close(): Promise<void>;
@@ -53,11 +57,16 @@ export function createBot(options: BotOptions): Bot {
   const gate = gateOption === false ? undefined : createClusterGate({ redis, prefix, ...(typeof gateOption === 'object' && gateOption) });
   const incidents = options.incidents === false ? undefined : createIncidentHooks({ redis, prefix });
 
+  const fixButtons = createFixButtons({ redis, prefix, policy: options.policy, defaultCluster: config.defaultCluster });
+  // Whether the asker may take intrusive actions here: the check's summary then offers *Apply fix*.
+  const mayIntrude = (cmd: Parameters<SlackAppOptions['enqueue']>[0], ctx: Parameters<SlackAppOptions['enqueue']>[1]) =>
+    cmd.verb === 'check' && authorize(options.policy, { channel: ctx.channel, ...(ctx.channelName !== undefined && { channelName: ctx.channelName }), user: ctx.user, verb: 'check', ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }), intrusive: true }).allowed;
   const enqueue: SlackAppOptions['enqueue'] = (cmd, ctx) =>
     producer.enqueueCommand(cmd, {
       slack: {
         channel: ctx.channel,
         user: ctx.user,
+        ...(mayIntrude(cmd, ctx) && { mayIntrude: true }),
         ...(ctx.responseUrl !== undefined && { responseUrl: ctx.responseUrl }),
         ...(ctx.threadTs !== undefined && { threadTs: ctx.threadTs }),
       },
@@ -69,6 +78,7 @@ export function createBot(options: BotOptions): Bot {
     audit: options.audit,
     ...(options.logger && { logger: options.logger }),
     ...(incidents && { incidents }),
+    fixButtons,
     eventDeduper: createEventDeduper({ redis, prefix, ...(options.logger && { logger: options.logger }) }),
     ...(gate && { listClusters: async () => clustersText(await withTimeout(gate.list(), 1500), config.defaultCluster) }),
     enqueue: gate ? withClusterGate(enqueue, gate) : enqueue,
@@ -79,10 +89,11 @@ export function createBot(options: BotOptions): Bot {
     producer,
     ...(gate && { gate }),
     ...(incidents && { incidents }),
+    fixButtons,
     start: (port) => slack.start(port),
     async close() {
       const errors: string[] = [];
-      for (const step of [() => slack.stop(), () => producer.close(), async () => incidents?.close()]) {
+      for (const step of [() => slack.stop(), () => producer.close(), async () => incidents?.close(), () => fixButtons.close()]) {
         await step().catch((err: unknown) => errors.push(describeError(err)));
       }
       if (errors.length) throw new Error(`bot shutdown: ${errors.join('; ')}`);

@@ -13,12 +13,13 @@ import type { CliIo } from '../../src/bin/check.js';
 import { createClusterAccess } from '../../src/cluster/client.js';
 import { collectEvidence } from '../../src/probes/collect.js';
 import { attachRemediations, rollBack } from '../../src/remediation/apply.js';
+import { PATCHABLE_CAUSES } from '../../src/remediation/plan.js';
 import { loadScenario, type LoadedScenario } from '../../src/sim/scenario.js';
 import { startSimulator } from '../../src/sim/server.js';
 
 const DIR = join(process.cwd(), 'scenarios');
 const SEED = join(DIR, 'seed-incident.yaml');
-const PATCHABLE = new Set(['probe-bind-mismatch', 'bind-address-mismatch', 'server-oom-killed']);
+const PATCHABLE = new Set<string>(PATCHABLE_CAUSES);
 
 function io(): CliIo & { out: string; err: string } {
   const o = { out: '', err: '', stdoutIsTTY: false, stderrIsTTY: false, env: {} as Record<string, string | undefined> } as CliIo & { out: string; err: string };

@@ -59,8 +59,10 @@ export interface E2EStackOptions {
   elapsedMs?: () => number;
   /** The cluster's clock as the workers should see it (evidence.clusterNow); default the wall clock. */
   clusterNow?: () => Date;
-  /** More channels the policy allows (each with its namespaces). */
-  channels?: { id: string; namespaces: string[] }[];
+  /** More channels the policy allows (each with its namespaces, and who may take intrusive actions there). */
+  channels?: { id: string; namespaces: string[]; intrusive?: { users: string[] } }[];
+  /** How the workers verify an applied fix (ProcessorDeps.fixVerify). */
+  fixVerify?: { settleMs: number; intervalMs: number; deadlineMs: number };
   /** Producer option: scales watch --every/--for (test-only). */
   watchIntervalScale?: number;
   /** Which Redis: default the environment's (REDIS_URL, else 127.0.0.1:6379). */
@@ -89,9 +91,10 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
   // backoff on top), so a storm test takes as long as Slack asks and no longer.
   const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:` });
   const clusterNow = options.clusterNow;
+  const base = { ...defaultDeps(), ...(options.fixVerify && { fixVerify: options.fixVerify }) };
   const deps = clusterNow
-    ? { ...defaultDeps(), collectEvidence: (c: ClusterAccess, r: CheckRequest, o: { skipLogs: boolean }) => collectEvidence(c, r, { ...o, now: clusterNow }) }
-    : defaultDeps();
+    ? { ...base, collectEvidence: (c: ClusterAccess, r: CheckRequest, o: { skipLogs: boolean }) => collectEvidence(c, r, { ...o, now: clusterNow }) }
+    : base;
   const start = () => startWorkers({ connection: redis, cluster, clusterAccess, poster, logger: silentLogger, deps, prefix });
   let workers = await start();
   const signingSecret = randomBytes(32).toString('hex');

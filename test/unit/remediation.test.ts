@@ -5,7 +5,9 @@
  */
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../../src/sim/patch.js';
 import { managedBy, type OwnerChain } from '../../src/remediation/owners.js';
-import { doubleQuantity, kubectlCommand, settingOwner } from '../../src/remediation/plan.js';
+import { doubleQuantity, kubectlCommand, planRemediation, settingOwner } from '../../src/remediation/plan.js';
+import { container, evidence, httpProbe } from '../helpers/evidence-builders.js';
+import type { Hypothesis } from '../../src/analysis/types.js';
 import { lineDiff, specDiff } from '../../src/remediation/diff.js';
 import { verifyFix } from '../../src/remediation/verify.js';
 import { rollbackPatch } from '../../src/remediation/apply.js';
@@ -133,5 +135,44 @@ describe('verifyFix', () => {
     });
     expect(r.verified).toBe(false);
     expect(r.summary).toMatch(/^Not fixed after 5 s: srv restarted \d+ more time/);
+  });
+});
+
+describe('liveness-kills-slow-start patch', () => {
+  const hyp = { cause: 'liveness-kills-slow-start', confidence: 0.8, summary: 's', fix: 'f', evidence: [], against: [] } as unknown as Hypothesis;
+  const killed = container('llm', {
+    probes: [httpProbe('liveness', 8000, { initialDelaySeconds: 60 })],
+    statusOver: { ready: false, restartCount: 6, state: { state: 'waiting', reason: 'CrashLoopBackOff' }, lastState: { state: 'terminated', reason: 'Error', exitCode: 137, startedAt: '2025-07-06T15:00:00Z', finishedAt: '2025-07-06T15:04:00Z' } },
+  });
+  const ev = evidence({ server: 'llm', containers: [container('router'), killed] });
+  const liveness = { httpGet: { path: '/health', port: 8000, scheme: 'HTTP' }, initialDelaySeconds: 60, periodSeconds: 10, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 3 };
+  const deployment = (llm: Record<string, unknown>) => ({
+    apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'llm-server', namespace: 'team-a' },
+    spec: { template: { spec: { containers: [{ name: 'router', image: 'r' }, { name: 'llm', image: 'v', ...llm }] } } },
+  });
+  const chainOf = (d: ReturnType<typeof deployment>): OwnerChain => ({
+    pod: { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'app-0' } },
+    owners: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'llm-server-1' } }, d],
+    path: ['Pod app-0 → ReplicaSet llm-server-1 (controller ownerReference)', 'ReplicaSet llm-server-1 → Deployment llm-server (controller ownerReference)'],
+  });
+
+  it('adds a startupProbe with the liveness check to the Deployment, sized from the killed run (3 × 240 s)', () => {
+    const r = planRemediation(hyp, ev, chainOf(deployment({ livenessProbe: liveness })))!;
+    expect(r.target).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: 'llm-server', namespace: 'team-a' });
+    expect(r.patchType).toBe('strategic');
+    const startupProbe = { httpGet: liveness.httpGet, periodSeconds: 10, timeoutSeconds: 5, successThreshold: 1, failureThreshold: 72 };
+    expect(r.patch).toEqual({ spec: { template: { spec: { containers: [{ name: 'llm', startupProbe }] } } } });
+    // The patch as the apiserver merges it: only container llm gains the probe.
+    const merged = applyStrategicMergePatch(deployment({ livenessProbe: liveness }), r.patch) as ReturnType<typeof deployment>;
+    expect(merged.spec.template.spec.containers).toEqual([{ name: 'router', image: 'r' }, { name: 'llm', image: 'v', livenessProbe: liveness, startupProbe }]);
+    expect(r.why).toMatch(/killed after 240 s, still starting: add a startupProbe .* 720 s/);
+  });
+
+  it('raises a startupProbe that is too short; leaves a generous one to a person', () => {
+    const short = planRemediation(hyp, ev, chainOf(deployment({ livenessProbe: liveness, startupProbe: { ...liveness, failureThreshold: 6 } })))!;
+    expect(short.patch).toEqual({ spec: { template: { spec: { containers: [{ name: 'llm', startupProbe: { ...liveness, failureThreshold: 72 } }] } } } });
+    const long = planRemediation(hyp, ev, chainOf(deployment({ livenessProbe: liveness, startupProbe: { ...liveness, failureThreshold: 200 } })))!;
+    expect(long.patch).toBeUndefined();
+    expect(long.manual).toMatch(/already allows 2000 s/);
   });
 });

@@ -57,6 +57,17 @@ export const livenessKillsSlowStart: Rule = {
   },
 };
 
+/**
+ * A generous startupProbe failureThreshold: room for 10 minutes, or three times the last run
+ * that was killed still starting (its real start is longer than that run), at `periodSeconds`.
+ * kubelet allows a startup probe failureThreshold × periodSeconds before it kills
+ * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#protect-slow-starting-containers-with-startup-probes).
+ * Shared with the patch builder (src/remediation/plan.ts), so the fix text and the patch agree.
+ */
+export function startupFailureThreshold(ranSeconds: number | undefined, periodSeconds: number): number {
+  return Math.ceil(Math.max(600, (ranSeconds ?? 0) * 3) / periodSeconds);
+}
+
 function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   const kills = eventsFor(f, c.name, 'Killing').filter((e) => PROBE_KILL.test(e.message));
   if (kills.length === 0) return undefined;
@@ -126,7 +137,7 @@ function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   const where = settingHome(f, c.name);
   const seen = ran !== undefined ? `its last run was killed after ${ran} s, still starting, so the real start time is longer: measure it, or allow generously` : 'allow more than the slowest start you have seen';
   const period = killer?.periodSeconds ?? 10;
-  const threshold = Math.ceil(Math.max(600, (ran ?? 0) * 3) / period);
+  const threshold = startupFailureThreshold(ran, period);
   const fix =
     (startup && killer === startup
       ? `Give ${c.name}'s startupProbe more time (now ${startupBudget} s: ${startup.initialDelaySeconds} + ${startup.periodSeconds} × ${startup.failureThreshold}): raise its failureThreshold`
