@@ -3,8 +3,10 @@
  * machine, nothing faked above the wire. The simulator serves a scenario over the Kubernetes
  * API; a Slack API stand-in records what the bot posts; the real Bolt app takes a SIGNED
  * slash command over HTTP and enqueues into Redis; a real worker probes the simulator with
- * client-node, analyses, and posts. Prints a transcript of what a person would see in Slack,
- * then shuts everything down and removes its queues.
+ * client-node, analyses, and posts. Then (the default command, or --fix) alice presses *Apply
+ * fix* on the summary: the press goes through the same signed path, the worker applies the
+ * patch and verifies it. Prints a transcript of what a person would see in Slack, then shuts
+ * everything down and removes its queues.
  *
  * Needs Redis (REDIS_URL, default redis://127.0.0.1:6379, or a Sentinel-managed Redis or Redis
  * Cluster: PODNET_REDIS_SENTINELS / PODNET_REDIS_CLUSTER_NODES); exits 3 with how to start one.
@@ -28,17 +30,10 @@ import { startSimulator } from '../sim/server.js';
 import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
 import { createBot } from '../slack/bot.js';
 import { SlackPoster } from '../slack/poster.js';
-import { startSlackStandIn, type StoredMessage } from '../slack/stand-in.js';
-import { postSigned, slashCommandBody } from '../slack/testing.js';
+import { startSlackStandIn, type SlackStandIn, type StoredMessage } from '../slack/stand-in.js';
+import { blockActionBody, postSigned, slashCommandBody } from '../slack/testing.js';
+import { SLACK_ACTIONS } from '../render/slack.js';
 import { blocksToText, indent } from './demo-transcript.js';
-import { parseCommand } from '../commands/grammar.js';
-import type { ClusterAccess } from '../cluster/types.js';
-import { loadScenario } from '../sim/scenario.js';
-import { remediationText } from '../render/remediation.js';
-import { applyRemediation, attachRemediations } from '../remediation/apply.js';
-import { isApplicable } from '../remediation/types.js';
-import { verifyFix } from '../remediation/verify.js';
-import { checkPod } from './fix.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
@@ -52,9 +47,10 @@ show, including files podnet uploads.
   --command TEXT    a slash command's text; repeat for several
                     (default "check mlserver-0 -n financial-ml")
   --timeout S       how long to wait for each answer (default 30)
-  --fix             then fix the first check's pod as \`podnet fix POD -n NS --apply\` does:
-                    the validated patch, applied (field manager podnet), verified with a 3 s
-                    settle period (the simulated cluster does not drift on its own)
+  --fix             then press Apply fix on the first summary, as alice (an intrusive user
+                    of the channel): the validated patch is applied (field manager podnet)
+                    and verified with a 3 s settle period (the simulated cluster does not
+                    drift on its own). On by default when no --command is given
 ${LAB_USAGE}
 Needs Redis: REDIS_URL (default redis://127.0.0.1:6379), or PODNET_REDIS_SENTINELS with
 PODNET_REDIS_SENTINEL_NAME, or PODNET_REDIS_CLUSTER_NODES (see the README's Settings).`;
@@ -62,6 +58,7 @@ PODNET_REDIS_SENTINEL_NAME, or PODNET_REDIS_CLUSTER_NODES (see the README's Sett
 const CHANNEL = 'C0MLONCALL';
 const CHANNEL_NAME = 'ml-oncall';
 const CLUSTER = 'demo';
+const ALICE = 'U0ALICE001';
 
 interface Step {
   name: string;
@@ -116,7 +113,9 @@ export async function main(argv: string[]): Promise<number> {
 
     const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), logger });
     const poster = new SlackPoster({ token: 'xoxb-podnet-demo', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:`, logger });
-    const workers = await startWorkers({ connection: redis, cluster: CLUSTER, clusterAccess, poster, logger, deps: defaultDeps(), prefix });
+    // A 3 s settle period: the simulated cluster does not drift on its own.
+    const deps = { ...defaultDeps(), fixVerify: { settleMs: 3000, intervalMs: 1000, deadlineMs: 60_000 } };
+    const workers = await startWorkers({ connection: redis, cluster: CLUSTER, clusterAccess, poster, logger, deps, prefix });
     started.push({ name: 'workers', close: () => workers.close() });
 
     // A fresh signing secret per run: the demo proves the signature path, not a shared secret.
@@ -124,7 +123,8 @@ export async function main(argv: string[]): Promise<number> {
     const app = createBot({
       config: { slack: { botToken: 'xoxb-podnet-demo', signingSecret, apiUrl: slack.url, socketMode: false }, defaultCluster: CLUSTER, queuePrefix: prefix },
       redis,
-      policy: parsePolicy({ default: 'deny', channels: [{ id: CHANNEL, name: CHANNEL_NAME, namespaces: ['*'] }] }),
+      // alice may take intrusive actions here: the summary offers her *Apply fix*.
+      policy: parsePolicy({ default: 'deny', channels: [{ id: CHANNEL, name: CHANNEL_NAME, namespaces: ['*'], intrusive: { users: [ALICE] } }] }),
       audit: memoryAuditLog(),
       logger,
       app: { botId: 'B0PODNET', botUserId: 'U0PODNETBOT' },
@@ -199,10 +199,9 @@ export async function main(argv: string[]): Promise<number> {
       say(indent(content.slice(0, 6000)));
     }
     let fixed = true;
-    if (values.fix) {
-      const first = parseCommand(texts[0] ?? '');
-      if (first.verb !== 'check') throw new BadInputError('--fix fixes the pod of the first command, which must be a check');
-      fixed = await fixTranscript(say, clusterAccess, { namespace: first.namespace, pod: first.pod }, new Date(loadScenario(scenario).now));
+    if (values.fix === true || !values.command?.length) {
+      const press = (body: string) => postSigned(`http://127.0.0.1:${port}/slack/events`, body, signingSecret);
+      fixed = await pressApplyFix(say, slack, press, Date.now() + (timeoutS + 60) * 1000);
     }
     say();
     const posts = slack.calls('chat.postMessage').filter((c) => c.ok).length;
@@ -252,35 +251,41 @@ function printMessage(say: (line?: string) => void, m: StoredMessage): void {
 }
 
 /**
- * The fix loop as a transcript, on the demo's simulator: the remediation of the leading cause,
- * the apply, each verification check, and the verdict. The terminal path (podnet fix); the
- * Slack Apply fix button is not built yet.
+ * The fix loop in Slack: alice presses *Apply fix* on the first summary (its confirm dialog
+ * shows the diff), the press goes to the bot signed like any other, and the worker's replies
+ * in the summary's thread — the applied diff, then *Fixed — verified* or *Not fixed* — are
+ * printed once the verdict is in. False when there is no button or the fix was not verified.
  */
-async function fixTranscript(say: (line?: string) => void, cluster: ClusterAccess, target: { namespace: string; pod: string }, clusterNow: Date): Promise<boolean> {
+async function pressApplyFix(say: (line?: string) => void, slack: SlackStandIn, press: (body: string) => ReturnType<typeof postSigned>, deadline: number): Promise<boolean> {
+  const summary = slack.messages(CHANNEL)[0];
+  type Button = { action_id?: string; value?: string; confirm?: { text: { text: string } } };
+  const button = ((summary?.blocks ?? []) as { type: string; elements?: Button[] }[]).filter((b) => b.type === 'actions').flatMap((b) => b.elements ?? []).find((b) => b.action_id === SLACK_ACTIONS.applyFix);
   say();
-  say(`$ podnet fix ${target.pod} -n ${target.namespace} --apply --settle 3s --interval 1s`);
-  const labels = (await cluster.getPod(target.namespace, target.pod)).metadata?.labels ?? {};
-  const now = () => clusterNow;
-  const first = await checkPod(cluster, target, labels, now);
-  const d = await attachRemediations(cluster, first.diagnosis, first.evidence);
-  const h = d.hypotheses[0];
-  say(indent(`Leading cause: ${h?.cause ?? 'none'}`));
-  if (h?.remediation) say(indent(remediationText(h.remediation).join('\n')));
-  if (!h || !isApplicable(h.remediation)) {
-    say(indent('Nothing to apply.'));
+  if (!summary || !button?.value) {
+    say('The summary offers no Apply fix button (no validated patch for the leading cause).');
     return false;
   }
-  const change = await applyRemediation(cluster, h.remediation);
-  say(indent(`Applied to ${change.target.kind} ${change.target.name} (field manager podnet):`));
-  say(indent(change.diff.join('\n'), '    '));
-  const result = await verifyFix({
-    cause: h.cause,
-    check: () => checkPod(cluster, target, labels, now),
-    settleMs: 3000,
-    deadlineMs: 60_000,
-    intervalMs: 1000,
-    onCheck: (c) => say(indent(`${c.ok ? '✓' : '✗'} re-check: leading ${c.leading}; restarts ${c.restarts ?? '?'}; ready ${c.ready ?? '?'}; ${c.dial ?? 'no dial'}${c.failing.length ? ` — ${c.failing.join('; ')}` : ''}`)),
-  });
-  say(indent(result.summary));
-  return result.verified;
+  say(`@alice in #${CHANNEL_NAME}:  presses [Apply fix] on the summary; the confirm dialog says:`);
+  say(indent(blocksToText(undefined, button.confirm?.text.text ?? '')));
+  say('  @alice:  [Apply]');
+  const seen = summary.replies.length;
+  const res = await press(blockActionBody({ actionId: SLACK_ACTIONS.applyFix, value: button.value, channel: CHANNEL, channelName: CHANNEL_NAME, user: ALICE, messageTs: summary.ts, responseUrl: slack.responseUrl('demo-fix') }));
+  let answer: unknown;
+  let verdict: StoredMessage | undefined;
+  while (Date.now() < deadline && (verdict === undefined || answer === undefined)) {
+    answer ??= slack.responses('demo-fix')[0]?.body.text;
+    verdict = slack.message(CHANNEL, summary.ts)?.replies.slice(seen).find((r) => /Fixed — verified|Not fixed|Fix not applied/.test(r.text ?? ''));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  say();
+  say(`podnet (only visible to you) — HTTP ${res.status}:`);
+  say(indent(String(answer ?? '(no answer)')));
+  const replies = slack.message(CHANNEL, summary.ts)?.replies.slice(seen) ?? [];
+  for (const r of replies) {
+    say();
+    say('  ┌ reply in the summary\'s thread');
+    say(indent(blocksToText(r.blocks, r.text ?? ''), '  │ '));
+  }
+  if (!verdict) say('No verdict before the deadline.');
+  return /Fixed — verified/.test(verdict?.text ?? '');
 }

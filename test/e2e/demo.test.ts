@@ -43,21 +43,24 @@ test('the demo answers the seed incident with probe-bind-mismatch and cleans up 
   } finally {
     await redis.quit();
   }
-}, 40_000);
+}, 90_000);
 
-test('--fix: after the check, the fix is applied to the Seldon Server and verified', async () => {
-  const code = await main(['--fix']);
+test('the loop in Slack: alice presses Apply fix on the summary, the Server is patched and the fix verified', async () => {
+  const code = await main([]);
   const out = lines.join('\n');
   expect(errors).toEqual([]);
   expect(code).toBe(0);
   // The Slack summary carries the validated remediation…
   expect(out).toContain('Remediation: Patch Server mlserver in financial-ml (json patch; dry-run passed)');
-  // …and the loop: the patch applied where the setting lives, re-checks, the verdict.
-  expect(out).toContain('$ podnet fix mlserver-0 -n financial-ml --apply');
-  expect(out).toContain('Applied to Server mlserver (field manager podnet):');
-  expect(out).toMatch(/- +- name: MLSERVER_HOST/);
-  expect(out).toMatch(/✓ re-check: leading none; restarts 0; ready true; agent → 127\.0\.0\.1:9500 connected/);
-  expect(out).toMatch(/Fixed — verified: probe-bind-mismatch is gone/);
+  // …the press through the bot, its confirm dialog showing the diff…
+  expect(out).toMatch(/presses \[Apply fix\] on the summary; the confirm dialog says:\n\s+Patch Server mlserver in financial-ml \(field manager podnet\):[\s\S]*- - name: MLSERVER_HOST/);
+  expect(out).toMatch(/Applying the fix for `probe-bind-mismatch`.*job `fix-[0-9a-f]{32}`/);
+  // …and the worker's replies in the summary's thread: the applied diff, then the verdict.
+  expect(out).toMatch(/applied the fix for `probe-bind-mismatch` to Server mlserver in financial-ml \(field manager podnet\)/);
+  expect(out).toMatch(/Fixed — verified\. probe-bind-mismatch is gone/);
+  expect(out).toMatch(/✓ \d\d:\d\d:\d\d leading: none · restarts 0 · ready true · agent → 127\.0\.0\.1:9500 connected/);
+  expect(out.indexOf('presses [Apply fix]')).toBeGreaterThan(out.indexOf('Most likely cause: `probe-bind-mismatch`'));
+  expect(out.indexOf('Fixed — verified')).toBeGreaterThan(out.indexOf('presses [Apply fix]'));
 }, 90_000);
 
 test('a bad command is answered with usage and nothing is queued', async () => {
