@@ -51,20 +51,27 @@ export async function attachRemediations(cluster: ClusterAccess, diagnosis: Diag
   return { ...diagnosis, hypotheses };
 }
 
-/** A JSON patch that puts back the spec fields `after` changed, guarded by `after`'s resourceVersion. */
+/**
+ * A JSON patch that puts back the spec fields `after` changed. Each field is first tested to
+ * still hold the value the apply left (RFC 6902 `test`: the whole patch fails, 422, if any test
+ * fails, https://datatracker.ietf.org/doc/html/rfc6902#section-4.6), so a roll-back never
+ * undoes someone's later change to those fields. Not the resourceVersion: controllers bump it
+ * with every status write (a Deployment's rollout, Seldon's operator), which would refuse every
+ * roll-back on a live cluster.
+ */
 export function rollbackPatch(before: KubeObject, after: KubeObject): unknown[] {
   const b = (before.spec ?? {}) as Record<string, unknown>;
   const a = (after.spec ?? {}) as Record<string, unknown>;
-  const rv = (after.metadata as Record<string, unknown> | undefined)?.resourceVersion;
-  // A test on resourceVersion: if anyone changed the object since, the roll-back fails (422) instead of undoing their change.
-  const ops: unknown[] = rv === undefined ? [] : [{ op: 'test', path: '/metadata/resourceVersion', value: rv }];
+  const tests: unknown[] = [];
+  const ops: unknown[] = [];
   for (const k of new Set([...Object.keys(b), ...Object.keys(a)])) {
     if (JSON.stringify(b[k]) === JSON.stringify(a[k])) continue;
     const path = `/spec/${k.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+    if (k in a) tests.push({ op: 'test', path, value: a[k] });
     if (!(k in b)) ops.push({ op: 'remove', path });
     else ops.push({ op: k in a ? 'replace' : 'add', path, value: b[k] });
   }
-  return ops;
+  return [...tests, ...ops];
 }
 
 /** What an apply did: enough to show it, audit it and undo it. */

@@ -110,7 +110,7 @@ describe('podnet fix', () => {
       expect(undo.join('\n')).toMatch(/\+ +- name: MLSERVER_HOST/);
       const server = (await cluster.getObject({ apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Server', namespace: 'financial-ml', name: 'mlserver' })) as { spec: { podSpec: { containers: { env?: unknown[] }[] } } };
       expect(server.spec.podSpec.containers[0]?.env).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
-      // A second roll-back of the same change is refused: the resourceVersion test no longer holds.
+      // A second roll-back of the same change is refused: the fields no longer hold what the apply left.
       await expect(rollBack(cluster, change)).rejects.toThrow(/test failed|422|rejected/);
     } finally {
       await sim.close();

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { createClusterAccess } from '../../src/cluster/client.js';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { FixStore } from '../../src/remediation/fix-store.js';
+import { IncidentStore } from '../../src/incidents/store.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
 import { blockActionBody, postSigned, slashCommandBody } from '../../src/slack/testing.js';
@@ -114,6 +115,9 @@ describe('Apply fix → Not fixed → Roll back (listeners that do not follow th
 
   test('Not fixed names what still fails; Roll back is policy-gated and restores the Server once', async () => {
     const summary = await check(stack, ALICE);
+    // An incident is open in the channel: the apply, the verdict and the roll-back go on its timeline.
+    const incidents = new IncidentStore({ redis: stack.redis, prefix: stack.prefix });
+    const incident = await incidents.open({ title: 'mlserver unreachable', channel: CHANNEL, threadTs: '1700000000.000777', openedBy: ALICE, at: new Date() });
     const apply = buttons(summary).find((b) => b.action_id === 'podnet_apply_fix')!;
     await press(stack, summary, 'podnet_apply_fix', apply.value!, ALICE);
     const verdict = await reply(stack, summary, /Not fixed/);
@@ -132,5 +136,11 @@ describe('Apply fix → Not fixed → Roll back (listeners that do not follow th
 
     const trail = await new FixStore({ redis: stack.redis, prefix: stack.prefix }).auditTrail(stack.cluster);
     expect(trail.map((r) => [r.action, r.outcome, r.who])).toEqual([['roll-back', 'rolled-back', ALICE], ['apply', 'applied', ALICE]]);
+    const timeline = (await incidents.timeline(incident.id)).filter((e) => e.kind === 'action').map((e) => `${e.who} ${e.text}`);
+    expect(timeline).toEqual([
+      expect.stringMatching(/^U0ALICE001 applied the fix for probe-bind-mismatch to Server financial-ml\/mlserver .*- - name: MLSERVER_HOST/),
+      expect.stringMatching(/^U0ALICE001 Not fixed after \d+ s: /),
+      expect.stringMatching(/^U0ALICE001 rolled back the fix to Server financial-ml\/mlserver .*\+ - name: MLSERVER_HOST/),
+    ]);
   }, 90_000);
 });

@@ -99,9 +99,16 @@ describe('diff and roll-back', () => {
     expect(specDiff(before, before)).toEqual([]);
   });
 
-  it('the roll-back restores the changed spec fields and is guarded by the resourceVersion', () => {
-    const ops = rollbackPatch({ spec: { a: 1, b: 2 } }, { metadata: { resourceVersion: '7' }, spec: { a: 1, b: 3, c: 4 } });
-    expect(ops).toEqual([{ op: 'test', path: '/metadata/resourceVersion', value: '7' }, { op: 'replace', path: '/spec/b', value: 2 }, { op: 'remove', path: '/spec/c' }]);
+  it('the roll-back restores the changed spec fields, guarded by tests of the values the apply left (not the resourceVersion)', () => {
+    const before = { metadata: { resourceVersion: '6' }, spec: { a: 1, b: 2 } };
+    const after = { metadata: { resourceVersion: '7' }, spec: { a: 1, b: 3, c: 4 } };
+    const ops = rollbackPatch(before, after);
+    expect(ops).toEqual([{ op: 'test', path: '/spec/b', value: 3 }, { op: 'test', path: '/spec/c', value: 4 }, { op: 'replace', path: '/spec/b', value: 2 }, { op: 'remove', path: '/spec/c' }]);
+    // A controller's status write since (a new resourceVersion) does not block it…
+    expect(applyJsonPatch({ ...after, metadata: { resourceVersion: '9' }, status: { ready: 1 } }, ops)).toMatchObject({ spec: { a: 1, b: 2 } });
+    // …someone's later change to a field the fix changed does (422), and so does a second roll-back.
+    expect(() => applyJsonPatch({ ...after, spec: { a: 1, b: 5, c: 4 } }, ops)).toThrow(PatchError);
+    expect(() => applyJsonPatch(applyJsonPatch(after, ops), ops)).toThrow(PatchError);
   });
 });
 
