@@ -15,12 +15,13 @@
  */
 import type { V1LabelSelector } from '@kubernetes/client-node';
 import { selectorMatches } from '../probes/network.js';
+import { podIPsOf } from '../sim/cluster-net.js';
+import { labelsOf, namespaceLabels as nsLabels, policyDenialRejects, policyTypes, selectingPolicies } from '../sim/policy.js';
 import type { Scenario } from '../sim/scenario.js';
 import { CLUSTER_DNS_IP } from './files.js';
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const labelsOf = (o: Obj): Record<string, string> => ((o.metadata as Obj | undefined)?.labels ?? {}) as Record<string, string>;
 
 interface Peer {
   namespace: string;
@@ -28,28 +29,21 @@ interface Peer {
   ips: string[];
 }
 
-/** Whether a denied connection is refused (REJECT) rather than dropped on this scenario's cluster: K3s's kube-router rejects. */
+/** Whether a denied connection is refused (REJECT) rather than dropped on this scenario's cluster (policyDenialRejects). */
 export function rejectsOnThisCluster(scenario: Scenario): boolean {
-  return /k3s/i.test(scenario.cluster.version);
+  return policyDenialRejects(scenario.cluster);
 }
 
 function peersOf(scenario: Scenario): Peer[] {
   const peers: Peer[] = [{ namespace: 'kube-system', labels: { 'k8s-app': 'kube-dns' }, ips: [CLUSTER_DNS_IP] }];
   for (const o of scenario.objects as unknown as Obj[]) {
     if (o.kind !== 'Pod') continue;
-    const status = (o.status ?? {}) as Obj;
-    const ips = ((status.podIPs ?? []) as Obj[]).map((p) => str(p.ip)).filter((x): x is string => !!x);
-    const one = str(status.podIP);
-    if (one && !ips.includes(one)) ips.push(one);
-    peers.push({ namespace: str((o.metadata as Obj).namespace) ?? 'default', labels: labelsOf(o), ips });
+    peers.push({ namespace: str((o.metadata as Obj).namespace) ?? 'default', labels: labelsOf(o), ips: podIPsOf(o) });
   }
   return peers;
 }
 
-function namespaceLabels(scenario: Scenario, ns: string): Record<string, string> {
-  const obj = (scenario.objects as unknown as Obj[]).find((o) => o.kind === 'Namespace' && str((o.metadata as Obj).name) === ns);
-  return { ...(obj ? labelsOf(obj) : {}), 'kubernetes.io/metadata.name': ns };
-}
+const namespaceLabels = (scenario: Scenario, ns: string): Record<string, string> => nsLabels(scenario.objects as unknown as Obj[], ns);
 
 /** nft set elements for addresses of one family. */
 const set = (items: string[]): string => `{ ${items.join(', ')} }`;
@@ -101,16 +95,9 @@ export function policyRuleset(scenario: Scenario, podKey: string, options: { rej
   const pod = (scenario.objects as unknown as Obj[]).find((o) => o.kind === 'Pod' && str((o.metadata as Obj).namespace) === ns && str((o.metadata as Obj).name) === name);
   if (!pod) return undefined;
   const labels = labelsOf(pod);
-  const selecting = (scenario.objects as unknown as Obj[]).filter(
-    (o) => o.kind === 'NetworkPolicy' && (str((o.metadata as Obj).namespace) ?? 'default') === ns && selectorMatches((o.spec as Obj | undefined)?.podSelector as V1LabelSelector | undefined, labels),
-  );
+  const selecting = selectingPolicies(scenario.objects as unknown as Obj[], ns, labels);
   if (selecting.length === 0) return undefined;
-  const types = (p: Obj): string[] => {
-    const spec = (p.spec ?? {}) as Obj;
-    const given = spec.policyTypes as string[] | undefined;
-    if (given?.length) return given;
-    return ['Ingress', ...(spec.egress ? ['Egress'] : [])];
-  };
+  const types = policyTypes;
   const verdict = options.reject ? 'reject with icmpx type port-unreachable' : 'drop';
   const chains: string[] = [];
   for (const [type, hook, iface, key, dir] of [['Ingress', 'input', 'iif', 'from', 'saddr'], ['Egress', 'output', 'oif', 'to', 'daddr']] as const) {

@@ -16,7 +16,14 @@
  * Names: `localhost` resolves as getaddrinfo does with the /etc/hosts kubelet writes into
  * every pod (`127.0.0.1 localhost` and `::1 localhost ...`), sorted by RFC 6724: ::1 first,
  * then 127.0.0.1. A client such as nc tries both in that order, so a dial to `localhost`
- * connects if either address is accepted.
+ * connects if either address is accepted. Any other name is unknown: the pod's resolver answers
+ * NXDOMAIN and the dial is `unresolved` (getaddrinfo's "Name or service not known").
+ *
+ * Beyond the namespace: a dial to an address that is not local goes to the cluster's
+ * {@link SimNetwork} (another pod, the node, a filter); with none, or where nothing routes the
+ * address, the SYN is lost and the dial times out, as on a real cluster. Loopback and the pod's
+ * own IP are never filtered ("Pods cannot block localhost access",
+ * https://kubernetes.io/docs/concepts/services-networking/network-policies/#what-you-can-t-do-with-network-policies-at-least-not-yet).
  */
 
 /** A socket in LISTEN state in the simulated network namespace. */
@@ -36,8 +43,23 @@ export interface SimListener {
   v6only?: boolean;
 }
 
-/** What a TCP dial got back: a SYN-ACK, or a RST ("Connection refused"). */
-export type DialResult = 'connected' | 'refused';
+/**
+ * What a TCP dial got back: a SYN-ACK; a RST or an ICMP port-unreachable (a REJECT rule) —
+ * "Connection refused"; nothing (an unroutable address or a DROP rule) — a timeout.
+ */
+export type DialResult = 'connected' | 'refused' | 'timeout';
+
+/** A dial by name: a {@link DialResult}, or `unresolved` when the name is unknown (NXDOMAIN). */
+export type NamedDialResult = DialResult | 'unresolved';
+
+/**
+ * The cluster seen from one network namespace: where a dial to an address that is not local
+ * goes. Built by the simulator from the scenario (other pods, the node, NetworkPolicies).
+ */
+export interface SimNetwork {
+  /** The outcome of a dial leaving the namespace to `address` (numeric) and `port`. */
+  route(address: string, port: number): DialResult;
+}
 
 /** An IP address reduced to its family and bytes (IPv4-mapped IPv6 becomes IPv4). */
 export interface ParsedAddress {
@@ -184,22 +206,27 @@ export function resolveHost(host: string, options: { podIP?: string; hostnames?:
 }
 
 /**
- * One TCP dial from inside the namespace to HOST:PORT. `host` is a numeric address or
- * `localhost` (tried as ::1 then 127.0.0.1; connected if either is accepted). Addresses
- * outside the namespace (other pods, Services) are not modelled and count as refused; so
- * do names the simulator cannot resolve.
+ * One TCP dial from inside the namespace to HOST:PORT. `host` is a numeric address or a name
+ * (`localhost` is tried as ::1 then 127.0.0.1; connected if either is accepted, else the last
+ * address's outcome, as nc reports it). A name the pod cannot resolve is `unresolved`.
  */
-export function dial(listeners: SimListener[], host: string, port: number, podIP?: string): DialResult {
-  const addresses = resolveHost(host, { podIP }) ?? [];
+export function dial(listeners: SimListener[], host: string, port: number, podIP?: string, network?: SimNetwork): NamedDialResult {
+  const addresses = resolveHost(host, { podIP });
+  if (!addresses) return 'unresolved';
+  let result: DialResult = 'refused';
   for (const address of addresses) {
-    if (dialAddress(listeners, address, port, podIP) === 'connected') return 'connected';
+    result = dialAddress(listeners, address, port, podIP, network);
+    if (result === 'connected') return result;
   }
-  return 'refused';
+  return result;
 }
 
-/** One dial to one numeric address (no name resolution). */
-export function dialAddress(listeners: SimListener[], address: string, port: number, podIP?: string): DialResult {
-  if (!isLocalAddress(address, podIP)) return 'refused';
+/**
+ * One dial to one numeric address (no name resolution): a local address by the bind rules
+ * (never filtered); any other through `network`, or a timeout when nothing routes it.
+ */
+export function dialAddress(listeners: SimListener[], address: string, port: number, podIP?: string, network?: SimNetwork): DialResult {
+  if (!isLocalAddress(address, podIP)) return network ? network.route(address, port) : 'timeout';
   const accepted = listeners.some((l) => l.port === port && acceptsDial(l, address));
   return accepted ? 'connected' : 'refused';
 }

@@ -121,7 +121,15 @@ export const scenarioSchema = z.strictObject({
   kind: z.literal('Scenario'),
   metadata: z.strictObject({ name: z.string().min(1), description: z.string().optional() }),
   now: z.iso.datetime({ offset: true }),
-  cluster: z.strictObject({ version: z.string().min(1) }),
+  cluster: z.strictObject({
+    version: z.string().min(1),
+    /**
+     * Extension: what the CNI does with a connection a NetworkPolicy denies — `reject` (refused,
+     * K3s's kube-router) or `drop` (a timeout: Calico, Cilium). Absent: reject when `version`
+     * names K3s, else drop (see policyDenialRejects in policy.ts).
+     */
+    policyDenial: z.enum(['reject', 'drop']).optional(),
+  }),
   objects: z.array(objectSchema).default([]),
   pods: z.record(z.string(), podSchema).default({}),
   faults: z.array(faultSchema).default([]),

@@ -41,7 +41,9 @@ import { handleExecUpgrade, type ExecRunner } from './exec-ws.js';
 import type { ExecContext } from './shell.js';
 import { startLab, type Lab, type LabOptions } from '../lab/lab.js';
 import { applyTimeline, scheduleOf } from './timeline.js';
+import { clusterNetwork } from './cluster-net.js';
 import type { SimListener } from './netmodel.js';
+import { policyDenialRejects } from './policy.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_CONTENT_TYPES, PatchError, type PatchKind } from './patch.js';
 import { applyTemplateChange, CUSTOM_KINDS, listenAddress, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
 
@@ -724,6 +726,11 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     };
     const podIP = str((pod.status as Obj | undefined)?.podIP);
     if (podIP) ctx.podIP = podIP;
+    ctx.network = clusterNetwork({
+      objects: state.objects,
+      listenersOf: (podKey) => (state.scenario.pods[podKey]?.netns === 'per-container' ? undefined : state.listeners(podKey, state.netnsInode(podKey, undefined))),
+      rejects: policyDenialRejects(state.scenario.cluster),
+    }, key);
     return ctx;
   };
 

@@ -23,7 +23,9 @@
  * the script with `NAME: unsupported by podnet simulator: WHAT` on stderr and exit code 2.
  */
 import { createHash } from 'node:crypto';
-import { dialAddress, procNetTcp, resolveHost, type SimListener } from './netmodel.js';
+import { parseDuration, SimClock } from './clock.js';
+import { bashConnectFailure, failedConnectSeconds, openbsdNcFailure, openbsdNcUnresolved } from './dial-words.js';
+import { dialAddress, procNetTcp, resolveHost, type SimListener, type SimNetwork } from './netmodel.js';
 
 /** An exact reply for one argv, from the scenario's `exec` list. */
 export interface ExecOverride {
@@ -48,6 +50,10 @@ export interface ExecContext {
   listeners: SimListener[];
   /** Exact replies; matched against the exec argv and against each command a script runs. */
   overrides: ExecOverride[];
+  /** Where a dial to an address outside the namespace goes; absent = nowhere (it times out). */
+  network?: SimNetwork;
+  /** Simulated time of this exec (runCommand makes one): waits pass instantly, `timeout` cuts them. */
+  clock?: SimClock;
 }
 
 /** The result of one exec. */
@@ -71,7 +77,8 @@ export interface ExecOutcome {
  * matching the argv exactly wins; otherwise argv[0] must be one of `ctx.tools` (an
  * absolute path is looked up by its basename), or the exec fails to start.
  */
-export function runCommand(ctx: ExecContext, argv: string[]): ExecOutcome {
+export function runCommand(execCtx: ExecContext, argv: string[]): ExecOutcome {
+  const ctx: ExecContext = { ...execCtx, clock: new SimClock() };
   const sink = new Output();
   const override = findOverride(ctx, argv);
   if (override) return overrideOutcome(override);
@@ -160,8 +167,9 @@ function runProgram(ctx: ExecContext, argv: string[], stdin: string, w: Writer):
     case 'echo':
       return echoCommand(args, false, w);
     case 'true':
-    case 'sleep':
       return 0;
+    case 'sleep':
+      return sleepProgram(ctx, args, w);
     case 'false':
       return 1;
     case 'hostname':
@@ -292,6 +300,7 @@ function ncProgram(ctx: ExecContext, args: string[], w: Writer): number {
   const withValue = new Set(['I', 'i', 'M', 'm', 'O', 'P', 'p', 'q', 's', 'T', 'V', 'W', 'w', 'X', 'x']);
   let verbose = false;
   let family: 4 | 6 | undefined;
+  let wait: string | undefined;
   const operands: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -302,7 +311,8 @@ function ncProgram(ctx: ExecContext, args: string[], w: Writer): number {
     for (let j = 1; j < arg.length; j++) {
       const flag = arg[j] ?? '';
       if (withValue.has(flag)) {
-        if (j === arg.length - 1) i++; // value is the next argument
+        const value = j === arg.length - 1 ? args[++i] : arg.slice(j + 1); // `-w 2` or `-w2`
+        if (flag === 'w') wait = value;
         break;
       }
       if (flag === 'h') {
@@ -327,30 +337,73 @@ function ncProgram(ctx: ExecContext, args: string[], w: Writer): number {
     w.err(`nc: port number invalid: ${portText}\n`);
     return 1;
   }
+  // netcat.c: `timeout = strtonum(optarg, 0, INT_MAX / 1000, &errstr)`; 0 = no timeout of its own.
+  const seconds = wait === undefined ? 0 : /^\d+$/.test(wait) ? Number(wait) : NaN;
+  if (Number.isNaN(seconds)) {
+    w.err(`nc: timeout invalid: ${wait ?? ''}\n`);
+    return 1;
+  }
+  const connectTimeout = seconds > 0 ? seconds : undefined;
   const port = Number(portText);
   let addresses = resolveHost(host, { podIP: ctx.podIP, hostnames: [ctx.pod] });
   if (addresses && family) addresses = addresses.filter((a) => a.includes(':') === (family === 6));
   if (!addresses || addresses.length === 0) {
-    w.err(`nc: getaddrinfo for host "${host}" port ${portText}: Name or service not known\n`);
+    w.err(openbsdNcUnresolved(host, portText));
     return 1;
   }
   const numeric = addresses.length === 1 && addresses[0] === host;
   for (const address of addresses) {
     const shown = numeric ? host : `${host} (${address})`;
-    if (dialAddress(ctx.listeners, address, port, ctx.podIP) === 'connected') {
+    const result = dialAddress(ctx.listeners, address, port, ctx.podIP, ctx.network);
+    if (result === 'connected') {
       if (verbose) w.err(`Connection to ${shown} ${port} port [tcp/*] succeeded!\n`);
       return 0;
     }
-    if (verbose) w.err(`nc: connect to ${shown} port ${port} (tcp) failed: Connection refused\n`);
+    const failed = { result, ...(connectTimeout !== undefined ? { connectTimeout } : {}) };
+    clockOf(ctx).wait(failedConnectSeconds(failed));
+    if (verbose) w.err(openbsdNcFailure(shown, port, failed));
   }
   return 1;
 }
 
-/** coreutils timeout: runs the program (never a shell builtin); the model never times out. */
+/** The exec's simulated clock (a context built outside runCommand gets a fresh one). */
+function clockOf(ctx: ExecContext): SimClock {
+  ctx.clock ??= new SimClock();
+  return ctx.clock;
+}
+
+/** coreutils sleep: passes simulated time (so a `timeout` around it fires), never real time. */
+function sleepProgram(ctx: ExecContext, args: string[], w: Writer): number {
+  if (args.length === 0) {
+    w.err("sleep: missing operand\nTry 'sleep --help' for more information.\n");
+    return 1;
+  }
+  let total = 0;
+  for (const arg of args) {
+    const seconds = parseDuration(arg);
+    if (seconds === undefined) {
+      w.err(`sleep: invalid time interval '${arg}'\nTry 'sleep --help' for more information.\n`);
+      return 1;
+    }
+    total += seconds;
+  }
+  clockOf(ctx).wait(total);
+  return 0;
+}
+
+/**
+ * coreutils timeout: runs the program (never a shell builtin) with a deadline on the exec's
+ * simulated clock. When the program would still be waiting at the deadline, it is killed:
+ * what it printed so far stays, and the status is 124 (or 128+9 = 137 for `-s KILL`), as
+ * https://www.gnu.org/software/coreutils/manual/html_node/timeout-invocation.html says.
+ */
 function timeoutProgram(ctx: ExecContext, args: string[], stdin: string, w: Writer): number {
   let i = 0;
+  let signal = 'TERM';
   while (i < args.length && (args[i] ?? '').startsWith('-')) {
     const opt = args[i] ?? '';
+    if (opt === '-s' || opt === '--signal') signal = (args[i + 1] ?? '').replace(/^SIG/, '');
+    else if (opt.startsWith('--signal=')) signal = opt.slice('--signal='.length).replace(/^SIG/, '');
     i += opt === '-s' || opt === '-k' || opt === '--signal' || opt === '--kill-after' ? 2 : 1;
   }
   const command = args.slice(i + 1);
@@ -359,11 +412,18 @@ function timeoutProgram(ctx: ExecContext, args: string[], stdin: string, w: Writ
     w.err("timeout: missing operand\nTry 'timeout --help' for more information.\n");
     return 125;
   }
+  const seconds = parseDuration(args[i] ?? '');
+  if (seconds === undefined) {
+    w.err(`timeout: invalid time interval '${args[i] ?? ''}'\nTry 'timeout --help' for more information.\n`);
+    return 125;
+  }
   if (!hasTool(ctx, program)) {
     w.err(`timeout: failed to run command '${program}': No such file or directory\n`);
     return 127;
   }
-  return runProgram(ctx, command, stdin, w);
+  const run = clockOf(ctx).within(seconds, () => runProgram(ctx, command, stdin, w));
+  if (!run.killed) return run.status;
+  return signal === 'KILL' || signal === '9' ? 137 : 124;
 }
 
 /** echo: `-n` drops the newline; dash's builtin also interprets backslash escapes. */
@@ -1452,17 +1512,22 @@ class Shell {
     if (proto !== 'tcp') throw new Unsupported('/dev/udp');
     const addresses = resolveHost(host, { podIP: this.ctx.podIP, hostnames: [this.ctx.pod] });
     const port = /^\d+$/.test(portText) ? Number(portText) : NaN;
+    // bash's own wording; the NXDOMAIN line is getaddrinfo's (gai_strerror(EAI_NONAME)).
     if (!addresses || !(port >= 1 && port <= 65535)) {
       if (!addresses) w.err(`${this.where(line)}${host}: Name or service not known\n`);
       else w.err(`${this.where(line)}${portText}: Servname not supported for ai_socktype\n`);
       w.err(`${this.where(line)}${path}: Invalid argument\n`);
       throw new RedirectFailed(1);
     }
+    let result: 'refused' | 'timeout' = 'refused';
     for (const address of addresses) {
-      if (dialAddress(this.ctx.listeners, address, port, this.ctx.podIP) === 'connected') return 'socket';
+      const r = dialAddress(this.ctx.listeners, address, port, this.ctx.podIP, this.ctx.network);
+      if (r === 'connected') return 'socket';
+      result = r;
+      // bash has no connect timeout of its own: a dropped SYN waits for the kernel's.
+      clockOf(this.ctx).wait(failedConnectSeconds({ result: r }));
     }
-    w.err(`${this.name}: connect: Connection refused\n`);
-    w.err(`${this.where(line)}${path}: Connection refused\n`);
+    w.err(bashConnectFailure(this.name, this.where(line), path, { result }));
     throw new RedirectFailed(1);
   }
 

@@ -9,8 +9,8 @@
  * - for each real netcat (OpenBSD, ncat, busybox's Debian build, netcat-traditional) and bash:
  *   podnet's reading of its DIAL_SCRIPT run for real, against the kernel's outcome, and
  *   against the same script run in the simulator.
- * A disagreement fails the test unless it is in KNOWN_GAPS, which names each one the
- * simulator or the probes do not model yet (issue 9 parts 2-3) — every gap found is printed.
+ * A disagreement fails the test unless it is in KNOWN_GAPS (each with its reason); every gap
+ * found is printed.
  */
 import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DIAL_SCRIPT, dialOutcome, parseScriptOutput } from '../../src/probes/inside.js';
@@ -55,25 +55,12 @@ const TARGETS: Target[] = [
 ];
 
 /**
- * Disagreements known today, each with why (they are what issue 9 parts 2-3 fix). A listed gap
- * is reported, not failed; anything else that disagrees fails.
+ * Disagreements that remain, each with why. A listed gap is reported, not failed; anything
+ * else that disagrees fails.
  */
 const KNOWN_GAPS: { what: RegExp; why: string }[] = [
-  { what: /^model .* filtered address: sim refused, kernel timeout$/, why: 'netmodel refuses every address outside the pod; a real packet to an unroutable address (or through DROP) times out' },
-  { what: /^model .* unknown name: sim refused, kernel unresolved$/, why: 'netmodel has no `unresolved` outcome (NXDOMAIN)' },
-  { what: /^sim-script .* filtered address: sim refused, lab timeout$/, why: 'the simulator cannot time out (same gap, through the probe script)' },
-  { what: /^sim-script .* unknown name: sim refused, lab (error|unresolved)$/, why: 'the simulator\'s nc resolves no names to NXDOMAIN' },
-  { what: /^reading .* unknown name: podnet error, kernel unresolved$/, why: 'podnet has no `unresolved` outcome: NXDOMAIN reads as error' },
-  { what: /^reading busybox .*: podnet timeout, kernel (connected|refused)$/, why: 'Debian\'s busybox nc has no -z/-v: it prints its usage, which contains "timeout"' },
-  { what: /^sim-script busybox .*: sim (connected|refused), lab timeout$/, why: 'Debian\'s busybox nc misread as timeout (see reading busybox)' },
-  { what: /^reading busybox .*unknown name: podnet timeout, kernel unresolved$/, why: 'Debian\'s busybox nc misread as timeout' },
-  { what: /^sim-script busybox .*unknown name: sim (refused|error), lab timeout$/, why: 'Debian\'s busybox nc misread as timeout' },
-  { what: /^reading bash .* filtered address: podnet error, kernel timeout$/, why: 'bash /dev/tcp has no connect timeout: a dropped SYN outlasts the 10 s exec timeout and the dial is lost' },
-  { what: /^sim-script bash .* filtered address: sim refused, lab error$/, why: 'bash /dev/tcp outlasts the exec timeout; the simulator refuses instead' },
-  { what: /^reading traditional .* (::1|localhost): podnet error, kernel (connected|refused)$/, why: 'netcat-traditional is IPv4-only: `::1: forward host lookup failed`' },
-  { what: /^sim-script traditional .* (::1|localhost): sim (connected|refused), lab error$/, why: 'netcat-traditional is IPv4-only' },
-  { what: /^reading traditional .* localhost: podnet refused, kernel connected$/, why: 'netcat-traditional tries localhost as 127.0.0.1 only' },
-  { what: /^sim-script traditional .* localhost: sim connected, lab refused$/, why: 'netcat-traditional tries localhost as 127.0.0.1 only' },
+  { what: /^reading traditional .* localhost: podnet refused, kernel connected$/, why: 'netcat-traditional resolves localhost to 127.0.0.1 only (IPv4-only tool); a dual-stack client would also try ::1' },
+  { what: /^sim-script traditional .* localhost: sim connected, lab refused$/, why: 'the simulator\'s nc is OpenBSD netcat, which tries ::1 too; netcat-traditional tries 127.0.0.1 only' },
 ];
 
 const VARIANTS: NcVariant[] = ['openbsd', 'ncat', 'busybox', 'traditional'];
@@ -149,7 +136,7 @@ describeLab('lab: listener set-ups × targets × tools, kernel against simulator
 
   afterAll(async () => {
     for (const lab of labs.values()) await lab.close();
-    if (gaps.length) console.info(`lab matrix: ${gaps.length} known gaps (simulator or probes do not model these yet):\n${gaps.join('\n')}`);
+    if (gaps.length) console.info(`lab matrix: ${gaps.length} known gaps (each with its reason):\n${gaps.join('\n')}`);
   });
 
   it('every namespace the lab made is named podnet-PID-…, and the kernel gave each pod its own', async () => {

@@ -67,8 +67,21 @@ describe('dial', () => {
   it('pod IP only when it is this pod\'s IP', () => {
     const ls = [listener('tcp', '0.0.0.0')];
     expect(dial(ls, POD_IP, 9500, POD_IP)).toBe('connected');
-    expect(dial(ls, POD_IP, 9500)).toBe('refused');
-    expect(dial(ls, '10.42.0.99', 9500, POD_IP)).toBe('refused');
+    // Not this pod's address, and no network to route it: the SYN is lost.
+    expect(dial(ls, POD_IP, 9500)).toBe('timeout');
+    expect(dial(ls, '10.42.0.99', 9500, POD_IP)).toBe('timeout');
+  });
+
+  it('addresses outside the namespace go through the network; loopback and the pod IP never do', () => {
+    const seen: string[] = [];
+    const network = { route: (a: string, p: number) => (seen.push(`${a}:${p}`), a === '10.42.0.97' ? 'refused' as const : 'timeout' as const) };
+    const ls = [listener('tcp', '0.0.0.0')];
+    expect(dial(ls, '10.42.0.97', 9500, POD_IP, network)).toBe('refused');
+    expect(dial(ls, '10.42.0.98', 9500, POD_IP, network)).toBe('timeout');
+    expect(dial(ls, '127.0.0.1', 9500, POD_IP, network)).toBe('connected');
+    expect(dial(ls, POD_IP, 9500, POD_IP, network)).toBe('connected');
+    expect(dial(ls, POD_IP, 9501, POD_IP, network)).toBe('refused');
+    expect(seen).toEqual(['10.42.0.97:9500', '10.42.0.98:9500']);
   });
 
   it('the seed incident: loopback-only server refuses the pod IP (kubelet probes)', () => {
@@ -84,8 +97,8 @@ describe('dial', () => {
     expect(dial([], 'localhost', 9500)).toBe('refused');
   });
 
-  it('unknown names are refused (no DNS in the simulator)', () => {
-    expect(dial([listener('tcp', '0.0.0.0')], 'mlserver.svc', 9500)).toBe('refused');
+  it('unknown names are unresolved (the pod\'s resolver answers NXDOMAIN)', () => {
+    expect(dial([listener('tcp', '0.0.0.0')], 'mlserver.svc', 9500)).toBe('unresolved');
   });
 });
 

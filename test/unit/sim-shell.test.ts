@@ -9,7 +9,7 @@ function context(extra: Partial<ExecContext> = {}): ExecContext {
     pod: 'mlserver-0',
     container: 'agent',
     podIP: POD_IP,
-    tools: ['sh', 'bash', 'cat', 'readlink', 'nc', 'echo', 'true', 'false', 'timeout'],
+    tools: ['sh', 'bash', 'cat', 'readlink', 'nc', 'echo', 'true', 'false', 'timeout', 'sleep'],
     netnsInode: 4026532201,
     listeners: [
       { proto: 'tcp', address: '127.0.0.1', port: 9500, container: 'mlserver', inode: 1001 },
@@ -117,6 +117,43 @@ describe('programs', () => {
       stdout: '',
       stderr: "timeout: failed to run command 'curl': No such file or directory\n",
       exitCode: 127,
+    });
+  });
+});
+
+describe('timeouts in simulated time (captured on Debian bookworm; see src/sim/dial-words.ts)', () => {
+  const dropped = { network: { route: () => 'timeout' as const } };
+  it('nc -w gives up after its timeout with its own words; without -w the kernel\'s ETIMEDOUT', () => {
+    expect(run(['nc', '-v', '-z', '-w', '2', '10.42.0.98', '8080'], dropped)).toEqual({
+      stdout: '', stderr: 'nc: connect to 10.42.0.98 port 8080 (tcp) timed out: Operation now in progress\n', exitCode: 1,
+    });
+    expect(run(['nc', '-v', '-z', '10.9.0.99', '8080'], dropped)).toEqual({
+      stdout: '', stderr: 'nc: connect to 10.9.0.99 port 8080 (tcp) failed: Connection timed out\n', exitCode: 1,
+    });
+    expect(run(['nc', '-z', '-w', '1', '10.9.0.99', '8080'], dropped)).toEqual({ stdout: '', stderr: '', exitCode: 1 });
+    expect(run(['nc', '-z', '-w', 'x', '10.9.0.99', '8080'], dropped).stderr).toBe('nc: timeout invalid: x\n');
+  });
+
+  it('with no network at all, an address outside the pod times out', () => {
+    expect(run(['nc', '-v', '-z', '-w', '2', '10.42.0.98', '8080']).stderr).toMatch(/timed out: Operation now in progress/);
+  });
+
+  it('timeout kills a wait longer than its deadline: 124, or 137 with -s KILL; what came before stays', () => {
+    expect(run(['timeout', '1', 'bash', '-c', 'exec 3<>/dev/tcp/10.9.0.99/8080'], dropped)).toEqual({ stdout: '', stderr: '', exitCode: 124 });
+    expect(run(['timeout', '-s', 'KILL', '1', 'bash', '-c', 'exec 3<>/dev/tcp/10.9.0.99/8080'], dropped).exitCode).toBe(137);
+    expect(run(['timeout', '5', 'nc', '-v', '-z', '-w', '1', '10.9.0.99', '8080'], dropped)).toEqual({
+      stdout: '', stderr: 'nc: connect to 10.9.0.99 port 8080 (tcp) timed out: Operation now in progress\n', exitCode: 1,
+    });
+    expect(run(['timeout', '1', 'nc', '-v', '-z', '10.9.0.99', '8080'], dropped).exitCode).toBe(124);
+    expect(run(['timeout', '1', 'sleep', '3'])).toEqual({ stdout: '', stderr: '', exitCode: 124 });
+    expect(run(['timeout', '3', 'sleep', '1']).exitCode).toBe(0);
+    expect(run(['sh', '-c', 'echo before; timeout 1 bash -c "exec 3<>/dev/tcp/10.9.0.99/8080"; echo rc=$?'], dropped).stdout).toBe('before\nrc=124\n');
+    expect(run(['timeout', 'soon', 'true']).exitCode).toBe(125);
+  });
+
+  it('bash /dev/tcp without a bound waits for the kernel and says so', () => {
+    expect(run(['bash', '-c', 'exec 3<>/dev/tcp/10.9.0.99/8080'], dropped)).toEqual({
+      stdout: '', stderr: 'bash: connect: Connection timed out\nbash: line 1: /dev/tcp/10.9.0.99/8080: Connection timed out\n', exitCode: 1,
     });
   });
 });
