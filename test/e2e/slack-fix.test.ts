@@ -83,6 +83,12 @@ describe('Apply fix → Fixed — verified (seed incident)', () => {
     const apply = buttons(summary).find((b) => b.action_id === 'podnet_apply_fix');
     expect(apply).toBeDefined();
     expect(apply!.confirm?.text.text).toMatch(/Patch \*Server mlserver in financial-ml\*[\s\S]*- - name: MLSERVER_HOST/);
+    // Even an allowed user's press applies only the patch the check plans now: a crafted hash is refused by the worker.
+    const crafted = JSON.stringify({ ...(JSON.parse(apply!.value!) as object), patch: '0badc0de' });
+    expect(await press(stack, summary, 'podnet_apply_fix', crafted, ALICE)).toMatch(/Applying the fix/);
+    const refused = await reply(stack, summary, /Fix not applied/);
+    expect(textOf(refused)).toMatch(/differs from the one the summary showed/);
+    expect(await serverEnv(stack)).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
     const [first, second] = await Promise.all([press(stack, summary, 'podnet_apply_fix', apply!.value!, ALICE), press(stack, summary, 'podnet_apply_fix', apply!.value!, ALICE)]);
     expect(first).toMatch(/Applying the fix for `probe-bind-mismatch`/);
     expect(/job `([^`]+)`/.exec(second)?.[1]).toBe(/job `([^`]+)`/.exec(first)?.[1]);
