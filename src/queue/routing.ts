@@ -4,7 +4,7 @@
  * silently in a queue nobody consumes. Wraps the bot's `enqueue`, so slash commands, buttons
  * and mentions all pass through it.
  */
-import type { ParsedCommand } from '../commands/grammar.js';
+import { commandRoutes, describeCommand, type ParsedCommand } from '../commands/grammar.js';
 import { PodnetError } from '../errors.js';
 import type { ClusterGate } from './heartbeat.js';
 
@@ -25,9 +25,15 @@ export class NoLiveWorkerError extends PodnetError {
   }
 }
 
-/** The cluster a routed command targets (the Slack app fills it from `--cluster`, the channel policy or the default). */
+/**
+ * The cluster a command targets: set on every command whose verb spec routes it (the Slack app
+ * fills it from `--cluster`, the channel policy or the default). A routed command without one is
+ * a bug upstream, refused here rather than run on whatever cluster the producer defaults to.
+ */
 export function commandCluster(cmd: ParsedCommand): string | undefined {
-  return 'cluster' in cmd ? cmd.cluster : undefined;
+  const cluster = 'cluster' in cmd ? cmd.cluster : undefined;
+  if (cluster === undefined && commandRoutes(cmd)) throw new PodnetError('internal', `the ${describeCommand(cmd)} names no cluster; it was not routed`);
+  return cluster;
 }
 
 /**

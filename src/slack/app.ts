@@ -22,19 +22,21 @@ import {
   type SlashCommand,
 } from '@slack/bolt';
 import type { RetryOptions } from '@slack/web-api';
-import { channelDefaults, authorize, type Policy } from '../authz/policy.js';
+import { channelDefaults, authorize, type AuthorizeResult, type Policy } from '../authz/policy.js';
 import type { AuditEntry, AuditLog } from '../authz/audit.js';
 import {
   HELP_TEXT,
   commandNamespace,
+  commandRoutes,
   describeCommand,
   formatCommand,
-  helpFor,
   isIntrusive,
   parseCommand,
   type CheckCommand,
   type ParsedCommand,
 } from '../commands/grammar.js';
+import { specOf } from '../commands/verbs/index.js';
+import type { BotContext, ClusterSummary } from '../commands/verbs/spec.js';
 import { validateImage, validateLabel, validatePodName } from '../commands/validate.js';
 import type { Config } from '../config.js';
 import { BadInputError, PodnetError, describeError } from '../errors.js';
@@ -94,6 +96,10 @@ export interface SlackAppOptions {
   debugImage?: string;
   /** Answers `/podnet clusters` (src/queue/heartbeat.ts `clustersText`); without it the verb says it is unavailable. */
   listClusters?: () => Promise<string>;
+  /** The clusters and their workers from the heartbeats (src/queue/heartbeat.ts `listClusters`), for verbs the bot answers. */
+  clusters?: () => Promise<ClusterSummary[]>;
+  /** podnet's version, for verbs the bot answers. Default `unknown`. */
+  version?: string;
   /**
    * Incidents and runbooks (src/incidents/slack-hooks.ts): routes commands into an open
    * incident's thread, answers `@podnet` mentions, handles runbook Confirm/Decline buttons.
@@ -242,13 +248,35 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     }
   };
 
-  /** Fills the cluster from the channel's policy or the default, on verbs that route. */
+  /** Fills the cluster from `--cluster`, the channel's policy or the default, on commands whose verb spec routes them. */
   function routed(cmd: ParsedCommand, channelCluster: string | undefined): ParsedCommand {
-    if (!('cluster' in cmd) && !['check', 'logs', 'sweep'].includes(cmd.verb) && !(cmd.verb === 'watch' && cmd.action === 'start') && !(cmd.verb === 'runbook' && cmd.action === 'run')) {
-      return cmd;
-    }
+    if (!commandRoutes(cmd)) return cmd;
     const c = cmd as ParsedCommand & { cluster?: string };
     return { ...c, cluster: c.cluster ?? channelCluster ?? config.defaultCluster } as ParsedCommand;
+  }
+
+  const bot: BotContext = {
+    version: options.version ?? 'unknown',
+    ...(options.listClusters && { clustersText: options.listClusters }),
+    ...(options.clusters && { clusters: options.clusters }),
+  };
+
+  /**
+   * Answers a verb the bot runs itself (spec `run.on: 'bot'`: help, clusters…), after the
+   * channel policy when the verb's permission asks for it. Returns the text and the audit outcome.
+   */
+  async function answerHere(cmd: ParsedCommand, where: { channel: string; user: string; channelName?: string }): Promise<{ text: string; outcome: 'done' | 'denied' | 'failed'; reason?: string }> {
+    const spec = specOf(cmd);
+    if (spec.run.on !== 'bot') throw new Error(`${cmd.verb} is not answered by the bot`);
+    if (spec.permission.policy === 'channel') {
+      const d = authorize(policy, { channel: where.channel, user: where.user, verb: cmd.verb, intrusive: spec.permission.intrusive(cmd), ...(where.channelName !== undefined && { channelName: where.channelName }) });
+      if (!d.allowed) return { text: `:no_entry: ${escapeSlackText(d.reason)}`, outcome: 'denied', reason: d.reason };
+    }
+    try {
+      return { text: await spec.run.answer(cmd, bot), outcome: 'done' };
+    } catch (err) {
+      return { text: `:x: Could not answer \`${escapeSlackText(formatCommand(cmd))}\`: ${escapeSlackText(describeError(err))}`, outcome: 'failed', reason: describeError(err) };
+    }
   }
 
   function queuedText(cmd: ParsedCommand, res: { jobId: string; deduplicated?: boolean }): string {
@@ -273,7 +301,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     waitMs: number,
     late: (text: string) => Promise<unknown>,
   ): Promise<{ text: string; accepted: boolean }> {
-    const decision = authorize(policy, {
+    const decision = specOf(cmd).permission.policy === 'open' ? ({ allowed: true } as AuthorizeResult) : authorize(policy, {
       channel: ctx.channel,
       ...(ctx.channelName !== undefined && { channelName: ctx.channelName }),
       user: ctx.user,
@@ -331,17 +359,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return;
     }
     const audited = { ...base, verb: cmd.verb, ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }) };
-    if (cmd.verb === 'help') {
-      await ack(ephemeral(`\`\`\`${cmd.topic ? helpFor(cmd.topic) : HELP_TEXT}\`\`\``));
-      record({ ...audited, outcome: 'done' });
-      return;
-    }
-    if (cmd.verb === 'clusters') {
-      // Answered by the bot from the workers' heartbeats; the channel must be allowed like any command.
-      const d = authorize(policy, { channel: command.channel_id, user: command.user_id, verb: 'clusters', intrusive: false, ...(command.channel_name !== undefined && { channelName: command.channel_name }) });
-      const listed = !d.allowed ? undefined : options.listClusters ? await options.listClusters().catch((err: unknown) => `:x: Could not list the clusters: ${escapeSlackText(describeError(err))}`) : 'Listing clusters is not available in this deployment.';
-      await ack(ephemeral(d.allowed ? listed ?? '' : `:no_entry: ${escapeSlackText(d.reason)}`));
-      record({ ...audited, outcome: d.allowed ? 'done' : 'denied', ...(!d.allowed && { reason: d.reason }) });
+    if (specOf(cmd).run.on === 'bot') {
+      const answer = await answerHere(cmd, { channel: command.channel_id, user: command.user_id, ...(command.channel_name !== undefined && { channelName: command.channel_name }) });
+      await ack(ephemeral(answer.text));
+      record({ ...audited, outcome: answer.outcome, ...(answer.reason !== undefined && { reason: answer.reason }) });
       return;
     }
     const ctx: EnqueueContext = {
@@ -399,7 +420,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     }
     switch (actionId) {
       case ACTION_IDS.rerun:
-        if (base.verb === 'help') throw new BadInputError('This button has nothing to re-run');
+        if (specOf(base).run.on !== 'worker') throw new BadInputError('This button has nothing to re-run');
         return base;
       case ACTION_IDS.logs:
         if (base.verb === 'logs') return base;
@@ -517,9 +538,10 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       return;
     }
     const audited = { ...base, verb: cmd.verb, ...(commandNamespace(cmd) !== undefined && { namespace: commandNamespace(cmd) }) };
-    if (cmd.verb === 'help' || cmd.verb === 'clusters') {
-      record({ ...audited, outcome: 'done' });
-      await reply(cmd.verb === 'help' ? `\`\`\`${cmd.topic ? helpFor(cmd.topic) : HELP_TEXT}\`\`\`` : 'Use `/podnet clusters` in the channel.');
+    if (specOf(cmd).run.on === 'bot') {
+      const answer = await answerHere(cmd, { channel: e.channel, user });
+      record({ ...audited, outcome: answer.outcome, ...(answer.reason !== undefined && { reason: answer.reason }) });
+      await reply(answer.text);
       return;
     }
     const ctx: EnqueueContext = { channel: e.channel, user, teamId: e.team ?? '', responseUrl: '', ...(threadTs !== undefined && { threadTs }), source: 'mention' };

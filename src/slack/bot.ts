@@ -13,7 +13,7 @@ import { createIncidentHooks, type IncidentHooks } from '../incidents/slack-hook
 import type { Logger } from '../logger.js';
 import { withTimeout } from '../ops/with-timeout.js';
 import { createProducer, type Producer, type ProducerOptions } from '../queue/enqueue.js';
-import { clustersText, createClusterGate, type ClusterGate } from '../queue/heartbeat.js';
+import { clustersText, createClusterGate, podnetVersion, type ClusterGate } from '../queue/heartbeat.js';
 import { withClusterGate } from '../queue/routing.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from './app.js';
 import { createEventDeduper } from './request-guards.js';
@@ -35,7 +35,7 @@ export interface BotOptions {
   /** Route commands into open incidents and answer `@podnet` mentions. Default on. */
   incidents?: boolean;
   /** Passed through to the Bolt app (bot ids for tests, ack budget, receiver…). */
-  app?: Omit<SlackAppOptions, 'config' | 'policy' | 'audit' | 'enqueue' | 'logger' | 'incidents' | 'listClusters'>;
+  app?: Omit<SlackAppOptions, 'config' | 'policy' | 'audit' | 'enqueue' | 'logger' | 'incidents' | 'listClusters' | 'clusters'>;
 }
 
 export interface Bot {
@@ -81,6 +81,8 @@ export function createBot(options: BotOptions): Bot {
     fixButtons,
     eventDeduper: createEventDeduper({ redis, prefix, ...(options.logger && { logger: options.logger }) }),
     ...(gate && { listClusters: async () => clustersText(await withTimeout(gate.list(), 1500), config.defaultCluster) }),
+    ...(gate && { clusters: () => withTimeout(gate.list(), 1500) }),
+    version: podnetVersion(),
     enqueue: gate ? withClusterGate(enqueue, gate) : enqueue,
   });
 
