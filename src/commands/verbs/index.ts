@@ -17,6 +17,7 @@ import { runbookVerb, type RunbookCommand } from './runbook.js';
 import { flagsOn } from './scan.js';
 import type { Surface, VerbSpec } from './spec.js';
 import { sweepVerb, type SweepCommand } from './sweep.js';
+import { versionVerb, type VersionCommand } from './version.js';
 import { watchVerb, type WatchCommand } from './watch.js';
 
 /** The parsed command of every verb, by name. */
@@ -28,6 +29,7 @@ export interface Commands {
   incident: IncidentCommand;
   runbook: RunbookCommand;
   clusters: ClustersCommand;
+  version: VersionCommand;
   help: HelpCommand;
 }
 
@@ -48,6 +50,7 @@ export const REGISTRY = {
   incident: incidentVerb,
   runbook: runbookVerb,
   clusters: clustersVerb,
+  version: versionVerb,
   help: helpVerb({ names: () => verbsOn('slack'), text: (topic) => helpText(topic) }),
 } as const satisfies Registry;
 
