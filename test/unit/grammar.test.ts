@@ -331,7 +331,8 @@ describe('parseCommand: help and unknown verbs', () => {
   });
   it('rejects an unknown verb with a suggestion and the full help as usage', () => {
     const err = fails('chek mlserver-0');
-    expect(err.message).toBe('Unknown command "chek" (did you mean "check"?): use one of check, logs, watch, sweep, incident, runbook, clusters, help');
+    expect(err.message).toBe(`Unknown command "chek" (did you mean "check"?): use one of ${VERBS.join(', ')}`);
+    expect(VERBS.slice(0, 7)).toEqual(['check', 'logs', 'watch', 'sweep', 'incident', 'runbook', 'clusters']);
     expect(err.usage).toBe(HELP_TEXT);
     expect(fails('deploy x').message).toMatch(/^Unknown command "deploy": use one of/);
   });
