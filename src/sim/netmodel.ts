@@ -286,3 +286,75 @@ export function procNetTcp(listeners: SimListener[], proto: 'tcp' | 'tcp6'): str
   if (proto === 'tcp6') return [TCP6_HEADER, ...rows].map((line) => `${line}\n`).join('');
   return [TCP4_HEADER, ...rows].map((line) => `${line.padEnd(TCP4_LINE_WIDTH, ' ')}\n`).join('');
 }
+
+// --- bind(2) -------------------------------------------------------------------------------
+
+/** What bind(2) is asked for: a TCP socket's family, address, port and IPV6_V6ONLY. */
+export type BindRequest = Pick<SimListener, 'proto' | 'address' | 'port' | 'v6only'>;
+
+type Bound = { kind: 'v4'; bytes: number[] } | { kind: 'any6'; v6only: boolean } | { kind: 'v6'; bytes: number[] };
+
+/** How the kernel compares a bound address; undefined when the address is not of the socket's family. */
+function boundAddress(b: BindRequest): Bound | undefined {
+  if (b.proto === 'tcp') {
+    const v4 = parseIPv4(b.address);
+    return v4 ? { kind: 'v4', bytes: v4 } : undefined;
+  }
+  const v6 = parseIPv6(b.address);
+  if (!v6) return undefined;
+  if (isV4Mapped(v6)) return { kind: 'v4', bytes: v6.slice(12) };
+  if (isZero(v6)) return { kind: 'any6', v6only: b.v6only === true };
+  return { kind: 'v6', bytes: v6 };
+}
+
+/**
+ * Whether two listening TCP sockets in one network namespace cannot both be bound (the second
+ * bind fails with EADDRINUSE), by inet_rcv_saddr_equal / ipv6_rcv_saddr_equal in
+ * net/ipv4/inet_connection_sock.c (SO_REUSEADDR does not help against a socket in LISTEN
+ * state; SO_REUSEPORT is not modelled):
+ * - same port, and: two IPv4 addresses that are equal or either is 0.0.0.0;
+ * - `::` against `::` (v6only or not) or against any IPv6 address;
+ * - `::` without IPV6_V6ONLY against any IPv4 address (it takes IPv4 too; ipv6(7): "IPV6_V6ONLY
+ *   ... If this flag is set to false (zero), then the socket can be used to send and receive
+ *   packets to and from an IPv6 address or an IPv4-mapped IPv6 address"; the default is
+ *   net.ipv6.bindv6only, 0);
+ * - two specific IPv6 addresses that are equal; a specific IPv6 address never conflicts with
+ *   IPv4 (binding one sets ipv6only).
+ * A v4-mapped IPv6 address counts as its IPv4 address.
+ */
+export function bindConflicts(a: BindRequest, b: BindRequest): boolean {
+  if (a.port !== b.port) return false;
+  const x = boundAddress(a);
+  const y = boundAddress(b);
+  if (!x || !y) return false;
+  if (x.kind === 'v4' && y.kind === 'v4') return sameBytes(x.bytes, y.bytes) || isZero(x.bytes) || isZero(y.bytes);
+  if (x.kind === 'any6' && y.kind === 'any6') return true;
+  const [any, other] = x.kind === 'any6' ? [x, y] : y.kind === 'any6' ? [y, x] : [undefined, undefined];
+  if (any && other) return other.kind === 'v4' ? !any.v6only : true;
+  if (x.kind === 'v6' && y.kind === 'v6') return sameBytes(x.bytes, y.bytes);
+  return false;
+}
+
+/**
+ * Why bind(2) refuses this address in a namespace holding `localIPs` (besides loopback), or
+ * undefined when it binds: an address of the other family for the socket (EINVAL/EAFNOSUPPORT),
+ * or one no interface carries (EADDRNOTAVAIL, "Cannot assign requested address";
+ * net.ipv4.ip_nonlocal_bind is 0 by default).
+ */
+export function bindAddressProblem(b: BindRequest, localIPs: readonly string[]): string | undefined {
+  const bound = boundAddress(b);
+  if (!bound) {
+    return b.proto === 'tcp'
+      ? `${JSON.stringify(b.address)} is not an IPv4 address: a tcp socket is AF_INET (use proto tcp6 for an IPv6 address)`
+      : `${JSON.stringify(b.address)} is not an IPv6 address: a tcp6 socket is AF_INET6 (use proto tcp for an IPv4 address, or ::ffff:${b.address})`;
+  }
+  if (bound.kind === 'any6') return undefined;
+  const local = (bytes: number[], family: 4 | 6): boolean =>
+    isZero(bytes) || (family === 4 && bytes[0] === 127) || (family === 6 && sameBytes(bytes, V6_LOOPBACK)) ||
+    localIPs.some((ip) => {
+      const p = parseAddress(ip);
+      return p !== undefined && p.family === family && sameBytes(p.bytes, bytes);
+    });
+  if (local(bound.bytes, bound.kind === 'v4' ? 4 : 6)) return undefined;
+  return `no interface in the pod's network namespace has ${b.address} (it has loopback${localIPs.length ? ` and ${localIPs.join(', ')}` : ''}): bind fails with EADDRNOTAVAIL, "Cannot assign requested address"`;
+}

@@ -9,6 +9,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { z } from 'zod';
 import { PodnetError } from '../errors.js';
+import { bindAddressProblem, bindConflicts, type BindRequest } from './netmodel.js';
 import { timelineSchema } from './timeline.js';
 
 /** Tools every container has unless the scenario says otherwise. */
@@ -249,6 +250,7 @@ function checkReferences(s: Scenario, fileName: string): void {
       if (!names.includes(c)) fail(`${at}.containers.${c}`, `Pod ${key} has no container "${c}" in spec.containers, spec.initContainers or spec.ephemeralContainers (it has: ${names.join(', ') || 'none'})`);
     }
   }
+  checkBinds(s, pods, fail);
   s.faults.forEach((f, i) => {
     try {
       new RegExp(f.path);
@@ -265,6 +267,71 @@ function checkReferences(s: Scenario, fileName: string): void {
       fail(`timeline[${i}]`, `Pod ${e.pod} has no container "${container}" (it has: ${names.join(', ')})`);
     }
   });
+}
+
+type Obj = Record<string, unknown>;
+const strOf = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** A pod's own addresses (status.podIPs, status.podIP) and, for hostNetwork, the node's. */
+function localAddresses(s: Scenario, pod: Obj): string[] {
+  const status = (pod.status ?? {}) as Obj;
+  const ips = ((status.podIPs ?? []) as Obj[]).map((p) => strOf(p.ip)).filter((x): x is string => !!x);
+  const one = strOf(status.podIP);
+  if (one) ips.push(one);
+  if (((pod.spec ?? {}) as Obj).hostNetwork === true) {
+    const hostIP = strOf(status.hostIP);
+    if (hostIP) ips.push(hostIP);
+    const nodeName = strOf(((pod.spec ?? {}) as Obj).nodeName);
+    const node = (s.objects as unknown as Obj[]).find((o) => o.kind === 'Node' && strOf((o.metadata as Obj).name) === nodeName);
+    for (const a of ((((node?.status ?? {}) as Obj).addresses ?? []) as Obj[])) if (strOf(a.address)) ips.push(strOf(a.address)!);
+  }
+  return [...new Set(ips)];
+}
+
+/** Which network namespace a container's sockets are in: the pod's, its own, or the node's. */
+function netnsOf(pod: Obj, key: string, netns: string, container: string): string {
+  const spec = (pod.spec ?? {}) as Obj;
+  if (spec.hostNetwork === true) return `node ${strOf(spec.nodeName) ?? strOf(((pod.status ?? {}) as Obj).hostIP) ?? ''}`;
+  return netns === 'per-container' ? `container ${key}/${container}` : `pod ${key}`;
+}
+
+const endpoint = (l: BindRequest): string => `${l.proto} ${l.proto === 'tcp6' ? `[${l.address}]` : l.address}:${l.port}`;
+
+/** What to write instead of a second socket the kernel refuses. */
+function conflictAdvice(a: BindRequest, b: BindRequest): string {
+  const dual = [a, b].find((l) => l.proto === 'tcp6' && /^(?:::|\[::\])$/.test(l.address) && l.v6only !== true);
+  const other = dual === a ? b : a;
+  if (dual && other.proto === 'tcp') {
+    return `a [::] socket without IPV6_V6ONLY also takes IPv4 (ipv6(7); net.ipv6.bindv6only defaults to 0), so the kernel refuses the second bind with EADDRINUSE. Set v6only: true on the [::] socket (as Redis, PostgreSQL and Python asyncio servers do), or keep one of the two`;
+  }
+  return `both would hold port ${a.port} on overlapping addresses, so the kernel refuses the second bind with EADDRINUSE ("address already in use"). Keep only the socket that won the bind (a port conflict shows as the loser's bind error in its log), or move one to another port`;
+}
+
+/**
+ * Refuses listeners a Linux kernel would not let a program bind: an address of the wrong family,
+ * an address the namespace does not have (EADDRNOTAVAIL), and two sockets in one network
+ * namespace that conflict (EADDRINUSE, see bindConflicts in netmodel.ts). Containers of a
+ * `shared` pod share one namespace; hostNetwork pods on one node share the node's.
+ */
+function checkBinds(s: Scenario, pods: Map<string, ScenarioObject>, fail: (path: string, what: string) => never): void {
+  const seen = new Map<string, { path: string; listen: BindRequest }[]>();
+  for (const [key, model] of Object.entries(s.pods)) {
+    const pod = pods.get(key) as unknown as Obj;
+    const local = localAddresses(s, pod);
+    for (const [container, c] of Object.entries(model.containers)) {
+      const ns = netnsOf(pod, key, model.netns, container);
+      const bound = seen.get(ns) ?? [];
+      seen.set(ns, bound);
+      c.listen.forEach((l, i) => {
+        const path = `pods[${JSON.stringify(key)}].containers.${container}.listen[${i}]`;
+        const problem = bindAddressProblem(l, local);
+        if (problem && (local.length > 0 || !/EADDRNOTAVAIL/.test(problem))) fail(path, `${endpoint(l)} cannot be bound: ${problem}`);
+        const clash = bound.find((b) => bindConflicts(b.listen, l));
+        if (clash) fail(path, `${endpoint(l)} cannot be bound next to ${endpoint(clash.listen)} (${clash.path}) in the same network namespace: ${conflictAdvice(clash.listen, l)}`);
+        bound.push({ path, listen: l });
+      });
+    }
+  }
 }
 
 /** Names of all containers (regular, init, ephemeral) in a Pod object. */

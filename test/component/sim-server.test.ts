@@ -156,23 +156,30 @@ describe('simulator: pods/log', () => {
     expect(await core.readNamespacedPodLog({ name: 'one-0', namespace: 'team-a' })).toBe('');
   });
 
-  it('streams an 84 MB generated log without buffering it (server and client in this process)', async () => {
+  // How much memory streaming takes is a figure of `npm run bench -- simlog`; here: the stream is whole and right.
+  it('streams an 84 MB generated log through a slow reader, complete and in order', async () => {
     const lines = 800_000;
     const template = 'INFO  worker {n} processed batch: 128 requests, p99 41ms, queue depth 0 (steady)';
     const scenario = smallScenario();
     (scenario.pods as Record<string, { containers: Record<string, unknown> }>)['team-a/web-0']!.containers.web = { logs: { generate: { lines, template, stepMs: 1 } } };
     await withSim(scenario, async (big) => {
-      global.gc?.();
-      const rssBefore = process.memoryUsage().rss;
-      let peak = rssBefore;
       let bytes = 0;
-      let newlines = 0;
+      let seen = 0;
+      let carry = '';
+      const bad: string[] = [];
+      let previousTs = '';
       const sink = new Writable({
         highWaterMark: 64 * 1024,
         write(chunk: Buffer, _enc, cb) {
           bytes += chunk.length;
-          for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) newlines++;
-          peak = Math.max(peak, process.memoryUsage().rss);
+          const parts = (carry + chunk.toString('utf8')).split('\n');
+          carry = parts.pop() ?? '';
+          for (const line of parts) {
+            seen++;
+            const [ts = '', ...rest] = line.split(' ');
+            if (rest.join(' ') !== template.replace('{n}', String(seen)) || ts < previousTs) bad.push(line);
+            previousTs = ts;
+          }
           // a slow reader: let the socket fill so the server must wait for drain
           setImmediate(cb);
         },
@@ -183,11 +190,10 @@ describe('simulator: pods/log', () => {
       });
       await new Log(kubeConfigFor(big)).log('team-a', 'web-0', 'web', sink, { timestamps: true });
       await done;
-      const growth = peak - rssBefore;
-      expect(newlines).toBe(lines);
-      expect(bytes).toBeGreaterThan(50 * 1024 * 1024);
-      if (process.env.PODNET_SIM_FIGURES) console.log(`log stream: ${bytes} bytes, RSS growth ${(growth / 1048576).toFixed(1)} MB`);
-      expect(growth).toBeLessThan(64 * 1024 * 1024);
+      expect(carry).toBe('');
+      expect(seen).toBe(lines);
+      expect(bad.slice(0, 3)).toEqual([]);
+      expect(bytes).toBeGreaterThan(80 * 1024 * 1024);
     });
   }, 120_000);
 

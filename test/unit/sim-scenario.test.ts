@@ -83,6 +83,51 @@ describe('parseScenario', () => {
     expect(err.message).toContain('the key must be NAMESPACE/POD');
   });
 
+  describe('refuses binds a Linux kernel refuses', () => {
+    const WITH_IP = BASE.replace('      containers: [{name: a, image: x}, {name: b, image: y}]\n', '      containers: [{name: a, image: x}, {name: b, image: y}]\n    status: {podIP: 10.42.0.5, podIPs: [{ip: 10.42.0.5}, {ip: "fd00::5"}]}\n');
+    const withListen = (a: string, b = '[]', netns = 'shared') => `${WITH_IP}pods:\n  ns/p:\n    netns: ${netns}\n    containers:\n      a: {listen: ${a}}\n      b: {listen: ${b}}\n`;
+
+    it('0.0.0.0:P and [::]:P without v6only in one namespace: EADDRINUSE, with the fix', () => {
+      const err = errorOf(withListen('[{proto: tcp, address: 0.0.0.0, port: 6379}]', '[{proto: tcp6, address: "::", port: 6379}]'));
+      expect(err.message).toBe(
+        'Scenario file bad.yaml: pods["ns/p"].containers.b.listen[0]: tcp6 [::]:6379 cannot be bound next to tcp 0.0.0.0:6379 (pods["ns/p"].containers.a.listen[0]) ' +
+          'in the same network namespace: a [::] socket without IPV6_V6ONLY also takes IPv4 (ipv6(7); net.ipv6.bindv6only defaults to 0), so the kernel refuses the second bind with EADDRINUSE. ' +
+          'Set v6only: true on the [::] socket (as Redis, PostgreSQL and Python asyncio servers do), or keep one of the two.',
+      );
+      expect(err.detail).toEqual({ file: 'bad.yaml', path: 'pods["ns/p"].containers.b.listen[0]' });
+    });
+
+    it('accepts what the kernel accepts', () => {
+      const ok = [
+        '[{proto: tcp, address: 0.0.0.0, port: 6379}, {proto: tcp6, address: "::", port: 6379, v6only: true}]',
+        '[{proto: tcp, address: 127.0.0.1, port: 80}, {proto: tcp, address: 10.42.0.5, port: 80}, {proto: tcp6, address: "::1", port: 80}]',
+        '[{proto: tcp6, address: "fd00::5", port: 81}, {proto: tcp, address: 0.0.0.0, port: 81}]',
+        '[{proto: tcp, address: 127.0.0.2, port: 82}, {proto: tcp6, address: "::ffff:10.42.0.5", port: 83}]',
+      ];
+      for (const l of ok) expect(() => parseScenario(withListen(l), 'ok.yaml')).not.toThrow();
+      // Separate namespaces do not share ports.
+      expect(() => parseScenario(withListen('[{proto: tcp, address: 0.0.0.0, port: 80}]', '[{proto: tcp, address: 0.0.0.0, port: 80}]', 'per-container'), 'ok.yaml')).not.toThrow();
+    });
+
+    it('the same address and port twice, or a wildcard over a specific address', () => {
+      expect(errorOf(withListen('[{proto: tcp, address: 127.0.0.1, port: 80}]', '[{proto: tcp, address: 127.0.0.1, port: 80}]')).message).toMatch(
+        /^Scenario file bad\.yaml: pods\["ns\/p"\]\.containers\.b\.listen\[0\]: tcp 127\.0\.0\.1:80 cannot be bound next to tcp 127\.0\.0\.1:80 .*EADDRINUSE/,
+      );
+      expect(errorOf(withListen('[{proto: tcp, address: 0.0.0.0, port: 80}, {proto: tcp, address: 10.42.0.5, port: 80}]')).message).toMatch(/containers\.a\.listen\[1\]: tcp 10\.42\.0\.5:80 cannot be bound next to tcp 0\.0\.0\.0:80/);
+      expect(errorOf(withListen('[{proto: tcp6, address: "::", port: 80, v6only: true}, {proto: tcp6, address: "::1", port: 80}]')).message).toMatch(/listen\[1\]: tcp6 \[::1\]:80 cannot be bound/);
+      expect(errorOf(withListen('[{proto: tcp6, address: "::", port: 80}, {proto: tcp, address: 127.0.0.1, port: 80}]')).message).toMatch(/listen\[1\].*Set v6only: true/);
+    });
+
+    it('an address the pod does not have, or of the wrong family', () => {
+      expect(errorOf(withListen('[{proto: tcp, address: 10.42.0.99, port: 80}]')).message).toBe(
+        'Scenario file bad.yaml: pods["ns/p"].containers.a.listen[0]: tcp 10.42.0.99:80 cannot be bound: no interface in the pod\'s network namespace has 10.42.0.99 ' +
+          '(it has loopback and 10.42.0.5, fd00::5): bind fails with EADDRNOTAVAIL, "Cannot assign requested address".',
+      );
+      expect(errorOf(withListen('[{proto: tcp, address: "::", port: 80}]')).message).toMatch(/is not an IPv4 address: a tcp socket is AF_INET \(use proto tcp6/);
+      expect(errorOf(withListen('[{proto: tcp6, address: 0.0.0.0, port: 80}]')).message).toMatch(/is not an IPv6 address/);
+    });
+  });
+
   it('gives line and column for YAML syntax errors', () => {
     const err = errorOf('apiVersion: podnet.dev/v1alpha1\nkind: [Scenario\nnow: x\n');
     expect(err.message).toMatch(/^Scenario file bad\.yaml: not valid YAML at line \d+, column \d+: /);
