@@ -8,7 +8,8 @@ import { parseArgs } from 'node:util';
 import { diagnose } from '../analysis/diagnose.js';
 import { createClusterAccess } from '../cluster/client.js';
 import { validateImage, validateLabel, validatePodName, validatePort } from '../commands/validate.js';
-import { BadInputError, PodnetError, describeError } from '../errors.js';
+import { BadInputError, describeError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit.js';
 import type { Diagnosis } from '../analysis/types.js';
 import type { Evidence, Step } from '../evidence.js';
 import { collectEvidence, type CheckRequest } from '../probes/collect.js';
@@ -59,8 +60,6 @@ Exit codes:
   2  bad input (a name that is not valid, an unknown flag, a bad port or file)
   3  the Kubernetes API cannot be reached (or timed out)
   4  the pod does not exist`;
-
-export const EXIT_CHECK = { ok: 0, failure: 1, badInput: 2, unreachable: 3, notFound: 4 } as const;
 
 export type OutputFormat = 'text' | 'markdown' | 'json';
 
@@ -171,22 +170,6 @@ function progressLine(step: Step): string {
   return step.ok ? `  ✓ ${step.name}${ms}\n` : `  ✗ ${step.name}: ${step.error ?? step.code ?? 'failed'}\n`;
 }
 
-/** Exit code for an error that stopped the check. */
-export function exitCodeFor(err: unknown): number {
-  if (!(err instanceof PodnetError)) return EXIT_CHECK.failure;
-  switch (err.code) {
-    case 'bad-input':
-      return EXIT_CHECK.badInput;
-    case 'not-found':
-      return EXIT_CHECK.notFound;
-    case 'unavailable':
-    case 'timeout':
-      return EXIT_CHECK.unreachable;
-    default:
-      return EXIT_CHECK.failure;
-  }
-}
-
 /** Writes the timeline chart files asked for; a failure is reported and the check goes on (like --evidence). */
 async function writeTimeline(args: CheckArgs, d: Diagnosis, evidence: Evidence, io: CliIo): Promise<void> {
   let svg: string;
@@ -217,11 +200,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     args = parseCheckArgs(argv);
   } catch (err) {
     io.stderr(`podnet check: ${describeError(err)}\n\n${USAGE}\n`);
-    return EXIT_CHECK.badInput;
+    return EXIT.badInput;
   }
   if (args.help) {
     io.stdout(`${USAGE}\n`);
-    return EXIT_CHECK.ok;
+    return EXIT.ok;
   }
   const progress = io.stderrIsTTY ? (s: Step) => io.stderr(progressLine(s)) : undefined;
   let sim: RunningSimulator | undefined;
@@ -257,9 +240,9 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     const podStep = evidence.steps.find((s) => s.name === 'get-pod');
     if (podStep && !podStep.ok) {
       io.stderr(`podnet check: could not read the pod: ${podStep.error}\n`);
-      return EXIT_CHECK.failure;
+      return EXIT.failure;
     }
-    return EXIT_CHECK.ok;
+    return EXIT.ok;
   } catch (err) {
     io.stderr(`podnet check: ${describeError(err)}\n`);
     if (io.env.PODNET_DEBUG) io.stderr(`${err instanceof Error ? err.stack : String(err)}\n`);

@@ -3,19 +3,10 @@
  * module under src/bin and is loaded only when used, so `podnet check` never loads Bolt.
  */
 import { describeError, PodnetError } from '../errors.js';
+import { EXIT } from './exit.js';
 
 /** An entry point: takes the arguments after the subcommand, returns the exit code. */
 export type Main = (argv: string[]) => Promise<number>;
-
-/** Exit codes shared by every subcommand (documented in the README). */
-export const EXIT = {
-  ok: 0,
-  /** A diagnosis was made and it found a problem (check) — still a successful run. */
-  diagnosed: 0,
-  failure: 1,
-  badInput: 2,
-  unreachable: 3,
-} as const;
 
 const SUBCOMMANDS: Record<string, { load: () => Promise<{ main: Main }>; summary: string }> = {
   check: { load: () => import('./check.js'), summary: 'diagnose one pod (intra-pod networking)' },

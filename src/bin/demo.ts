@@ -34,9 +34,9 @@ import { startSlackStandIn, type SlackStandIn, type StoredMessage } from '../sla
 import { blockActionBody, postSigned, slashCommandBody } from '../slack/testing.js';
 import { SLACK_ACTIONS } from '../render/slack.js';
 import { blocksToText, indent } from './demo-transcript.js';
+import { EXIT } from './exit.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
-const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
 
 const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"]... [--timeout SECONDS] [--fix] [--lab [--lab-tools SPEC]]
 

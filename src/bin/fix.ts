@@ -20,7 +20,8 @@ import { loadScenario } from '../sim/scenario.js';
 import { startSimulator, type RunningSimulator } from '../sim/server.js';
 import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
 import type { LabOptions } from '../lab/lab.js';
-import { exitCodeFor, processIo, type CliIo } from './check.js';
+import { processIo, type CliIo } from './check.js';
+import { EXIT, exitCodeFor } from './exit.js';
 
 export const USAGE = `Usage: podnet fix POD [-n NAMESPACE] [--client C] [--server S] [--port P]
                   [--cause ID] [--apply [--verify-for 5m] [--settle 60s] [--interval 5s]]
@@ -175,11 +176,11 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     args = parseFixArgs(argv);
   } catch (err) {
     io.stderr(`podnet fix: ${describeError(err)}\n\n${USAGE}\n`);
-    return 2;
+    return EXIT.badInput;
   }
   if (args.help) {
     io.stdout(`${USAGE}\n`);
-    return 0;
+    return EXIT.ok;
   }
   let sim: RunningSimulator | undefined;
   const progress = io.stderrIsTTY ? (s: string) => io.stderr(`${s}\n`) : () => undefined;

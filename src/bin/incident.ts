@@ -12,9 +12,9 @@ import { BadInputError, PodnetError } from '../errors.js';
 import { IncidentStore } from '../incidents/store.js';
 import { postmortemMarkdown, summarizeIncident } from '../incidents/summary.js';
 import { connectRedis } from '../queue/redis.js';
+import { EXIT } from './exit.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
-const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
 
 export const USAGE = `Usage: podnet incident export ID [--redis URL] [--prefix P] [--output markdown|json]
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { ClusterAccess } from '../cluster/types.js';
 import { validateDuration, validateLabel, validatePodName, validateRegex } from '../commands/validate.js';
 import { describeError, PodnetError } from '../errors.js';
+import { EXIT, exitCodeFor } from './exit.js';
 import type { SignatureId } from '../evidence.js';
 import { compileGrep } from '../logscan/grep.js';
 import { scanLog, type LogScanResult } from '../logscan/scan.js';
@@ -205,12 +206,10 @@ export async function collectLog(cluster: ClusterAccess, args: LogsArgs): Promis
   });
 }
 
-/** Exit code for a failure: 2 bad input, 3 cluster unreachable, 1 anything else. */
-function exitCodeFor(err: unknown): number {
-  if (!(err instanceof PodnetError)) return 1;
-  if (err.code === 'bad-input') return 2;
-  if (err.code === 'unavailable' || err.code === 'timeout') return 3;
-  return 1;
+/** Exit code for a failure: as every subcommand's, but a missing pod is a plain failure (1) here. */
+function logsExitCode(err: unknown): number {
+  const code = exitCodeFor(err);
+  return code === EXIT.notFound ? EXIT.failure : code;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -254,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     console.error(`podnet logs: ${message}`);
     if (process.env.PODNET_DEBUG) console.error(err);
-    return exitCodeFor(err);
+    return logsExitCode(err);
   } finally {
     await close?.();
   }

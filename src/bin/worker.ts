@@ -22,9 +22,9 @@ import { defaultDeps } from '../queue/default-deps.js';
 import { connectRedis } from '../queue/redis.js';
 import { startWorkers } from '../queue/workers.js';
 import { SlackPoster } from '../slack/poster.js';
+import { EXIT } from './exit.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
-const EXIT = { ok: 0, failure: 1, badInput: 2, unreachable: 3 } as const;
 
 const USAGE = `Usage: podnet worker [--cluster NAME] [--concurrency N]
 

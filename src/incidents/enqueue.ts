@@ -51,8 +51,8 @@ export async function enqueueIncidentOrRunbook(
     ...(cmd.action !== 'list' && { runbook: cmd.name }),
     ...(cmd.action === 'run' && { pod: cmd.pod }),
   };
-  // A run is one attempt: its steps are recorded as they go, and a re-run resumes from the
-  // saved state, but a failure before the first save is better reported than repeated.
+  // A run gets two attempts, not the producer's default: its steps are recorded as they go, so
+  // the retry resumes from the saved state; beyond that a failure is better reported than repeated.
   await d.queueOf(cluster).add(JOB_NAMES.runbook, payload, { ...d.opts, ...(cmd.action === 'run' && { attempts: 2 }), jobId });
   return { jobId, deduplicated: false };
 }

@@ -21,8 +21,6 @@ import { recordStep, runStep, type StepSink } from './step.js';
 export const TABLE_SCRIPT = 'echo @netns; readlink /proc/self/ns/net; echo @tcp; cat /proc/net/tcp; echo @tcp6; cat /proc/net/tcp6 2>/dev/null';
 /** The dial script (see dial.ts); re-exported for callers that name it here. */
 export { DIAL_SCRIPT };
-/** The same script: it dials the pod IP too when given as $3 (kept for callers that name it). */
-export const DIAL_BOTH_SCRIPT = DIAL_SCRIPT;
 /** Prints the namespace only (when there is no port to dial). */
 export const NETNS_SCRIPT = 'echo @netns; readlink /proc/self/ns/net';
 

@@ -13,7 +13,7 @@
 import type { Diagnosis } from '../analysis/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
 
-/** Every job name podnet uses. `watch`, `sweep` and `runbook` are reserved for later verbs. */
+/** Every job name podnet uses: the verbs' jobs (src/commands/verbs, `run.job`) and the check's two children. */
 export const JOB_NAMES = {
   check: 'check',
   probe: 'probe',
@@ -48,20 +48,6 @@ export function queueName(cluster: string, kind: QueueKind): string {
   }
   return `podnet-${cluster}-${kind}`;
 }
-
-/** Which queue each job runs on. */
-export const QUEUE_OF: Record<JobName, QueueKind> = {
-  check: 'checks',
-  logs: 'checks',
-  watch: 'checks',
-  sweep: 'checks',
-  runbook: 'checks',
-  incident: 'checks',
-  'apply-fix': 'checks',
-  'roll-back': 'checks',
-  probe: 'probes',
-  'collect-logs': 'probes',
-};
 
 /** Where the answer goes in Slack. Ids only. */
 export interface SlackTarget {
@@ -222,34 +208,6 @@ export interface FixPayload extends CommandPayloadBase {
   patchHash?: string;
   /** Written by the worker once the patch is applied, so a retry does not apply it again. */
   state?: { step: 'applied' | 'done' };
-}
-
-/** Payload type by job name, for typed queues and processors. */
-export interface JobPayloads {
-  check: CheckPayload;
-  probe: CheckPayload;
-  'collect-logs': CheckPayload;
-  logs: LogsPayload;
-  watch: WatchPayload;
-  sweep: SweepPayload;
-  runbook: RunbookPayload;
-  incident: IncidentPayload;
-  'apply-fix': FixPayload;
-  'roll-back': FixPayload;
-}
-
-/** Result type by job name. */
-export interface JobResults {
-  check: CheckResult;
-  probe: ProbeResult;
-  'collect-logs': CollectLogsResult;
-  logs: LogsResult;
-  watch: CheckResult;
-  sweep: unknown;
-  runbook: unknown;
-  incident: unknown;
-  'apply-fix': unknown;
-  'roll-back': unknown;
 }
 
 /** Deterministic child job ids: a re-added flow cannot create a second probe. No ':' allowed. */

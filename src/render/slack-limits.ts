@@ -5,15 +5,14 @@
  * small subset podnet uses (no @slack import: render/ stays free of I/O packages).
  */
 
-import { checkBlocks, SLACK_LIMITS as BLOCK_KIT } from './block-limits.js';
+import { checkBlocks, SLACK_LIMITS } from './block-limits.js';
 
-/**
- * The limits podnet renders to: Slack's own (./block-limits.ts, the one table of them) plus
- * podnet's tighter caps where it chooses to stay shorter than Slack allows.
- */
-export const SLACK_LIMITS = Object.freeze({
-  ...BLOCK_KIT,
-  /** podnet's cap on a context element's text (Slack allows 3000); context lines are notes. */
+/** Slack's own limits: one table of them, in ./block-limits.ts. */
+export { SLACK_LIMITS };
+
+/** Where podnet chooses to stay shorter than Slack allows ({@link SLACK_LIMITS}). */
+export const PODNET_CAPS = Object.freeze({
+  /** A context element's text (Slack allows 3000): context lines are notes. */
   contextText: 2000,
   /** Fallback `text`: Slack truncates past 40 000; notifications show far less. */
   fallbackText: 3000,
@@ -151,7 +150,7 @@ export function section(mrkdwn: Mrkdwn): Block {
 export function context(...mrkdwn: Mrkdwn[]): Block {
   return {
     type: 'context',
-    elements: mrkdwn.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: truncate(t.text, SLACK_LIMITS.contextText) })),
+    elements: mrkdwn.slice(0, SLACK_LIMITS.contextElements).map((t) => ({ type: 'mrkdwn', text: truncate(t.text, PODNET_CAPS.contextText) })),
   };
 }
 
@@ -239,7 +238,7 @@ export function clampBlock(b: Block): Block {
     case 'section':
       return { ...b, text: { ...b.text, text: truncate(b.text.text, SLACK_LIMITS.sectionText) } };
     case 'context':
-      return { ...b, elements: b.elements.slice(0, SLACK_LIMITS.contextElements).map((e) => ({ ...e, text: truncate(e.text, SLACK_LIMITS.contextText) })) };
+      return { ...b, elements: b.elements.slice(0, SLACK_LIMITS.contextElements).map((e) => ({ ...e, text: truncate(e.text, PODNET_CAPS.contextText) })) };
     case 'actions':
       return actions(b.elements.map((e) => button(e.text.text, e.action_id, e.value ?? '', { style: e.style, confirm: e.confirm })));
     default:
@@ -253,13 +252,13 @@ export function clampBlock(b: Block): Block {
  */
 export function finishMessages(text: Mrkdwn, blocks: Block[]): SlackMessage[] {
   // Slack parses mentions and links in the fallback text too (it is the notification).
-  const fallback = truncate(text.text.trim() || 'podnet', SLACK_LIMITS.fallbackText);
+  const fallback = truncate(text.text.trim() || 'podnet', PODNET_CAPS.fallbackText);
   const clamped = blocks.map(clampBlock);
   const max = SLACK_LIMITS.blocksPerMessage;
   if (clamped.length <= max) return [{ text: fallback, blocks: clamped }];
   const parts: Block[][] = [];
   for (let i = 0; i < clamped.length; i += max) parts.push(clamped.slice(i, i + max));
-  return parts.map((p, i) => ({ text: truncate(`${fallback} (${i + 1}/${parts.length})`, SLACK_LIMITS.fallbackText), blocks: p }));
+  return parts.map((p, i) => ({ text: truncate(`${fallback} (${i + 1}/${parts.length})`, PODNET_CAPS.fallbackText), blocks: p }));
 }
 
 /** Checks a message against Slack's limits (the stand-in's checker) and the fallback text; returns the violations (empty when fine). */

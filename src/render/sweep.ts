@@ -34,12 +34,6 @@ export function renderSweepText(result: SweepResult): string {
   return [sweepHeadline(result), '', ...table(result.rows)].join('\n');
 }
 
-export function renderSweepMarkdown(result: SweepResult): string {
-  const lines = [`**${sweepHeadline(result)}**`, '', `| ${HEAD.join(' | ')} |`, `|${HEAD.map(() => '---').join('|')}|`];
-  for (const r of result.rows) lines.push(`| ${cells(r).map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`);
-  return lines.join('\n');
-}
-
 /** Section text limit less the code fence. */
 const CHUNK = 3000 - 8;
 const MAX_TABLE_BLOCKS = 45;

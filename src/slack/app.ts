@@ -60,8 +60,11 @@ export const ACTION_IDS = {
 } as const;
 export type PodnetActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];
 
-/** Who asked and where to answer; passed to `enqueue`. Ids only, never tokens. */
-export interface EnqueueContext {
+/**
+ * Who asked and where to answer, as the Slack app passes it to `enqueue`. Ids only, never tokens.
+ * The bot turns it into the producer's EnqueueContext (src/queue/enqueue.ts), the one context of a job.
+ */
+export interface CommandOrigin {
   channel: string;
   user: string;
   teamId: string;
@@ -73,7 +76,7 @@ export interface EnqueueContext {
   source: string;
 }
 
-export type EnqueueFn = (cmd: ParsedCommand, ctx: EnqueueContext) => Promise<{ jobId: string; deduplicated?: boolean }>;
+export type EnqueueFn = (cmd: ParsedCommand, ctx: CommandOrigin) => Promise<{ jobId: string; deduplicated?: boolean }>;
 
 export interface SlackAppOptions {
   config: Pick<Config, 'slack' | 'defaultCluster'>;
@@ -295,7 +298,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
    */
   async function accept(
     cmd: ParsedCommand,
-    ctx: EnqueueContext,
+    ctx: CommandOrigin,
     base: Omit<AuditEntry, 'outcome'>,
     channelCluster: string | undefined,
     waitMs: number,
@@ -365,7 +368,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       record({ ...audited, outcome: answer.outcome, ...(answer.reason !== undefined && { reason: answer.reason }) });
       return;
     }
-    const ctx: EnqueueContext = {
+    const ctx: CommandOrigin = {
       channel: command.channel_id,
       user: command.user_id,
       teamId: command.team_id,
@@ -468,7 +471,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     }
     const message = (b as BlockAction & { message?: { ts?: string; thread_ts?: string } }).message;
     const threadTs = message?.thread_ts ?? message?.ts ?? b.container?.message_ts;
-    const ctx: EnqueueContext = {
+    const ctx: CommandOrigin = {
       channel,
       user,
       teamId: b.team?.id ?? b.user.team_id ?? '',
@@ -544,7 +547,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await reply(answer.text);
       return;
     }
-    const ctx: EnqueueContext = { channel: e.channel, user, teamId: e.team ?? '', responseUrl: '', ...(threadTs !== undefined && { threadTs }), source: 'mention' };
+    const ctx: CommandOrigin = { channel: e.channel, user, teamId: e.team ?? '', responseUrl: '', ...(threadTs !== undefined && { threadTs }), source: 'mention' };
     const result = await accept(cmd, ctx, audited, defaults.cluster, 60_000, (t) => reply(t));
     await reply(result.text);
   }

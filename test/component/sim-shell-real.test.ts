@@ -12,7 +12,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialArgv } from '../../src/probes/dial.js';
-import { DIAL_BOTH_SCRIPT, DIAL_SCRIPT } from '../../src/probes/inside.js';
+import { DIAL_SCRIPT } from '../../src/probes/inside.js';
 import { runCommand, type ExecContext } from '../../src/sim/shell.js';
 
 const POD_IP_STAND_IN = '127.0.0.2';
@@ -108,8 +108,8 @@ function real(argv: string[], image: Image): { stdout: string; stderr: string; e
     { name: 'probe DIAL_SCRIPT, listener', argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(port)] },
     { name: 'probe DIAL_SCRIPT, nothing listening', argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(closedPort)] },
     {
-      name: 'probe DIAL_BOTH_SCRIPT: loopback connects, pod IP refused',
-      argv: () => ['sh', '-c', DIAL_BOTH_SCRIPT, 'sh', '127.0.0.1', String(port), POD_IP_STAND_IN],
+      name: 'probe DIAL_SCRIPT with the pod IP: loopback connects, pod IP refused',
+      argv: () => ['sh', '-c', DIAL_SCRIPT, 'sh', '127.0.0.1', String(port), POD_IP_STAND_IN],
     },
     {
       name: 'probe DIAL_SCRIPT without nc (bash /dev/tcp)',

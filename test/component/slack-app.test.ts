@@ -7,7 +7,7 @@ import { parsePolicyYaml } from '../../src/authz/policy.js';
 import type { ParsedCommand } from '../../src/commands/grammar.js';
 import { loadConfig } from '../../src/config.js';
 import { PodnetError } from '../../src/errors.js';
-import { createSlackApp, type EnqueueContext, type SlackApp } from '../../src/slack/app.js';
+import { createSlackApp, type CommandOrigin, type SlackApp } from '../../src/slack/app.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import { blockActionBody, postSigned, slashCommandBody, slashCommandPayload } from '../../src/slack/testing.js';
 
@@ -28,7 +28,7 @@ channels:
 
 interface Call {
   cmd: ParsedCommand;
-  ctx: EnqueueContext;
+  ctx: CommandOrigin;
 }
 
 describe('Slack app over signed HTTP', () => {
