@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './redis.js';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
+import { specOf, type Commands, type WorkerVerb } from '../commands/verbs/index.js';
 import { PodnetError } from '../errors.js';
 import { enqueueIncidentOrRunbook } from '../incidents/enqueue.js';
 import { enqueueWatchOrSweep } from './enqueue-watch.js';
@@ -164,6 +165,18 @@ export function createProducer(options: ProducerOptions): Producer {
     return result;
   };
 
+  const scale = options.watchIntervalScale;
+  const watchDeps = { redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) };
+  /** One enqueuer per verb a worker runs (src/commands/verbs `run.on: 'worker'`): a compile error when one is missing. */
+  const enqueuers: { [V in WorkerVerb]: (cmd: Commands[V], ctx: EnqueueContext) => Promise<EnqueueResult> } = {
+    check: enqueueCheck,
+    logs: enqueueLogs,
+    watch: (cmd, ctx) => enqueueWatchOrSweep(watchDeps, cmd, ctx),
+    sweep: (cmd, ctx) => enqueueWatchOrSweep(watchDeps, cmd, ctx),
+    incident: (cmd, ctx) => enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx),
+    runbook: (cmd, ctx) => enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx),
+  };
+
   return {
     async enqueueCommand(cmd, ctx) {
       return replicated(await enqueueAny(cmd, ctx));
@@ -175,13 +188,10 @@ export function createProducer(options: ProducerOptions): Producer {
   };
 
   async function enqueueAny(cmd: EnqueueCommandInput, ctx: EnqueueContext): Promise<EnqueueResult> {
-    if (cmd.verb === 'check') return enqueueCheck(cmd, ctx);
-    if (cmd.verb === 'logs') return enqueueLogs(cmd, ctx);
-    if (cmd.verb === 'watch' || cmd.verb === 'sweep') {
-      const scale = options.watchIntervalScale;
-      return enqueueWatchOrSweep({ redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) }, cmd, ctx);
+    if (specOf(cmd).run.on !== 'worker') {
+      throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
     }
-    if (cmd.verb === 'incident' || cmd.verb === 'runbook') return enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx);
-    throw new PodnetError('bad-input', `\`${cmd.verb}\` is not available in this version yet; try \`check POD -n NAMESPACE\`.`);
+    const enqueue = enqueuers[cmd.verb as WorkerVerb] as (cmd: EnqueueCommandInput, ctx: EnqueueContext) => Promise<EnqueueResult>;
+    return enqueue(cmd, ctx);
   }
 }

@@ -17,7 +17,8 @@ import { WatchStore } from '../watch/store.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import { createIncidentJobs } from '../incidents/worker.js';
 import type { Logger } from '../logger.js';
-import { DEFAULT_PREFIX, JOB_NAMES, queueName } from './contracts.js';
+import { workerJobs, type ProcessorKey, type VerbJobName } from '../commands/verbs/index.js';
+import { DEFAULT_PREFIX, JOB_NAMES, queueName, type JobName } from './contracts.js';
 import { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { jobOptions } from './job-options.js';
 import { watchRedisState } from './redis-state.js';
@@ -87,6 +88,25 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   const sweep = createSweepProcessor(deps);
   const fixes = createFixJobs(deps, { connection, prefix });
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
+  type ChecksProcessor = (job: Job<any, any>, token?: string) => Promise<unknown>;
+  // The composition root of the checks queue: each verb's spec (src/commands/verbs) names its job
+  // and processor; this table must map every processor a spec names (a compile error otherwise).
+  const verbProcessors: Record<ProcessorKey, ChecksProcessor> = {
+    check: (job, token) => check(job, token),
+    logs: (job) => logs(job),
+    watch: (job) => watch(job),
+    sweep: (job) => sweep(job),
+    incident: (job) => incidentJobs.incident(job),
+    runbook: (job) => incidentJobs.runbook(job),
+  };
+  const checksProcessors = new Map<string, ChecksProcessor>([
+    ...workerJobs().map(({ job, processor }) => [job, verbProcessors[processor]] as const),
+    // Jobs a button adds, not a verb (src/slack/app.ts Apply fix / Roll back).
+    [JOB_NAMES.applyFix, (job) => fixes.applyFix(job)],
+    [JOB_NAMES.rollBack, (job) => fixes.rollBack(job)],
+  ]);
+
   const common = {
     connection,
     prefix,
@@ -97,26 +117,9 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
   const checksWorker = new Worker(queueName(options.cluster, 'checks'), async (job: Job<any, any>, token?: string) => {
-    switch (job.name) {
-      case JOB_NAMES.check:
-        return check(job, token);
-      case JOB_NAMES.logs:
-        return logs(job);
-      case JOB_NAMES.watch:
-        return watch(job);
-      case JOB_NAMES.sweep:
-        return sweep(job);
-      case JOB_NAMES.incident:
-        return incidentJobs.incident(job);
-      case JOB_NAMES.runbook:
-        return incidentJobs.runbook(job);
-      case JOB_NAMES.applyFix:
-        return fixes.applyFix(job);
-      case JOB_NAMES.rollBack:
-        return fixes.rollBack(job);
-      default:
-        throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
-    }
+    const run = checksProcessors.get(job.name);
+    if (!run) throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
+    return run(job, token);
   }, common);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
@@ -176,3 +179,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     },
   };
 }
+
+/** Every job a verb spec names is a job podnet knows (src/queue/contracts.ts JOB_NAMES): a compile error otherwise. */
+export const VERB_JOBS_ARE_JOB_NAMES: VerbJobName extends JobName ? true : never = true;

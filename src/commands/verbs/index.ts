@@ -71,6 +71,11 @@ export type VerbJobName = { [V in WorkerVerb]: Specs[V]['run'] extends { job: in
 /** Every spec, as the generic code that iterates over them sees it. */
 export const SPECS: readonly VerbSpec<ParsedCommand>[] = Object.values(REGISTRY) as unknown as VerbSpec<ParsedCommand>[];
 
+/** What each verb run by a worker names: its job on the `checks` queue and the processor that runs it. */
+export function workerJobs(): { verb: WorkerVerb; job: VerbJobName; processor: ProcessorKey }[] {
+  return SPECS.flatMap((s) => (s.run.on === 'worker' ? [{ verb: s.name as WorkerVerb, job: s.run.job as VerbJobName, processor: s.run.processor as ProcessorKey }] : []));
+}
+
 /** The spec of a command's verb. */
 export function specOf<C extends ParsedCommand>(cmd: C | C['verb']): VerbSpec<C> {
   const verb = typeof cmd === 'string' ? cmd : cmd.verb;
