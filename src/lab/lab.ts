@@ -8,9 +8,10 @@
  * - a NODE namespace standing for the node: bridge `br0` carrying 169.254.1.1 (the pods'
  *   gateway, as Calico's) and fe80::1, the cluster DNS address (10.43.0.10, answered by an
  *   NXDOMAIN responder), every pod's hostIP and the IPs of hostNetwork pods; a /32 (/128)
- *   route per pod IP. IP forwarding stays off (a new namespace's default), so a packet for
- *   any address that is neither a pod's nor the node's is dropped there: a dial to it times
- *   out, as to an unroutable address or through a DROP rule on a real cluster.
+ *   route per pod IP, IP forwarding on (pod to pod goes through the node, as with a CNI) and a
+ *   blackhole default route, so a packet for any address that is neither a pod's nor the
+ *   node's is dropped silently there: a dial to it times out, as to an unroutable address or
+ *   through a DROP rule on a real cluster.
  * - a namespace per pod (`netns: shared`): `lo` up, `eth0` (a veth whose peer is on br0)
  *   carrying every IP of status.podIPs (IPv4 /32, IPv6 /128), default routes via the node;
  *   /etc/hosts and /etc/resolv.conf as kubelet writes them (bound over /etc by `ip netns
@@ -264,7 +265,11 @@ export async function startLab(scenario: Scenario, options: LabOptions = {}): Pr
       ipBatch(ns, cmds);
       if (p.rules) nft(ns, p.rules);
     }
-    ipBatch(nodeNs, [...node, ...nodeRoutes]);
+    // The node routes pod to pod (forwarding on, as a CNI's node does); anything else goes to a
+    // blackhole, which discards forwarded packets silently (ip-route(8)): a dial to an address no
+    // pod or node has times out, as on a cluster, instead of an ICMP "Network is unreachable".
+    ipBatch(nodeNs, [...node, ...nodeRoutes, 'route add blackhole 0.0.0.0/0', 'route add blackhole ::/0']);
+    execFileSync(IP, ['netns', 'exec', nodeNs, 'sh', '-c', 'echo 1 > /proc/sys/net/ipv4/ip_forward && echo 1 > /proc/sys/net/ipv6/conf/all/forwarding'], { stdio: ['ignore', 'ignore', 'pipe'] });
   } catch (err) {
     closeSync();
     throw err;

@@ -16,7 +16,9 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { DIAL_SCRIPT, dialOutcome, parseScriptOutput } from '../../src/probes/inside.js';
 import { startLab, type Lab } from '../../src/lab/lab.js';
 import type { NcVariant } from '../../src/lab/tools.js';
-import { dial, procNetTcp, type SimListener } from '../../src/sim/netmodel.js';
+import { clusterNetwork } from '../../src/sim/cluster-net.js';
+import { dial, procNetTcp, type SimListener, type SimNetwork } from '../../src/sim/netmodel.js';
+import { policyDenialRejects } from '../../src/sim/policy.js';
 import { validateScenario, type ScenarioInput } from '../../src/sim/scenario.js';
 import { runCommand, type ExecContext } from '../../src/sim/shell.js';
 import { describeLab } from './lab-support.js';
@@ -24,6 +26,9 @@ import { describeLab } from './lab-support.js';
 const PORT = 8080;
 const CLOSED = 8081;
 const FILTERED = '10.42.9.99';
+/** Two more pods listening on 0.0.0.0:PORT: one every pod may reach, one a NetworkPolicy closes (K3s: REJECT). */
+const OPEN_POD = { name: 'open-peer', ip: '10.42.0.200' };
+const DENIED_POD = { name: 'denied-peer', ip: '10.42.0.201' };
 const UNKNOWN = 'nosuch-svc';
 
 type Listen = { proto: 'tcp' | 'tcp6'; address: string; port: number; v6only?: boolean; uid?: number };
@@ -51,6 +56,8 @@ const TARGETS: Target[] = [
   { name: 'localhost', host: () => 'localhost', port: PORT },
   { name: 'closed port', host: () => '127.0.0.1', port: CLOSED },
   { name: 'filtered address', host: () => FILTERED, port: PORT },
+  { name: 'another pod', host: () => OPEN_POD.ip, port: PORT },
+  { name: 'another pod, policy REJECT', host: () => DENIED_POD.ip, port: PORT },
   { name: 'unknown name', host: () => UNKNOWN, port: PORT },
 ];
 
@@ -82,14 +89,31 @@ function scenario(): ScenarioInput {
     });
     pods[`lab/${name}`] = { containers: { server: { listen: SETUPS[name]!(podIPOf(i)), tools: ['sh', 'cat', 'readlink'] }, client: { tools: CLIENT_TOOLS } } };
   });
+  for (const peer of [OPEN_POD, DENIED_POD]) {
+    objects.push({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: peer.name, namespace: 'lab', labels: { app: peer.name } },
+      spec: { containers: [{ name: 'server', image: 'server:1' }] },
+      status: { phase: 'Running', hostIP: '192.168.50.2', podIP: peer.ip, podIPs: [{ ip: peer.ip }], containerStatuses: [{ name: 'server', ready: true, restartCount: 0, state: { running: { startedAt: '2025-01-01T00:00:00Z' } } }] },
+    });
+    pods[`lab/${peer.name}`] = { containers: { server: { listen: [{ proto: 'tcp', address: '0.0.0.0', port: PORT }], tools: ['sh', 'cat', 'readlink'] } } };
+  }
+  // Deny all ingress to the denied peer: kube-router (K3s) REJECTs, so a dial to it is refused.
+  objects.push({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'deny-ingress', namespace: 'lab' }, spec: { podSelector: { matchLabels: { app: DENIED_POD.name } }, policyTypes: ['Ingress'], ingress: [] } });
   return { apiVersion: 'podnet.dev/v1alpha1', kind: 'Scenario', metadata: { name: 'lab-matrix' }, now: '2025-01-01T01:00:00Z', cluster: { version: 'v1.32.5+k3s1' }, objects, pods };
 }
 
 const simListeners = (i: number): SimListener[] =>
   SETUPS[setupNames[i]!]!(podIPOf(i)).map((l, n) => ({ ...l, container: 'server', inode: 1000 + n }));
 
+/** The simulator's cluster network seen from set-up `i` (the other pods, the policy, K3s REJECT). */
+function simNetwork(i: number): SimNetwork {
+  const s = validateScenario(scenario(), 'lab-matrix');
+  const listenersOf = (key: string): SimListener[] => (s.pods[key]?.containers.server?.listen ?? []).map((l, n) => ({ ...l, container: 'server', inode: 2000 + n }));
+  return clusterNetwork({ objects: s.objects as unknown as Record<string, unknown>[], listenersOf, rejects: policyDenialRejects(s.cluster) }, `lab/${setupNames[i]!}`);
+}
+
 function simContext(i: number, tools: string[]): ExecContext {
-  return { namespace: 'lab', pod: setupNames[i]!, container: 'client', podIP: podIPOf(i), tools, netnsInode: 4026531840, listeners: simListeners(i), overrides: [] };
+  return { namespace: 'lab', pod: setupNames[i]!, container: 'client', podIP: podIPOf(i), tools, netnsInode: 4026531840, listeners: simListeners(i), overrides: [], network: simNetwork(i) };
 }
 
 /** A /proc/net/tcp row without what differs between sockets and boots: slot, inode, kernel pointer. */
@@ -170,7 +194,7 @@ describeLab('lab: listener set-ups × targets × tools, kernel against simulator
           const r = await lab.exec({ pod: `lab/${name}`, container: 'client', tools: CLIENT_TOOLS, argv: ['timeout', '3', 'bash', '-c', 'exec 3<>"/dev/tcp/$1/$2"', 'bash', t.host(i), String(t.port)] });
           const kernel = kernelOutcome(r);
           truth.set(`${name}|${t.name}`, kernel);
-          const sim = dial(simListeners(i), t.host(i), t.port, podIPOf(i));
+          const sim = dial(simListeners(i), t.host(i), t.port, podIPOf(i), simNetwork(i));
           compare(`model ${name} → ${t.name}: sim ${sim}, kernel ${kernel}`, sim === kernel);
         }),
       ),
