@@ -14,7 +14,7 @@ import type { Evidence } from '../evidence.js';
 import { collectEvidence, type CheckRequest } from '../probes/collect.js';
 import { remediationText } from '../render/remediation.js';
 import { applyRemediation, attachRemediations, successorPod, type AppliedChange } from '../remediation/apply.js';
-import { isApplicable, type Remediation } from '../remediation/types.js';
+import { isApplicable, type Remediation, type RemediationTarget } from '../remediation/types.js';
 import { verifyFix, type VerifyCheck } from '../remediation/verify.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulator, type RunningSimulator } from '../sim/server.js';
@@ -149,9 +149,12 @@ export interface FixReport {
   summary: string;
 }
 
-/** One check: evidence and diagnosis with remediations, following the pod to its replacement. */
-export async function checkPod(cluster: ClusterAccess, request: CheckRequest, labels: Record<string, string>, now?: () => Date): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
-  const pod = await successorPod(cluster, request.namespace, request.pod, labels);
+/**
+ * One check: evidence and diagnosis, following the pod to its replacement — through `owner`
+ * (the patched workload) when given, since a Deployment's new pod has a new name.
+ */
+export async function checkPod(cluster: ClusterAccess, request: CheckRequest, labels: Record<string, string>, now?: () => Date, owner?: RemediationTarget): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
+  const pod = await successorPod(cluster, request.namespace, request.pod, labels, owner);
   const evidence = await collectEvidence(cluster, { ...request, pod }, { now });
   const diagnosis = diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
   return { evidence, diagnosis };
@@ -227,9 +230,10 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       }
       if (report.applied) {
         const cause = h.cause;
+        const owner = h.remediation.target;
         const result = await verifyFix({
           cause,
-          check: () => checkPod(cluster, args.request, labels, now),
+          check: () => checkPod(cluster, args.request, labels, now, owner),
           settleMs: args.settleMs,
           deadlineMs: args.verifyForMs,
           intervalMs: args.intervalMs,

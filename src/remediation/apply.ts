@@ -107,23 +107,62 @@ export async function rollBack(cluster: ClusterAccess, change: Pick<AppliedChang
 /** Labels a controller sets per pod or per revision: not part of what selects the workload's pods. */
 const PER_POD_LABELS = new Set(['pod-template-hash', 'controller-revision-hash', 'statefulset.kubernetes.io/pod-name', 'apps.kubernetes.io/pod-index', 'pod-template-generation', 'batch.kubernetes.io/controller-uid', 'controller-uid']);
 
-/**
- * The pod to re-check after a fix: the same name (a StatefulSet pod, or the simulator), else
- * the newest pod carrying the old pod's workload labels (a Deployment's replacement pod has a
- * new name: https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label).
- */
-export async function successorPod(cluster: ClusterAccess, namespace: string, name: string, labels: Record<string, string>): Promise<string> {
-  try {
-    await cluster.getPod(namespace, name);
-    return name;
-  } catch (err) {
-    const selector = Object.entries(labels).filter(([k]) => !PER_POD_LABELS.has(k)).map(([k, v]) => `${k}=${v}`).join(',');
-    if (!selector) throw err;
-    const pods = await cluster.listPods(namespace, { labelSelector: selector });
-    const newest = pods
-      .filter((p) => !p.metadata?.deletionTimestamp)
-      .sort((a, b) => new Date(b.metadata?.creationTimestamp ?? 0).getTime() - new Date(a.metadata?.creationTimestamp ?? 0).getTime())[0];
-    if (!newest?.metadata?.name) throw err;
-    return newest.metadata.name;
+/** The label selector of a workload's `spec.selector.matchLabels` (matchExpressions are not needed for the kinds podnet patches). */
+function selectorOf(owner: KubeObject): string | undefined {
+  const spec = (owner.spec ?? {}) as Record<string, unknown>;
+  const sel = (spec.selector ?? {}) as { matchLabels?: Record<string, string> };
+  const pairs = Object.entries(sel.matchLabels ?? {});
+  return pairs.length > 0 ? pairs.map(([k, v]) => `${k}=${v}`).join(',') : undefined;
+}
+
+type PodLike = { metadata?: { name?: string; creationTimestamp?: Date | string; deletionTimestamp?: Date | string; ownerReferences?: { kind: string; name: string; controller?: boolean }[] } };
+
+/** Controllers between a pod and the object podnet patches (a Deployment, a Seldon Server, a CronJob). */
+const INTERMEDIATE_OWNERS: Record<string, string> = { ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', Job: 'batch/v1' };
+
+/** Whether a pod's controller chain reaches `owner` (Pod → ReplicaSet → Deployment; Pod → StatefulSet → Server; Pod → Job → CronJob). */
+async function ownedBy(cluster: ClusterAccess, namespace: string, pod: PodLike, owner: RemediationTarget): Promise<boolean> {
+  let refs = pod.metadata?.ownerReferences ?? [];
+  for (let depth = 0; depth < 3; depth++) {
+    const ref = refs.find((r) => r.controller === true) ?? refs[0];
+    if (!ref) return false;
+    if (ref.kind === owner.kind && ref.name === owner.name) return true;
+    const apiVersion = INTERMEDIATE_OWNERS[ref.kind];
+    if (!apiVersion) return false;
+    const next = await cluster.getObject({ apiVersion, kind: ref.kind, namespace, name: ref.name }).catch(() => undefined);
+    refs = ((next?.metadata as PodLike['metadata'] | undefined)?.ownerReferences ?? []) as typeof refs;
   }
+  return false;
+}
+
+const newestFirst = (a: PodLike, b: PodLike) => new Date(b.metadata?.creationTimestamp ?? 0).getTime() - new Date(a.metadata?.creationTimestamp ?? 0).getTime();
+
+/**
+ * The pod to re-check after a fix. The same name while that pod runs (a StatefulSet keeps its
+ * pods' names). A Deployment's replacement pod has a new name — a new ReplicaSet's
+ * pod-template-hash (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label) —
+ * and the old one lingers while it terminates (deletionTimestamp set,
+ * https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination). So when the
+ * pod is gone or terminating: with `owner` (the patched workload), the newest running pod its
+ * selector selects whose controller chain reaches it; without, the newest pod carrying the old
+ * pod's workload labels.
+ */
+export async function successorPod(cluster: ClusterAccess, namespace: string, name: string, labels: Record<string, string>, owner?: RemediationTarget & { object?: KubeObject }): Promise<string> {
+  let gone: unknown;
+  try {
+    const pod = await cluster.getPod(namespace, name);
+    if (!pod.metadata?.deletionTimestamp) return name;
+    gone = new Error(`pod ${name} is terminating and no replacement was found`);
+  } catch (err) {
+    gone = err;
+  }
+  const object = owner ? owner.object ?? (await cluster.getObject(owner).catch(() => undefined)) : undefined;
+  const selector = (object && selectorOf(object)) ?? Object.entries(labels).filter(([k]) => !PER_POD_LABELS.has(k)).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!selector) throw gone;
+  const pods = (await cluster.listPods(namespace, { labelSelector: selector })).filter((p) => !p.metadata?.deletionTimestamp).sort(newestFirst);
+  for (const p of pods) {
+    if (!p.metadata?.name) continue;
+    if (!owner || (await ownedBy(cluster, namespace, p as PodLike, owner))) return p.metadata.name;
+  }
+  throw gone;
 }

@@ -45,7 +45,7 @@ import { clusterNetwork } from './cluster-net.js';
 import type { SimListener } from './netmodel.js';
 import { policyDenialRejects } from './policy.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_CONTENT_TYPES, PatchError, type PatchKind } from './patch.js';
-import { applyTemplateChange, CUSTOM_KINDS, listenAddress, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
+import { applyTemplateChange, CUSTOM_KINDS, deploymentRollout, listenAddress, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
 
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -238,6 +238,26 @@ class ClusterState {
     const list = this.byType.get(`${String(prev.kind)}|${splitApiVersion(String(prev.apiVersion)).group}`);
     const j = list?.indexOf(prev) ?? -1;
     if (list && j >= 0) list[j] = next;
+  }
+
+  /** Adds an object a controller created (a ReplicaSet, a replacement pod), keeping the index's order. */
+  add(o: Obj): void {
+    this.objects.push(o);
+    const k = `${String(o.kind)}|${splitApiVersion(String(o.apiVersion)).group}`;
+    const list = this.byType.get(k) ?? this.byType.set(k, []).get(k)!;
+    const key = (x: Obj): string => `${nsOf(x) ?? ''}/${nameOf(x)}`;
+    const at = list.findIndex((x) => key(x) > key(o));
+    list.splice(at < 0 ? list.length : at, 0, o);
+    if (o.kind === 'Pod') this.podIndex.set(key(o), this.podIndex.size);
+  }
+
+  /** Removes an object a controller deleted (the pod a rollout replaced). */
+  remove(o: Obj): void {
+    const i = this.objects.indexOf(o);
+    if (i >= 0) this.objects.splice(i, 1);
+    const list = this.byType.get(`${String(o.kind)}|${splitApiVersion(String(o.apiVersion)).group}`);
+    const j = list?.indexOf(o) ?? -1;
+    if (list && j >= 0) list.splice(j, 1);
   }
 
   /** Replaces one pod's simulation model (listeners, logs) without touching the loaded scenario. */
@@ -886,9 +906,28 @@ function rollPod(state: ClusterState, pod: Obj, objectsBefore: Obj[]): void {
   const containers = applyTemplateChange(((pod.spec as Obj | undefined)?.containers ?? []) as Obj[], tBefore, tAfter);
   const nowIso = new Date(state.now).toISOString().replace(/\.\d+Z$/, 'Z');
   const rolled = rolledPod(pod, containers, nowIso, uidFor(`${String(meta(pod).uid)}/${state.resourceVersion()}`));
-  state.replace(pod, rolled);
-  const key = `${nsOf(pod) ?? ''}/${nameOf(pod)}`;
-  const model = state.scenario.pods[key];
+  const [rs, deployment] = chainAfter;
+  let replacement = rolled;
+  if (rs?.kind === 'ReplicaSet' && deployment?.kind === 'Deployment') {
+    // A Deployment's pod is replaced by a new ReplicaSet's pod with a new name (workloads.ts deploymentRollout).
+    const r = deploymentRollout(state.objects, rs, deployment, rolled, (x) => createHash('sha256').update(x).digest(), uidFor, nowIso);
+    meta(r.oldRs).resourceVersion = String(state.nextRv());
+    meta(r.newRs).resourceVersion = String(state.nextRv());
+    state.replace(rs, r.oldRs);
+    if (r.created) {
+      state.add(r.newRs);
+    } else {
+      state.replace(state.objects.find((o) => o.kind === 'ReplicaSet' && nsOf(o) === nsOf(r.newRs) && nameOf(o) === nameOf(r.newRs)) as Obj, r.newRs);
+    }
+    meta(r.pod).resourceVersion = String(state.nextRv());
+    state.remove(pod);
+    state.add(r.pod);
+    replacement = r.pod;
+  } else {
+    state.replace(pod, rolled);
+  }
+  const model = state.scenario.pods[`${nsOf(pod) ?? ''}/${nameOf(pod)}`];
+  const key = `${nsOf(replacement) ?? ''}/${nameOf(replacement)}`;
   if (!model) return;
   const next = clone(model);
   for (const [cname, c] of Object.entries(next.containers)) {

@@ -219,7 +219,8 @@ export function templateContainers(objects: Obj[], chain: Obj[]): Obj[] | undefi
     }
     return merged;
   }
-  const top = chain.find((o) => podSpecOf(o) && containersOf(podSpecOf(o)).length > 0);
+  // The topmost template wins: a Deployment writes its ReplicaSets' templates, not the reverse.
+  const top = [...chain].reverse().find((o) => podSpecOf(o) && containersOf(podSpecOf(o)).length > 0);
   return top ? containersOf(podSpecOf(top)) : undefined;
 }
 
@@ -315,4 +316,71 @@ export function rolledPod(pod: Obj, containers: Obj[], nowIso: string, uid: stri
   delete spec.ephemeralContainers;
   out.status = status;
   return out;
+}
+
+/** The alphabet Kubernetes uses for generated name suffixes and pod-template-hash (k8s.io/apimachinery pkg/util/rand SafeEncodeString). */
+const SAFE = 'bcdfghjklmnpqrstvwxz2456789';
+
+function safeEncode(bytes: Uint8Array, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += SAFE[(bytes[i % bytes.length] as number) % SAFE.length];
+  return out;
+}
+
+/** What a Deployment controller does when its template changes: the pod's new ReplicaSet, the old one scaled down, the new pod. */
+export interface DeploymentRollout {
+  /** The ReplicaSet the pod ran under, scaled to 0. */
+  oldRs: Obj;
+  /** The ReplicaSet of the new template: created, or an earlier one reused (a roll back to its template). */
+  newRs: Obj;
+  created: boolean;
+  /** The replacement pod: a new name `<rs>-<5>` and its labels and owner. */
+  pod: Obj;
+}
+
+/**
+ * A Deployment's rollout for a changed template, as its controller does it: the template hashes
+ * to a pod-template-hash, the ReplicaSet `<deployment>-<hash>` runs it (an existing one with that
+ * hash is scaled up again, e.g. after a roll back), the old one is scaled to 0, and the
+ * replacement pod gets a generated name `<rs>-<5 chars>` — not the old pod's name
+ * (https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#pod-template-hash-label,
+ * kubernetes pkg/controller/deployment/sync.go getNewReplicaSet). Pure: `sha` hashes, `uid` makes ids.
+ */
+export function deploymentRollout(objects: Obj[], rs: Obj, deployment: Obj, rolled: Obj, sha: (s: string) => Uint8Array, uid: (key: string) => string, nowIso: string): DeploymentRollout {
+  const dspec = (isObj(deployment.spec) ? deployment.spec : {}) as Obj;
+  const template = structuredClone((isObj(dspec.template) ? dspec.template : {}) as Obj);
+  const hash = safeEncode(sha(JSON.stringify(template)), 10);
+  const name = `${String(meta(deployment).name)}-${hash}`;
+  const ns = str(meta(deployment).namespace);
+  const replicas = typeof dspec.replicas === 'number' ? dspec.replicas : 1;
+  const revision = Math.max(0, ...objects.filter((o) => o.kind === 'ReplicaSet' && meta(o).namespace === ns).map((o) => Number(((meta(o).annotations ?? {}) as Obj)['deployment.kubernetes.io/revision'] ?? 0))) + 1;
+  const oldRs = structuredClone(rs);
+  (oldRs.spec as Obj).replicas = 0;
+  oldRs.status = { ...((isObj(oldRs.status) ? oldRs.status : {}) as Obj), replicas: 0, readyReplicas: 0, availableReplicas: 0 };
+  const existing = objects.find((o) => o.kind === 'ReplicaSet' && meta(o).namespace === ns && meta(o).name === name);
+  const newRs = structuredClone(existing ?? rs);
+  const m = meta(newRs);
+  if (!existing) {
+    m.name = name;
+    m.uid = uid(`ReplicaSet/${ns ?? ''}/${name}`);
+    m.creationTimestamp = nowIso;
+    m.labels = { ...((m.labels ?? {}) as Obj), 'pod-template-hash': hash };
+    const tmeta = (isObj(template.metadata) ? template.metadata : (template.metadata = {})) as Obj;
+    tmeta.labels = { ...((tmeta.labels ?? {}) as Obj), 'pod-template-hash': hash };
+    const spec = (newRs.spec ?? (newRs.spec = {})) as Obj;
+    spec.template = template;
+    const sel = (isObj(spec.selector) ? spec.selector : (spec.selector = {})) as Obj;
+    sel.matchLabels = { ...((sel.matchLabels ?? {}) as Obj), 'pod-template-hash': hash };
+  }
+  m.annotations = { ...((m.annotations ?? {}) as Obj), 'deployment.kubernetes.io/revision': String(revision) };
+  (newRs.spec as Obj).replicas = replicas;
+  newRs.status = { replicas, readyReplicas: replicas, availableReplicas: replicas, observedGeneration: Number(m.generation ?? 1) };
+  const pod = structuredClone(rolled);
+  const pm = meta(pod);
+  const podName = `${name}-${safeEncode(sha(String(pm.uid)), 5)}`;
+  pm.name = podName;
+  pm.generateName = `${name}-`;
+  pm.labels = { ...((pm.labels ?? {}) as Obj), 'pod-template-hash': hash };
+  pm.ownerReferences = [{ apiVersion: String(newRs.apiVersion ?? 'apps/v1'), kind: 'ReplicaSet', name, uid: String(m.uid), controller: true, blockOwnerDeletion: true }];
+  return { oldRs, newRs, created: !existing, pod };
 }

@@ -2,6 +2,7 @@
  * `podnet fix` and remediation against the simulator over real HTTP/WebSocket: on every
  * shipped scenario a patchable cause carries a patch whose server-side dry-run passed, aimed at
  * the object that owns the setting; the seed's fix applies to the Seldon Server and verifies;
+ * a Deployment-owned pod's fix verifies on the replacement pod (new ReplicaSet, new name);
  * a fix that does not take is reported Not fixed and its roll-back restores the Server; a
  * scenario RBAC without patch leaves nothing offered.
  */
@@ -79,6 +80,58 @@ describe('podnet fix', () => {
     expect(r.checks.length).toBeGreaterThanOrEqual(2);
     expect(r.checks.every((c) => c.ok && !c.causePresent && c.restarts === 0 && c.ready === true && /connected/.test(c.dial ?? ''))).toBe(true);
     expect(r.summary).toMatch(/^Fixed — verified/);
+  }, 60_000);
+
+  it('Deployment-owned pod: --apply patches the Deployment and verifies on the replacement pod, which has a new name', async () => {
+    const o = io();
+    const code = await fixMain(['cart-5c7b8d9f6-q8wzt', '-n', 'checkout', '--scenario', join(DIR, 'bind-address-mismatch.yaml'), '--apply', '--output', 'json'], o);
+    expect(o.err).toBe('');
+    expect(code).toBe(0);
+    const r = JSON.parse(o.out) as FixReport;
+    expect(r).toMatchObject({ applied: true, verified: true, cause: 'bind-address-mismatch' });
+    expect(r.remediation?.target).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'checkout', name: 'cart' });
+    expect(r.checks.length).toBeGreaterThanOrEqual(2);
+    expect(r.checks.every((c) => c.ok && !c.causePresent && c.restarts === 0 && /connected/.test(c.dial ?? ''))).toBe(true);
+    expect(r.summary).toMatch(/^Fixed — verified/);
+  }, 60_000);
+
+  it('a patched Deployment rolls to a new ReplicaSet; the re-check follows its pod through the owner, not the old name', async () => {
+    const s = loadScenario(join(DIR, 'bind-address-mismatch.yaml'));
+    const sim = await startSimulator({ scenario: s });
+    try {
+      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
+      const { applyRemediation, successorPod } = await import('../../src/remediation/apply.js');
+      const { checkPod } = await import('../../src/bin/fix.js');
+      const now = new Date(s.now);
+      const old = { namespace: 'checkout', pod: 'cart-5c7b8d9f6-q8wzt' };
+      const labels = (await cluster.getPod(old.namespace, old.pod)).metadata?.labels ?? {};
+      const first = await checkPod(cluster, old, labels, () => now);
+      const d = await attachRemediations(cluster, first.diagnosis, first.evidence);
+      const r = d.hypotheses[0]!.remediation!;
+      await applyRemediation(cluster, r);
+      // The old pod is gone; its replacement runs under a new ReplicaSet of the same Deployment.
+      await expect(cluster.getPod(old.namespace, old.pod)).rejects.toThrow();
+      const next = await successorPod(cluster, old.namespace, old.pod, labels, r.target);
+      expect(next).not.toBe(old.pod);
+      const pod = await cluster.getPod(old.namespace, next);
+      const hash = pod.metadata?.labels?.['pod-template-hash'];
+      expect(hash).toBeDefined();
+      expect(hash).not.toBe(labels['pod-template-hash']);
+      expect(next.startsWith(`cart-${hash}-`)).toBe(true);
+      const rsRef = pod.metadata?.ownerReferences?.find((x) => x.controller);
+      expect(rsRef).toMatchObject({ kind: 'ReplicaSet', name: `cart-${hash}` });
+      const rs = await cluster.getObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: 'checkout', name: rsRef!.name });
+      expect((rs.metadata as { ownerReferences?: { kind: string; name: string }[] }).ownerReferences?.[0]).toMatchObject({ kind: 'Deployment', name: 'cart' });
+      const oldRs = await cluster.getObject({ apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace: 'checkout', name: 'cart-5c7b8d9f6' });
+      expect((oldRs.spec as { replicas?: number }).replicas).toBe(0);
+      // The new pod runs the patched template, and the check made there no longer finds the cause.
+      expect(pod.spec?.containers.find((c) => c.name === 'pricing')?.env?.find((e) => e.name === 'GRPC_LISTEN_HOST')).toEqual({ name: 'GRPC_LISTEN_HOST', value: '0.0.0.0' });
+      const after = await checkPod(cluster, old, labels, () => now, r.target);
+      expect(after.evidence.target.pod).toBe(next);
+      expect(after.diagnosis.hypotheses.map((h) => h.cause)).not.toContain('bind-address-mismatch');
+    } finally {
+      await sim.close();
+    }
   }, 60_000);
 
   it('a fix that does not take (listeners do not follow the env) is Not fixed; the roll-back restores the Server', async () => {
