@@ -24,7 +24,7 @@ import { parsePolicy } from '../src/authz/policy.js';
 import { silentLogger } from '../src/logger.js';
 import { removePrefix } from '../src/queue/cleanup.js';
 import { defaultDeps } from '../src/queue/default-deps.js';
-import { startWorkers } from '../src/queue/workers.js';
+import { startWorkers } from '../src/compose/workers.js';
 import { createBot } from '../src/slack/bot.js';
 import { SlackPoster } from '../src/slack/poster.js';
 import { startSlackStandIn } from '../src/slack/stand-in.js';

@@ -11,7 +11,7 @@ import { emptyEvidence } from '../src/evidence.js';
 import { silentLogger } from '../src/logger.js';
 import { JOB_NAMES, queueName, type CheckPayload } from '../src/queue/contracts.js';
 import type { ProcessorDeps } from '../src/queue/processor-deps.js';
-import { startWorkers } from '../src/queue/workers.js';
+import { startWorkers } from '../src/compose/workers.js';
 import { check, info, type Bench, type Figure } from './harness.js';
 
 const N = Number(process.env.BENCH_WORKER_JOBS ?? 2000);

@@ -47,7 +47,7 @@ export interface RunbookJobDeps {
   /** This cluster's `checks` queue: delayed continuations (wait) and watch jobs go there. */
   queue: Queue;
   /**
-   * Starts a watch (src/queue/enqueue-watch.ts) answering in the run's thread. Without it, a
+   * Starts a watch (src/watch/enqueue.ts) answering in the run's thread. Without it, a
    * watch step posts the command to start one by hand.
    */
   startWatch?: (cmd: WatchStartCommand, slack: SlackTarget, requestId: string) => Promise<{ jobId: string }>;

@@ -25,7 +25,7 @@ import { removePrefix } from '../queue/cleanup.js';
 import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
 import { connectRedis, type RedisClient } from '../queue/redis.js';
-import { startWorkers } from '../queue/workers.js';
+import { startWorkers } from '../compose/workers.js';
 import { startSimulator } from '../sim/server.js';
 import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
 import { createBot } from '../slack/bot.js';

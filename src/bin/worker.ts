@@ -20,7 +20,7 @@ import { describeRedis, loadConfig } from '../config.js';
 import { queueName } from '../queue/contracts.js';
 import { defaultDeps } from '../queue/default-deps.js';
 import { connectRedis } from '../queue/redis.js';
-import { startWorkers } from '../queue/workers.js';
+import { startWorkers } from '../compose/workers.js';
 import { SlackPoster } from '../slack/poster.js';
 import { EXIT } from './exit.js';
 

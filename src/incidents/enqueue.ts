@@ -4,30 +4,21 @@
  * (slack-hooks.ts) have already routed the command to the incident's thread.
  */
 import { randomUUID } from 'node:crypto';
-import type { JobsOptions, Queue } from 'bullmq';
 import type { IncidentCommand, RunbookCommand } from '../commands/grammar.js';
-import { JOB_NAMES, type IncidentPayload, type RunbookPayload, type SlackTarget } from '../queue/contracts.js';
-
-export interface IncidentProducerDeps {
-  /** The producer's cluster when the command names none. */
-  cluster: string;
-  queueOf(cluster: string): Queue;
-  opts: JobsOptions;
-}
-
-const safeId = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 120);
+import { JOB_NAMES, type IncidentPayload, type RunbookPayload } from '../queue/contracts.js';
+import { safeJobId, type EnqueueContext, type EnqueueResult, type ProducerEnv } from '../queue/enqueue-types.js';
 
 /** Queues an `incident` or `runbook` job; returns its id. */
 export async function enqueueIncidentOrRunbook(
-  d: IncidentProducerDeps,
+  d: Pick<ProducerEnv, 'cluster' | 'queueOf' | 'opts'>,
   cmd: IncidentCommand | RunbookCommand,
-  ctx: { slack: SlackTarget; requestId?: string; cluster?: string; now?: () => Date },
-): Promise<{ jobId: string; deduplicated: boolean }> {
+  ctx: EnqueueContext,
+): Promise<EnqueueResult> {
   const requestId = ctx.requestId ?? randomUUID();
   const requestedAt = (ctx.now?.() ?? new Date()).toISOString();
   if (cmd.verb === 'incident') {
     const cluster = ctx.cluster ?? d.cluster;
-    const jobId = safeId(`incident-${cmd.action}-${requestId}`);
+    const jobId = safeJobId(`incident-${cmd.action}-${requestId}`);
     const payload: IncidentPayload = {
       requestId,
       cluster,
@@ -40,7 +31,7 @@ export async function enqueueIncidentOrRunbook(
     return { jobId, deduplicated: false };
   }
   const cluster = ctx.cluster ?? (cmd.action === 'run' ? cmd.cluster : undefined) ?? d.cluster;
-  const jobId = safeId(`runbook-${cmd.action}-${requestId}`);
+  const jobId = safeJobId(`runbook-${cmd.action}-${requestId}`);
   const payload: RunbookPayload = {
     requestId,
     cluster,

@@ -12,8 +12,7 @@ import { isRedisClient, type RedisClient } from './redis.js';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
 import { specOf, type Commands, type WorkerVerb } from '../commands/verbs/index.js';
 import { PodnetError } from '../errors.js';
-import { enqueueIncidentOrRunbook } from '../incidents/enqueue.js';
-import { enqueueWatchOrSweep } from './enqueue-watch.js';
+import { safeJobId as safeId, type EnqueueContext, type EnqueueResult, type Enqueuer, type ProducerEnv } from './enqueue-types.js';
 import { jobOptions } from './job-options.js';
 import {
   DEFAULT_PREFIX,
@@ -21,28 +20,20 @@ import {
   queueName,
   type CheckPayload,
   type LogsPayload,
-  type SlackTarget,
 } from './contracts.js';
 
 /** The parsed commands the producer can queue (src/commands/grammar.ts). */
 export type EnqueueCommandInput = ParsedCommand;
 
-/** Who asked, where to answer. */
-export interface EnqueueContext {
-  slack: SlackTarget;
-  /** Unique per command; generated when absent. */
-  requestId?: string;
-  /** Which cluster's queues; default: the command's `--cluster`, else the producer's cluster. */
-  cluster?: string;
-  /** Clock, for tests. */
-  now?: () => Date;
-}
+export type { EnqueueContext, EnqueueResult };
 
-export interface EnqueueResult {
-  jobId: string;
-  /** True when an identical check was already queued or running; its results go to its thread. */
-  deduplicated: boolean;
-}
+/**
+ * The enqueuers of the worker verbs that live with their feature (watch, sweep, incident,
+ * runbook): one per verb, a compile error when one is missing. The producer handles `check`
+ * and `logs` itself; the composition root (src/compose/producer.ts) fills this table, so
+ * src/queue imports no feature.
+ */
+export type VerbEnqueuers = { [V in Exclude<WorkerVerb, 'check' | 'logs'>]: Enqueuer<Commands[V]> };
 
 export interface ProducerOptions {
   /** An ioredis client or its options. A client passed in is not closed by `close()`. */
@@ -57,7 +48,7 @@ export interface ProducerOptions {
   attempts?: number;
   /** First backoff delay. Default 1000 ms. */
   backoffMs?: number;
-  /** Test-only: scales `watch --every/--for` (src/queue/enqueue-watch.ts). */
+  /** Test-only: scales `watch --every/--for` (src/watch/enqueue.ts). */
   watchIntervalScale?: number;
   /**
    * Wait until this many replicas have a command's job before answering (Redis WAIT on the
@@ -69,16 +60,21 @@ export interface ProducerOptions {
   replicaAcks?: { replicas: number; timeoutMs: number };
 }
 
+/** ProducerOptions plus the feature verbs' enqueuers (src/compose/producer.ts gives podnet's). */
+export interface QueueProducerOptions extends ProducerOptions {
+  enqueuers: VerbEnqueuers;
+}
+
 export interface Producer {
   enqueueCommand(cmd: EnqueueCommandInput, ctx: EnqueueContext): Promise<EnqueueResult>;
   close(): Promise<void>;
 }
 
-// BullMQ forbids ':' in custom job ids; keep ids to a safe alphabet.
-const safeId = (s: string): string => s.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 120);
-
-/** Creates a producer. It adds single jobs only: the check job adds its own children. */
-export function createProducer(options: ProducerOptions): Producer {
+/**
+ * Creates a producer. It adds single jobs only: the check job adds its own children. Use
+ * `createProducer` from src/compose/producer.ts, which passes podnet's feature enqueuers.
+ */
+export function createQueueProducer(options: QueueProducerOptions): Producer {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const cluster = options.cluster;
   const dedupWindowMs = options.dedupWindowMs ?? 10_000;
@@ -166,15 +162,16 @@ export function createProducer(options: ProducerOptions): Producer {
   };
 
   const scale = options.watchIntervalScale;
-  const watchDeps = { redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) };
+  const env: ProducerEnv = { redis, prefix, cluster, queueOf, opts, ...(scale !== undefined && { watchIntervalScale: scale }) };
+  const feature = options.enqueuers;
   /** One enqueuer per verb a worker runs (src/commands/verbs `run.on: 'worker'`): a compile error when one is missing. */
   const enqueuers: { [V in WorkerVerb]: (cmd: Commands[V], ctx: EnqueueContext) => Promise<EnqueueResult> } = {
     check: enqueueCheck,
     logs: enqueueLogs,
-    watch: (cmd, ctx) => enqueueWatchOrSweep(watchDeps, cmd, ctx),
-    sweep: (cmd, ctx) => enqueueWatchOrSweep(watchDeps, cmd, ctx),
-    incident: (cmd, ctx) => enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx),
-    runbook: (cmd, ctx) => enqueueIncidentOrRunbook({ cluster, queueOf, opts }, cmd, ctx),
+    watch: (cmd, ctx) => feature.watch(env, cmd, ctx),
+    sweep: (cmd, ctx) => feature.sweep(env, cmd, ctx),
+    incident: (cmd, ctx) => feature.incident(env, cmd, ctx),
+    runbook: (cmd, ctx) => feature.runbook(env, cmd, ctx),
   };
 
   return {

@@ -1,24 +1,17 @@
 /**
  * The consumer side: one BullMQ Worker per queue of a cluster — `checks` (flow parents and
  * single-job commands) and `probes` (the children that talk to the cluster). Processors live
- * in jobs/, one per file; this module only routes job names to them and owns the lifecycle.
+ * in jobs/, one per file; which of them a worker runs is decided by the composition root
+ * (src/compose/workers.ts). This module routes job names to the processors it is given and
+ * owns the lifecycle.
  */
-import { Queue, Worker, type Job } from 'bullmq';
+import { Worker, type Job, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './redis.js';
-import { createCheckProcessor } from '../../jobs/check.js';
-import { createCollectLogsProcessor } from '../../jobs/collect-logs.js';
-import { createLogsProcessor } from '../../jobs/logs.js';
-import { createProbeProcessor } from '../../jobs/probe.js';
-import { createSweepProcessor } from '../../jobs/sweep.js';
-import { createWatchProcessor } from '../../jobs/watch.js';
-import { createFixJobs } from '../../jobs/apply-fix.js';
-import { WatchStore } from '../watch/store.js';
 import type { ClusterAccess } from '../cluster/types.js';
-import { createIncidentJobs } from '../incidents/worker.js';
 import type { Logger } from '../logger.js';
-import { workerJobs, type ProcessorKey, type VerbJobName } from '../commands/verbs/index.js';
-import { DEFAULT_PREFIX, JOB_NAMES, queueName, type JobName } from './contracts.js';
+import type { VerbJobName } from '../commands/verbs/index.js';
+import { DEFAULT_PREFIX, queueName, type JobName, type QueueKind } from './contracts.js';
 import { startHeartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';
 import { jobOptions } from './job-options.js';
 import { watchRedisState } from './redis-state.js';
@@ -51,8 +44,34 @@ export interface StartWorkersOptions {
    * on `close()`. Default on; `false` for tests that want no registration.
    */
   heartbeat?: false | Pick<HeartbeatOptions, 'intervalMs' | 'ttlMs' | 'workerId' | 'version'>;
-  /** Folder of runbook YAML files for `runbook` jobs. Default `./runbooks` (PODNET_RUNBOOKS_DIR). */
-  runbooksDir?: string;
+}
+
+/** What the composition root gets to build one cluster's processors. */
+export interface WorkerEnv {
+  /** The workers' Redis connection (blocking-safe); processors may share it for their own queues. */
+  connection: RedisClient;
+  prefix: string;
+  cluster: string;
+  deps: ProcessorDeps;
+  /** Job options of the children a processor adds (attempts, backoff). */
+  childOptions: JobsOptions;
+  /** Report an error of a queue a processor opened (Redis outages are logged once per state change). */
+  onQueueError(err: Error, queue: string): void;
+}
+
+/** A processor as a BullMQ Worker calls it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
+export type JobProcessor = (job: Job<any, any>, token?: string) => Promise<unknown>;
+
+/** One cluster's processors by queue kind and job name, and how to release what they opened. */
+export interface ClusterProcessors {
+  processors: Record<QueueKind, ReadonlyMap<string, JobProcessor>>;
+  close(): Promise<void>;
+}
+
+/** StartWorkersOptions plus the processors (src/compose/workers.ts gives podnet's). */
+export interface QueueWorkersOptions extends StartWorkersOptions {
+  processors(env: WorkerEnv): ClusterProcessors | Promise<ClusterProcessors>;
 }
 
 export interface RunningWorkers {
@@ -63,8 +82,11 @@ export interface RunningWorkers {
   close(): Promise<void>;
 }
 
-/** Starts the workers of one cluster. They run until `close()`. */
-export async function startWorkers(options: StartWorkersOptions): Promise<RunningWorkers> {
+/**
+ * Starts the workers of one cluster with the processors given. They run until `close()`. Use
+ * `startWorkers` from src/compose/workers.ts, which passes podnet's processors.
+ */
+export async function startQueueWorkers(options: QueueWorkersOptions): Promise<RunningWorkers> {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const ownsClient = !isRedisClient(options.connection);
   // Workers block on Redis; BullMQ requires maxRetriesPerRequest: null so a blocking call is never cut.
@@ -74,38 +96,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
   // One log line per Redis state change, not one per reconnect attempt per connection.
   const redisState = watchRedisState(connection, log, { name: 'worker' });
   const onQueueError = (err: Error, queue: string): void => (redisState.isConnectionError(err) ? redisState.noteError(err, queue) : log.error({ queue, err: err.message }, 'queue error'));
-  // Incidents and runbooks (src/incidents/worker.ts); a check in an incident's thread adds a finding.
-  const incidentJobs = createIncidentJobs({ connection, prefix, cluster: options.cluster, deps: { ...deps }, onQueueError, ...(options.runbooksDir !== undefined && { runbooksDir: options.runbooksDir }) });
-  deps.onFinding ??= incidentJobs.onFinding;
-  const probesQueue = new Queue(queueName(options.cluster, 'probes'), { connection, prefix });
-  const check = createCheckProcessor(deps, { probes: probesQueue, childOptions: jobOptions(options) });
-  const probe = createProbeProcessor(deps);
-  const collectLogs = createCollectLogsProcessor(deps);
-  const logs = createLogsProcessor(deps);
-  // Watches remove their own job schedulers from the checks queue when they end.
-  const checksQueue = new Queue(queueName(options.cluster, 'checks'), { connection, prefix });
-  const watch = createWatchProcessor(deps, { checks: checksQueue, store: new WatchStore(connection, prefix) });
-  const sweep = createSweepProcessor(deps);
-  const fixes = createFixJobs(deps, { connection, prefix });
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
-  type ChecksProcessor = (job: Job<any, any>, token?: string) => Promise<unknown>;
-  // The composition root of the checks queue: each verb's spec (src/commands/verbs) names its job
-  // and processor; this table must map every processor a spec names (a compile error otherwise).
-  const verbProcessors: Record<ProcessorKey, ChecksProcessor> = {
-    check: (job, token) => check(job, token),
-    logs: (job) => logs(job),
-    watch: (job) => watch(job),
-    sweep: (job) => sweep(job),
-    incident: (job) => incidentJobs.incident(job),
-    runbook: (job) => incidentJobs.runbook(job),
-  };
-  const checksProcessors = new Map<string, ChecksProcessor>([
-    ...workerJobs().map(({ job, processor }) => [job, verbProcessors[processor]] as const),
-    // Jobs a button adds, not a verb (src/slack/app.ts Apply fix / Roll back).
-    [JOB_NAMES.applyFix, (job) => fixes.applyFix(job)],
-    [JOB_NAMES.rollBack, (job) => fixes.rollBack(job)],
-  ]);
+  const built = await options.processors({ connection, prefix, cluster: options.cluster, deps, childOptions: jobOptions(options), onQueueError });
 
   const common = {
     connection,
@@ -115,24 +106,17 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
     ...(options.stalledIntervalMs !== undefined && { stalledInterval: options.stalledIntervalMs }),
   };
 
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
-  const checksWorker = new Worker(queueName(options.cluster, 'checks'), async (job: Job<any, any>, token?: string) => {
-    const run = checksProcessors.get(job.name);
-    if (!run) throw new Error(`no processor for job "${job.name}" on the checks queue (a newer bot than worker?)`);
-    return run(job, token);
-  }, common);
-
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- jobs of several payload types share a queue
-  const probesWorker = new Worker(queueName(options.cluster, 'probes'), async (job: Job<any, any>) => {
-    switch (job.name) {
-      case JOB_NAMES.probe:
-        return probe(job);
-      case JOB_NAMES.collectLogs:
-        return collectLogs(job);
-      default:
-        throw new Error(`no processor for job "${job.name}" on the probes queue (a newer bot than worker?)`);
-    }
-  }, common);
+  /** One Worker for a queue kind, routing each job by name to its processor. */
+  const workerFor = (kind: QueueKind): Worker => {
+    const table = built.processors[kind];
+    return new Worker(queueName(options.cluster, kind), async (job: Parameters<JobProcessor>[0], token?: string) => {
+      const run = table.get(job.name);
+      if (!run) throw new Error(`no processor for job "${job.name}" on the ${kind} queue (a newer bot than worker?)`);
+      return run(job, token);
+    }, common);
+  };
+  const checksWorker = workerFor('checks');
+  const probesWorker = workerFor('probes');
 
   const workers = [checksWorker, probesWorker];
   // Reports in flight, awaited on close so a shutdown does not cut a notice short.
@@ -155,9 +139,6 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       else log.error({ queue: w.name, err: err.message }, 'worker error');
     });
   }
-  for (const q of [probesQueue, checksQueue]) {
-    q.on('error', (err) => onQueueError(err, q.name));
-  }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
   log.info({ cluster: options.cluster, queues: workers.map((w) => w.name), prefix }, 'workers started');
   const heartbeat =
@@ -171,9 +152,7 @@ export async function startWorkers(options: StartWorkersOptions): Promise<Runnin
       await heartbeat?.stop().catch((err: unknown) => log.warn({ err: String(err) }, 'could not remove the heartbeat; it expires by itself'));
       await Promise.all(workers.map((w) => w.close()));
       await Promise.all([...reporting]);
-      await probesQueue.close();
-      await checksQueue.close();
-      await incidentJobs.close();
+      await built.close();
       redisState.stop();
       if (ownsClient) await connection.quit().catch(() => connection.disconnect());
     },

@@ -12,7 +12,7 @@ import { describeError } from '../errors.js';
 import { createIncidentHooks, type IncidentHooks } from '../incidents/slack-hooks.js';
 import type { Logger } from '../logger.js';
 import { withTimeout } from '../ops/with-timeout.js';
-import { createProducer, type Producer, type ProducerOptions } from '../queue/enqueue.js';
+import { createProducer, type Producer, type ProducerOptions } from '../compose/producer.js';
 import { clustersText, createClusterGate, podnetVersion, type ClusterGate } from '../queue/heartbeat.js';
 import { withClusterGate } from '../queue/routing.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from './app.js';

@@ -14,7 +14,7 @@ import { basicAuthOk } from '../../src/ops/board.js';
 import { commandOutcome, countCommands, startBotOps, type BotOps } from '../../src/ops/bot-ops.js';
 import type { ReadinessReport } from '../../src/ops/health.js';
 import { createMetrics } from '../../src/ops/metrics.js';
-import { createProducer } from '../../src/queue/enqueue.js';
+import { createProducer } from '../../src/compose/producer.js';
 import { createClusterGate, startHeartbeat, type Heartbeat } from '../../src/queue/heartbeat.js';
 import { NO_LIVE_WORKER, withClusterGate } from '../../src/queue/routing.js';
 import { createSlackApp } from '../../src/slack/app.js';

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName } from '../../src/queue/contracts.js';
-import { createProducer } from '../../src/queue/enqueue.js';
+import { createProducer } from '../../src/compose/producer.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import { REDIS_URL, testPrefix, waitForJob } from '../helpers/queue-fakes.js';
 

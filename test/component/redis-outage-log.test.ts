@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import { afterAll, expect, test } from '@jest/globals';
 import { Redis } from 'ioredis';
 import { createLogger } from '../../src/logger.js';
-import { startWorkers } from '../../src/queue/workers.js';
+import { startWorkers } from '../../src/compose/workers.js';
 import { freePort } from '../helpers/free-port.js';
 import { fakeDeps, fakePoster } from '../helpers/queue-fakes.js';
 

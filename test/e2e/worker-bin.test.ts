@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName } from '../../src/queue/contracts.js';
-import { createProducer } from '../../src/queue/enqueue.js';
+import { createProducer } from '../../src/compose/producer.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import { testPrefix } from '../helpers/queue-fakes.js';

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { queueName } from '../../src/queue/contracts.js';
-import { createProducer } from '../../src/queue/enqueue.js';
+import { createProducer } from '../../src/compose/producer.js';
 import { clusterWorkers, isClusterLive } from '../../src/queue/heartbeat.js';
 import type { ReadinessReport } from '../../src/ops/health.js';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';

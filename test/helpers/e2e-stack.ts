@@ -13,7 +13,7 @@ import { removePrefix } from '../../src/queue/cleanup.js';
 import { createRedisClient, type RedisClient } from '../../src/queue/redis.js';
 import { defaultDeps } from '../../src/queue/default-deps.js';
 import type { Producer, ProducerOptions } from '../../src/queue/enqueue.js';
-import { startWorkers, type RunningWorkers } from '../../src/queue/workers.js';
+import { startWorkers, type RunningWorkers } from '../../src/compose/workers.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../src/sim/server.js';
 import { collectEvidence, type CheckRequest } from '../../src/probes/collect.js';
 import type { ClusterAccess } from '../../src/cluster/types.js';

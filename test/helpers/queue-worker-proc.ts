@@ -9,7 +9,7 @@
  */
 import { Redis } from 'ioredis';
 import { silentLogger } from '../../src/logger.js';
-import { startWorkers } from '../../src/queue/workers.js';
+import { startWorkers } from '../../src/compose/workers.js';
 import { SlackPoster } from '../../src/slack/poster.js';
 import { fakeDeps, fakeEvidence } from './queue-fakes.js';
 
