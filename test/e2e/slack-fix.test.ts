@@ -37,19 +37,19 @@ async function check(stack: E2EStack, user: string, channel = CHANNEL): Promise<
   return waitFor(() => {
     const m = stack.slack.messages(channel)[before];
     return m && m.edits > 0 && m.replies.length > 0 ? m : undefined;
-  }, 30_000, 'the check summary');
+  }, 90_000, 'the check summary');
 }
 
 async function press(stack: E2EStack, summary: StoredMessage, actionId: string, value: string, user: string): Promise<string> {
   const id = `press-${Math.random().toString(36).slice(2)}`;
   const res = await postSigned(stack.botUrl, blockActionBody({ actionId, value, channel: summary.channel, user, messageTs: summary.ts, responseUrl: stack.slack.responseUrl(id) }), stack.signingSecret);
   expect(res.status).toBe(200);
-  const [answer] = await waitFor(() => (stack.slack.responses(id).length > 0 ? stack.slack.responses(id) : undefined), 20_000, 'the answer to the press');
+  const [answer] = await waitFor(() => (stack.slack.responses(id).length > 0 ? stack.slack.responses(id) : undefined), 60_000, 'the answer to the press');
   return String((answer!.body as { text?: string }).text);
 }
 
 /** The reply in the summary's thread whose text matches. */
-const reply = (stack: E2EStack, summary: StoredMessage, re: RegExp, timeoutMs = 40_000) =>
+const reply = (stack: E2EStack, summary: StoredMessage, re: RegExp, timeoutMs = 90_000) =>
   waitFor(() => stack.slack.message(CHANNEL, summary.ts)?.replies.find((r) => re.test(textOf(r))), timeoutMs, `a reply matching ${re}`);
 
 async function serverEnv(stack: E2EStack): Promise<unknown> {
@@ -61,7 +61,7 @@ async function serverEnv(stack: E2EStack): Promise<unknown> {
 describe('Apply fix → Fixed — verified (seed incident)', () => {
   let stack: E2EStack;
   beforeAll(async () => {
-    stack = await startE2EStack({ channels, fixVerify: { settleMs: 1500, intervalMs: 500, deadlineMs: 30_000 } });
+    stack = await startE2EStack({ channels, fixVerify: { settleMs: 1500, intervalMs: 500, deadlineMs: 60_000 } });
   });
   afterAll(async () => {
     await stack?.close();
@@ -76,7 +76,7 @@ describe('Apply fix → Fixed — verified (seed incident)', () => {
     expect(answer).toMatch(/^:no_entry: You may not apply a fix from this channel/);
     expect((await stack.checks.getJobs(['waiting', 'active', 'completed', 'failed'])).filter((j) => j.name === 'apply-fix')).toHaveLength(0);
     expect(await serverEnv(stack)).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
-  }, 60_000);
+  }, 180_000);
 
   test('check → Apply fix (confirm shows the diff) → the diff in the thread → Fixed — verified; a double press applies once', async () => {
     const summary = await check(stack, ALICE);
@@ -104,7 +104,7 @@ describe('Apply fix → Fixed — verified (seed incident)', () => {
     expect(trail).toHaveLength(1);
     expect(trail[0]).toMatchObject({ action: 'apply', outcome: 'applied', who: ALICE, channel: CHANNEL, object: 'Server financial-ml/mlserver (mlops.seldon.io/v1alpha1)', diff: ['- env:', '- - name: MLSERVER_HOST', '- value: 127.0.0.1'] });
     expect(stack.slack.message(CHANNEL, summary.ts)!.replies.filter((r) => /applied the fix for/.test(textOf(r)))).toHaveLength(1);
-  }, 90_000);
+  }, 240_000);
 });
 
 describe('Apply fix → Not fixed → Roll back (listeners that do not follow the env)', () => {
@@ -142,11 +142,13 @@ describe('Apply fix → Not fixed → Roll back (listeners that do not follow th
 
     const trail = await new FixStore({ redis: stack.redis, prefix: stack.prefix }).auditTrail(stack.cluster);
     expect(trail.map((r) => [r.action, r.outcome, r.who])).toEqual([['roll-back', 'rolled-back', ALICE], ['apply', 'applied', ALICE]]);
-    const timeline = (await incidents.timeline(incident.id)).filter((e) => e.kind === 'action').map((e) => `${e.who} ${e.text}`);
+    // The timeline entry follows the thread reply: wait for all three.
+    const actionsOf = async () => (await incidents.timeline(incident.id)).filter((e) => e.kind === 'action').map((e) => `${e.who} ${e.text}`);
+    const timeline = await waitFor(async () => ((await actionsOf()).length >= 3 ? actionsOf() : undefined), 60_000, 'three timeline entries');
     expect(timeline).toEqual([
       expect.stringMatching(/^U0ALICE001 applied the fix for probe-bind-mismatch to Server financial-ml\/mlserver .*- - name: MLSERVER_HOST/),
       expect.stringMatching(/^U0ALICE001 Not fixed after \d+ s: /),
       expect.stringMatching(/^U0ALICE001 rolled back the fix to Server financial-ml\/mlserver .*\+ - name: MLSERVER_HOST/),
     ]);
-  }, 90_000);
+  }, 240_000);
 });
