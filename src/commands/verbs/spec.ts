@@ -5,7 +5,7 @@
  * so a verb is added in one place and the compiler names every part it lacks.
  *
  * Nothing here imports src/queue, src/slack or jobs/: a spec names its job, processor and
- * renderer as data, and the composition roots (src/queue/enqueue.ts, src/queue/workers.ts)
+ * renderer as data, and the producer (src/queue/enqueue.ts) and the composition roots (src/compose/)
  * map those names to code, each through a mapped type that must cover every name.
  */
 import type { Permission } from '../../authz/permission.js';
