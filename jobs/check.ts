@@ -17,9 +17,9 @@
  * (PosterLike.tellUser: response_url → ephemeral → DM).
  */
 import { WaitingChildrenError, type Job, type JobsOptions, type Queue } from 'bullmq';
-import type { Diagnosis } from '../src/analysis/types.js';
 import { describeError } from '../src/errors.js';
 import type { Evidence, Step } from '../src/evidence.js';
+import type { TimelineChartSource } from '../src/render/timeline-chart.js';
 import {
   childJobId,
   JOB_NAMES,
@@ -76,14 +76,12 @@ export async function collectCheckEvidence(deps: Pick<ProcessorDeps, 'collectEvi
 export interface TimelineChartPost {
   channel: string;
   threadTs?: string;
-  diagnosis: Diagnosis;
-  evidence: Evidence;
+  /** What the chart is drawn from: the diagnosis and evidence (a window of it), or a kept model. */
+  chart: TimelineChartSource;
   filename: string;
   title: string;
   initialComment?: string;
   idempotencyKey: string;
-  /** Only this window of the evidence (a flap episode). */
-  window?: { from?: string; to?: string };
 }
 
 /**
@@ -95,7 +93,7 @@ export interface TimelineChartPost {
 export async function postTimelineChart(deps: Pick<ProcessorDeps, 'poster' | 'logger' | 'renderTimelinePng'>, post: TimelineChartPost): Promise<string | undefined> {
   if (!deps.renderTimelinePng || !deps.poster.uploadFile) return undefined;
   try {
-    const png = await deps.renderTimelinePng(post.diagnosis, post.evidence, post.window ? { window: post.window } : undefined);
+    const png = await deps.renderTimelinePng(post.chart);
     const res = await deps.poster.uploadFile({
       channel: post.channel,
       ...(post.threadTs !== undefined && { thread_ts: post.threadTs }),
@@ -215,8 +213,7 @@ export function createCheckProcessor(
         timelineFileId = await postTimelineChart(deps, {
           channel,
           ...(threadTs !== undefined && { threadTs }),
-          diagnosis,
-          evidence,
+          chart: { diagnosis, evidence },
           filename: `${data.pod}-timeline.png`,
           title: `Timeline of ${data.pod} in ${data.namespace} (cluster time, UTC)`,
           idempotencyKey: `${jobId}-timeline`,
@@ -244,7 +241,7 @@ export function createCheckProcessor(
       const what = `${undelivered.map((u) => u.what).join(', ')} of \`${escapeSlackText(describeJobCommand('check', data))}\` (the summary is in the channel)`;
       await deps.poster.tellUser(asker, undeliveredText(what, channel, first.err), { onceKey: `${jobId}-partial` });
     }
-    await deps.onFinding?.({ channel, ...(threadTs !== undefined && { threadTs }) }, jobId, diagnosis);
+    await deps.onFinding?.({ channel, ...(threadTs !== undefined && { threadTs }) }, jobId, diagnosis, evidence);
     deps.logger.info({ jobId, pod: data.pod, namespace: data.namespace, top: diagnosis.hypotheses[0]?.cause }, 'check posted');
     return { diagnosis, ...(summaryTs !== undefined && { messageTs: summaryTs }), threadPosts, ...(timelineFileId !== undefined && { timelineFileId }), failedChildren: failures, ...(undelivered.length > 0 && { undelivered: undelivered.map((u) => `${u.what}: ${u.err.slackCode}`) }) };
   }

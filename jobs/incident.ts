@@ -4,21 +4,24 @@
  * - open: posts the incident's header message in the channel; its ts becomes the incident's
  *   thread (IncidentStore.open), then a short "how this thread works" reply.
  * - summary: posts summarizeIncident in the thread.
- * - close: closes the record, posts the final summary and uploads the Markdown postmortem
- *   draft into the thread; the header message is updated to say it is closed.
+ * - close: closes the record, posts the final summary, uploads the timeline chart of each of
+ *   the leading findings (drawn from the model the finding kept; findings stored without one
+ *   give none) and the Markdown postmortem draft that links them into the thread; the header
+ *   message is updated to say it is closed.
  *
  * Every post has an idempotency key derived from the job id, so a re-run posts nothing twice.
  */
 import type { Job } from 'bullmq';
 import { PodnetError } from '../src/errors.js';
 import type { IncidentRecorder } from '../src/incidents/hooks.js';
-import { postmortemMarkdown, summarizeIncident } from '../src/incidents/summary.js';
-import type { Incident } from '../src/incidents/types.js';
+import { postmortemCharts, postmortemMarkdown, summarizeIncident } from '../src/incidents/summary.js';
+import type { Incident, IncidentEntry } from '../src/incidents/types.js';
 import type { IncidentPayload } from '../src/queue/contracts.js';
-import { runJob, type PosterLike } from '../src/queue/processor-deps.js';
+import { runJob, type PosterLike, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import { context, escapeMrkdwn, finishMessages, header, md, mention, section, sections, type Mrkdwn, type SlackMessage } from '../src/render/slack-limits.js';
 import type { SlackBlock } from '../src/slack/poster.js';
 import type { Logger } from '../src/logger.js';
+import { postTimelineChart } from './check.js';
 
 /** The poster's file upload (SlackPoster.uploadFile); without it the postmortem is posted as text. */
 export interface FileUploader {
@@ -29,6 +32,8 @@ export interface IncidentJobDeps {
   poster: PosterLike & Partial<FileUploader>;
   incidents: IncidentRecorder;
   logger: Logger;
+  /** Draws the postmortem's timeline charts (ProcessorDeps'); without it none are uploaded. */
+  renderTimelinePng?: ProcessorDeps['renderTimelinePng'];
   now?: () => Date;
 }
 
@@ -36,6 +41,8 @@ export interface IncidentJobResult {
   incidentId?: string;
   threadTs?: string;
   fileId?: string;
+  /** The timeline charts uploaded with the postmortem. */
+  chartFileIds?: string[];
   error?: string;
 }
 
@@ -118,12 +125,34 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
     return { incidentId: incident.id, threadTs: incident.threadTs };
   }
 
+  /**
+   * The leading findings' timeline charts, uploaded into the thread the way a check uploads its
+   * own (postTimelineChart: once per key, a failure logged and skipped). Returns the file ids.
+   */
+  async function uploadCharts(incident: Incident, timeline: IncidentEntry[], jobId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const c of postmortemCharts(incident, timeline)) {
+      const id = await postTimelineChart(deps, {
+        channel: incident.channel,
+        threadTs: incident.threadTs,
+        chart: { model: c.model },
+        filename: c.filename,
+        title: c.title,
+        initialComment: md`Timeline chart for the postmortem of ${incident.id}: ${c.target}, \`${c.cause}\`, from the check at ${c.at}.`.text,
+        idempotencyKey: `${jobId}-chart-${c.filename}`,
+      });
+      if (id !== undefined) ids.push(id);
+    }
+    return ids;
+  }
+
   async function close(data: IncidentPayload, jobId: string): Promise<IncidentJobResult> {
     const found = await threadIncident(data);
     const incident = await store.close(found.id, data.slack.user, found.status === 'closed' ? new Date(found.closedAt!) : now());
     const timeline = await store.timeline(incident.id);
     const s = summarizeIncident(incident, timeline, now());
     await postAll(incident.channel, incident.threadTs, renderSummaryMessages(incident, s.lines, true), `${jobId}-final`);
+    const chartFileIds = await uploadCharts(incident, timeline, jobId);
     const markdown = postmortemMarkdown(incident, timeline, now());
     let fileId: string | undefined;
     const filename = `postmortem-${incident.id}.md`;
@@ -144,7 +173,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
     const head = renderIncidentHeader(incident);
     await deps.poster.update({ channel: incident.channel, ts: incident.threadTs, text: head.text, blocks: head.blocks as SlackBlock[] });
     deps.logger.info({ incident: incident.id }, 'incident closed');
-    return { incidentId: incident.id, threadTs: incident.threadTs, ...(fileId !== undefined && { fileId }) };
+    return { incidentId: incident.id, threadTs: incident.threadTs, ...(fileId !== undefined && { fileId }), ...(chartFileIds.length > 0 && { chartFileIds }) };
   }
 
   return (job) =>

@@ -205,7 +205,7 @@ export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookP
       const diagnosis = p.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
       const summary = p.renderSummary(diagnosis);
       await p.poster.post({ channel, thread_ts: threadTs, text: summary.text, ...(summary.blocks && { blocks: summary.blocks }), idempotencyKey: key('check') });
-      await deps.incidents.onFinding({ channel, threadTs }, `${run.runId}-${current()}`, diagnosis, now());
+      await deps.incidents.onFinding({ channel, threadTs }, `${run.runId}-${current()}`, diagnosis, now(), evidence);
       return { evidence, diagnosis };
     };
     return {

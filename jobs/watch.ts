@@ -192,12 +192,10 @@ export function createWatchProcessor(deps: ProcessorDeps, options: WatchProcesso
         const chart = await postTimelineChart(deps, {
           channel: state.channel,
           ...(thread !== undefined && { threadTs: thread }),
-          diagnosis,
-          evidence,
+          chart: { diagnosis, evidence, window: { from: new Date(Date.parse(snap.at) - windowMs).toISOString(), to: snap.at } },
           filename: `${state.pod}-flapping.png`,
           title: `Flapping in ${state.pod} (${state.namespace}): the last ${Math.round(windowMs / 60_000)} min, cluster time (UTC)`,
           idempotencyKey: `${jobId}-flap-timeline`,
-          window: { from: new Date(Date.parse(snap.at) - windowMs).toISOString(), to: snap.at },
         });
         if (chart !== undefined) posted.push('flap-chart');
       } else if (!flap && state.flapping) {

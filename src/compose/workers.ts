@@ -15,6 +15,7 @@ import { createRunbookProcessor, type RunbookJobDeps } from '../../jobs/runbook.
 import { createSweepProcessor } from '../../jobs/sweep.js';
 import { createWatchProcessor } from '../../jobs/watch.js';
 import type { Diagnosis } from '../analysis/types.js';
+import type { Evidence } from '../evidence.js';
 import { workerJobs, type ProcessorKey } from '../commands/verbs/index.js';
 import { IncidentRecorder } from '../incidents/hooks.js';
 import { JOB_NAMES, queueName, type SlackTarget } from '../queue/contracts.js';
@@ -104,7 +105,7 @@ interface IncidentJobs {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- routed by job name from a shared queue
   runbook(job: Job<any, any>): Promise<unknown>;
   /** The hook jobs/check.ts calls: a check answered in an incident's thread becomes a finding. */
-  onFinding(slack: SlackTarget, jobId: string, diagnosis: Diagnosis): Promise<void>;
+  onFinding(slack: SlackTarget, jobId: string, diagnosis: Diagnosis, evidence?: Evidence): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -131,12 +132,12 @@ function createIncidentJobs(options: IncidentJobsOptions): IncidentJobs {
     });
     return loaded;
   };
-  const incident = createIncidentProcessor({ poster: options.deps.poster, incidents, logger: options.deps.logger });
+  const incident = createIncidentProcessor({ poster: options.deps.poster, incidents, logger: options.deps.logger, renderTimelinePng: options.deps.renderTimelinePng });
   const runbook = createRunbookProcessor({ processor: options.deps, incidents, runs, runbooks, queue, startWatch });
   return {
     incident,
     runbook,
-    onFinding: (slack, jobId, diagnosis) => incidents.onFinding(slack, jobId, diagnosis),
+    onFinding: (slack, jobId, diagnosis, evidence) => incidents.onFinding(slack, jobId, diagnosis, new Date(), evidence),
     async close() {
       await queue.close();
     },

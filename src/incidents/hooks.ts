@@ -5,16 +5,14 @@
  */
 import type { RedisClient } from '../queue/redis.js';
 import type { Diagnosis } from '../analysis/types.js';
+import type { Evidence } from '../evidence.js';
+import { boundChartModel, timelineChartModel } from '../render/timeline-chart.js';
 import { IncidentStore } from './store.js';
 import type { Incident, IncidentEntry } from './types.js';
 
 /** How many quoted evidence lines a finding carries into the timeline. */
 export const FINDING_EVIDENCE_LINES = 5;
 
-/**
- * Pure: the timeline entry of a check's top finding — cause, confidence, fix and up to five
- * quoted evidence lines (`source: text`).
- */
 /**
  * The evidence lines a finding keeps: one of each kind first (a socket row, an event, a status
  * field, a dial, a log line…), in the hypothesis's order, then the rest — so a postmortem
@@ -27,10 +25,16 @@ function pickEvidence<T extends { kind: string }>(items: T[], max: number): T[] 
   return items.filter((e) => chosen.has(e));
 }
 
-export function findingEntry(diagnosis: Diagnosis, at: string): IncidentEntry {
+/**
+ * Pure: the timeline entry of a check's top finding — cause, confidence, fix and up to five
+ * quoted evidence lines (`source: text`) — and, given the check's evidence, the bounded model
+ * of its timeline chart (drawn into the postmortem at `incident close`).
+ */
+export function findingEntry(diagnosis: Diagnosis, at: string, checked?: Evidence): IncidentEntry {
   const top = diagnosis.hypotheses[0];
   const target = `${diagnosis.target.namespace}/${diagnosis.target.pod}`;
-  if (!top) return { at, kind: 'finding', who: 'podnet', text: `check of ${target}: no hypothesis`, cause: 'unknown', confidence: 0, target };
+  const chart = checked ? { chart: boundChartModel(timelineChartModel(diagnosis, checked)) } : {};
+  if (!top) return { at, kind: 'finding', who: 'podnet', text: `check of ${target}: no hypothesis`, cause: 'unknown', confidence: 0, target, ...chart };
   const evidence = pickEvidence(top.evidence, FINDING_EVIDENCE_LINES)
     .map((e) => `${e.at ? `${e.at} ` : ''}${e.source ? `${e.source}: ` : ''}${e.text}`.replace(/\s+/g, ' ').trim());
   return {
@@ -43,6 +47,7 @@ export function findingEntry(diagnosis: Diagnosis, at: string): IncidentEntry {
     fix: top.fix,
     evidence,
     target,
+    ...chart,
   };
 }
 
@@ -88,11 +93,12 @@ export class IncidentRecorder {
 
   /**
    * The hook jobs/check.ts calls after posting a check: when the check answered in an
-   * incident's thread, its top finding becomes a `finding` entry.
+   * incident's thread, its top finding becomes a `finding` entry (with its chart's model when
+   * the evidence is given).
    */
-  async onFinding(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis, at: Date = new Date()): Promise<void> {
+  async onFinding(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis, at: Date = new Date(), evidence?: Evidence): Promise<void> {
     const incident = await this.incidentOf(slack);
     if (!incident) return;
-    await this.appendOnce(incident, `finding-${jobId}`, findingEntry(diagnosis, at.toISOString()));
+    await this.appendOnce(incident, `finding-${jobId}`, findingEntry(diagnosis, at.toISOString(), evidence));
   }
 }

@@ -3,6 +3,7 @@
  * The clock is a parameter.
  */
 import { joinMrkdwn, md, mention, type Mrkdwn } from '../render/slack-limits.js';
+import type { TimelineChartModel } from '../render/timeline-chart.js';
 import type { Incident, IncidentEntry } from './types.js';
 
 function hhmm(iso: string): string {
@@ -23,6 +24,52 @@ function duration(fromIso: string, to: Date): string {
 /** The latest finding: the leading cause as the incident now stands. */
 export function leadingFinding(timeline: IncidentEntry[]): IncidentEntry | undefined {
   return [...timeline].reverse().find((e) => e.kind === 'finding' && e.cause);
+}
+
+/** At most this many timeline charts go with a postmortem. */
+export const MAX_POSTMORTEM_CHARTS = 3;
+
+/** A timeline chart the postmortem carries: a finding that kept its chart's model. */
+export interface PostmortemChart {
+  /** `namespace/pod`. */
+  target: string;
+  cause: string;
+  confidence?: number;
+  /** When the check was recorded (ISO). */
+  at: string;
+  model: TimelineChartModel;
+  /** The PNG's file name (uploaded beside the Markdown; the Markdown links it by this name). */
+  filename: string;
+  title: string;
+}
+
+/**
+ * Pure: the charts of the incident's leading findings — the latest finding of each pod that
+ * kept its chart's model, the leading finding's pod first, then the most recently checked;
+ * at most {@link MAX_POSTMORTEM_CHARTS}. Findings stored without a model (before it was kept)
+ * give none.
+ */
+export function postmortemCharts(incident: Incident, timeline: IncidentEntry[]): PostmortemChart[] {
+  const latest = new Map<string, IncidentEntry>();
+  for (const e of timeline) if (e.kind === 'finding' && e.target) latest.set(e.target, e);
+  const lead = leadingFinding(timeline)?.target;
+  const ordered = [...latest.values()].reverse().sort((a, b) => Number(b.target === lead) - Number(a.target === lead));
+  return ordered
+    .filter((e): e is IncidentEntry & { target: string; chart: TimelineChartModel } => e.chart !== undefined)
+    .slice(0, MAX_POSTMORTEM_CHARTS)
+    .map((e) => {
+      const pod = e.target.slice(e.target.indexOf('/') + 1);
+      const namespace = e.target.slice(0, e.target.indexOf('/'));
+      return {
+        target: e.target,
+        cause: e.cause ?? 'unknown',
+        ...(e.confidence !== undefined && { confidence: e.confidence }),
+        at: e.at,
+        model: e.chart,
+        filename: `${incident.id}-${pod.replace(/[^A-Za-z0-9_.-]/g, '-')}-timeline.png`,
+        title: `Timeline of ${pod} in ${namespace}: ${e.cause ?? 'unknown'}${pct(e.confidence)}, cluster time (UTC)`,
+      };
+    });
 }
 
 export interface IncidentSummary {
@@ -112,6 +159,12 @@ export function postmortemMarkdown(incident: Incident, timeline: IncidentEntry[]
     out.push('', '### Fix', '', lead.fix !== undefined ? escapeMarkdown(lead.fix) : '(no fix recorded)', '');
   } else {
     out.push('Not determined: no check ran in the incident thread.', '');
+  }
+  const charts = postmortemCharts(incident, timeline);
+  if (charts.length > 0) {
+    out.push('## Timeline charts', '');
+    out.push('Drawn from the evidence of each pod\'s last check (cluster time, UTC); the PNGs are uploaded with this draft in the incident\'s Slack thread.', '');
+    for (const c of charts) out.push(`![${escapeMarkdown(c.title)}](${c.filename})`, '', `- ${escapeMarkdown(c.target)}: \`${c.cause.replace(/[`\r\n]/g, '')}\`${pct(c.confidence)}, checked ${escapeMarkdown(c.at)} — \`${c.filename}\``, '');
   }
   out.push('## Timeline (UTC)', '', '| time | who | what |', '|---|---|---|');
   for (const e of timeline) {

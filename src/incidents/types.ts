@@ -1,4 +1,5 @@
 /** Incident records: a Slack thread that tells the whole story of one outage. */
+import type { TimelineChartModel } from '../render/timeline-chart.js';
 
 export interface Incident {
   /** Short id without ':' (used in job ids and keys), e.g. `inc-20250706-1a2b`. */
@@ -32,4 +33,10 @@ export interface IncidentEntry {
   evidence?: string[];
   /** The pod the entry is about, `namespace/pod`. */
   target?: string;
+  /**
+   * For findings: what the check's timeline chart is drawn from (the model, bounded, never the
+   * image; its texts redacted like the rest of the entry), so `incident close` can draw it into
+   * the postmortem. Absent on entries stored before it was kept, and on checks without evidence.
+   */
+  chart?: TimelineChartModel;
 }

@@ -7,7 +7,7 @@ import { collectEvidence, collectLogs } from '../probes/collect.js';
 import { svgToPng } from '../render/chart-png.js';
 import { renderSlackProgress, renderSlackSummary, renderSlackThread } from '../render/slack.js';
 import { renderSweepChartSvg } from '../render/sweep-chart.js';
-import { renderTimelineSvg } from '../render/timeline-chart.js';
+import { chartModelOf, renderTimelineModelSvg } from '../render/timeline-chart.js';
 import type { ProcessorDeps } from './processor-deps.js';
 
 export type WorkerDeps = Omit<ProcessorDeps, 'clusterAccess' | 'poster' | 'logger'>;
@@ -21,7 +21,7 @@ export function defaultDeps(): WorkerDeps {
     renderSummary: (d, options) => renderSlackSummary(d, options),
     renderThread: (d, evidence) => renderSlackThread(d, evidence),
     renderProgress: (target, status) => renderSlackProgress(target, status),
-    renderTimelinePng: async (d, evidence, options) => svgToPng(await renderTimelineSvg(d, evidence, options)),
+    renderTimelinePng: async (chart) => svgToPng(await renderTimelineModelSvg(chartModelOf(chart))),
     renderSweepChartPng: async (result) => svgToPng(await renderSweepChartSvg(result)),
   };
 }

@@ -8,6 +8,7 @@ import { UnrecoverableError } from 'bullmq';
 import type { Diagnosis, RuleContext } from '../analysis/types.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
+import type { TimelineChartSource } from '../render/timeline-chart.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import { describeError, isPermanent } from '../errors.js';
 import type { Logger } from '../logger.js';
@@ -71,17 +72,19 @@ export interface ProcessorDeps {
   renderThread(d: Diagnosis, evidence?: Evidence): RenderedMessage[];
   renderProgress(target: { namespace: string; pod: string }, status: string): RenderedMessage;
   /**
-   * src/render/timeline-chart.ts + chart-png.ts: the timeline chart as PNG bytes. Optional:
-   * without it (tests, benchmarks) no chart is uploaded. `window` limits it to an episode.
+   * src/render/timeline-chart.ts + chart-png.ts: the timeline chart as PNG bytes, drawn from a
+   * diagnosis and its evidence (`window` limits it to an episode) or from a model kept with an
+   * incident's finding. Optional: without it (tests, benchmarks) no chart is uploaded.
    */
-  renderTimelinePng?(d: Diagnosis, evidence: Evidence, options?: { window?: { from?: string; to?: string } }): Promise<Buffer>;
+  renderTimelinePng?(chart: TimelineChartSource): Promise<Buffer>;
   /** src/render/sweep-chart.ts + chart-png.ts: pods by top cause as PNG bytes. Optional, like the timeline. */
   renderSweepChartPng?(result: SweepResult): Promise<Buffer>;
   /**
    * After a check is posted: when it answered in an incident's thread, its top finding lands
-   * on the incident's timeline (src/incidents/hooks.ts). Absent in tests and benchmarks.
+   * on the incident's timeline (src/incidents/hooks.ts), with the model of its timeline chart
+   * (drawn again for the postmortem). Absent in tests and benchmarks.
    */
-  onFinding?(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis): Promise<void>;
+  onFinding?(slack: { channel: string; threadTs?: string }, jobId: string, diagnosis: Diagnosis, evidence?: Evidence): Promise<void>;
   /**
    * How an applied fix is verified (jobs/apply-fix.ts): every condition must hold for
    * `settleMs`, checked every `intervalMs`, until `deadlineMs`. Default 60 s / 5 s / 5 min.

@@ -764,5 +764,66 @@ function vegaLogger(collect: (...args: unknown[]) => void): vega.LoggerInterface
 
 /** Pure (no I/O): the timeline chart of a diagnosis as an SVG string. */
 export async function renderTimelineSvg(diagnosis: Diagnosis, evidence: Evidence, options: TimelineChartOptions = {}): Promise<string> {
-  return (await renderSpecSvg(timelineChartSpec(timelineChartModel(diagnosis, evidence, options), options))).svg;
+  return renderTimelineModelSvg(timelineChartModel(diagnosis, evidence, options), options);
+}
+
+/** Pure (no I/O): a chart model (made now, or kept with an incident's finding) as an SVG string. */
+export async function renderTimelineModelSvg(model: TimelineChartModel, options: TimelineChartOptions = {}): Promise<string> {
+  return (await renderSpecSvg(timelineChartSpec(model, options))).svg;
+}
+
+/**
+ * What a timeline chart is drawn from: a diagnosis and its evidence (optionally one window of
+ * it, e.g. a flap episode), or a model made earlier (the one an incident's finding keeps).
+ */
+export type TimelineChartSource =
+  | { diagnosis: Diagnosis; evidence: Evidence; window?: { from?: string; to?: string } }
+  | { model: TimelineChartModel };
+
+/** Pure: the model of a source (a kept model as it is). */
+export function chartModelOf(source: TimelineChartSource): TimelineChartModel {
+  if ('model' in source) return source.model;
+  return timelineChartModel(source.diagnosis, source.evidence, source.window ? { window: source.window } : {});
+}
+
+/** How much of a model an incident's finding keeps (see {@link boundChartModel}). */
+export const KEPT_MODEL_LIMITS = { marks: 200, spans: 80, links: 40, lanes: 12, lines: 4, chars: 300, jsonChars: 24_000 } as const;
+
+/**
+ * Pure: `model` cut to a bounded size, for keeping with an incident's finding (the chart is
+ * drawn again at `incident close` from the record in Redis). Every text is cut to
+ * `limits.chars`, lanes past `limits.lanes` go with their points; of the marks the key ones are
+ * kept first, then the latest; of spans and links the latest. While the JSON is over
+ * `limits.jsonChars` the counts are halved (with none left it is a few KB: lanes and texts).
+ * The domain and title stay, so the chart shows the same time range; what was dropped is said
+ * in its notes.
+ */
+export function boundChartModel(model: TimelineChartModel, limits: typeof KEPT_MODEL_LIMITS = KEPT_MODEL_LIMITS): TimelineChartModel {
+  const cut = (s: string) => (s.length > limits.chars ? `${s.slice(0, limits.chars - 1)}…` : s);
+  const lanes = model.lanes.slice(0, limits.lanes).map((l) => ({ id: l.id, label: cut(l.label) }));
+  const onLane = (id: string) => lanes.some((l) => l.id === id);
+  const marks0 = model.marks.filter((m) => onLane(m.lane));
+  const spans0 = model.spans.filter((s) => onLane(s.lane));
+  const links0 = model.links.filter((l) => onLane(l.fromLane) && onLane(l.toLane));
+  const build = (share: number): TimelineChartModel => {
+    const byPriority = [...marks0].sort((a, b) => Number(b.key) - Number(a.key) || b.at - a.at);
+    const chosen = new Set(byPriority.slice(0, Math.floor(limits.marks * share)));
+    const marks = marks0.filter((m) => chosen.has(m)).map((m) => ({ ...m, ...(m.label !== undefined && { label: cut(m.label) }) }));
+    const latest = <T>(xs: T[], max: number) => (Math.floor(max * share) > 0 ? xs.slice(-Math.floor(max * share)) : []);
+    const spans = latest(spans0, limits.spans);
+    const links = latest(links0, limits.links).map((l) => ({ ...l, label: cut(l.label) }));
+    const dropped = model.marks.length - marks.length + model.spans.length - spans.length + model.links.length - links.length;
+    const notes = model.notes.slice(0, limits.lines).map(cut);
+    if (dropped > 0 || lanes.length < model.lanes.length) {
+      notes.push(`Kept short with the incident: ${dropped} earlier points and ${model.lanes.length - lanes.length} lanes are not drawn.`);
+    }
+    return { title: cut(model.title), subtitle: model.subtitle.slice(0, limits.lines).map(cut), lanes, spans, marks, links, domain: { ...model.domain }, day: model.day, notes };
+  };
+  let share = 1;
+  let out = build(share);
+  while (JSON.stringify(out).length > limits.jsonChars && share > 0) {
+    share = share > 1 / 256 ? share / 2 : 0;
+    out = build(share);
+  }
+  return out;
 }

@@ -47,8 +47,7 @@ describe('postTimelineChart (stand-in + Redis)', () => {
   const post = (threadTs: string) => ({
     channel: 'C20',
     threadTs,
-    diagnosis,
-    evidence,
+    chart: { diagnosis, evidence },
     filename: 'mlserver-0-timeline.png',
     title: 'Timeline of mlserver-0 in financial-ml (cluster time, UTC)',
     idempotencyKey: 'job-7-timeline',
