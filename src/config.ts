@@ -46,6 +46,40 @@ export interface Config {
   readonly opsPort: number;
   /** Basic-auth credentials of the queue dashboard (bull-board); absent = dashboard off. */
   readonly board?: BoardConfig;
+  /** The Kubernetes API budget of the worker's cluster (`PODNET_KUBE_QPS`, `PODNET_KUBE_BURST`). */
+  readonly kube: KubeBudgetSettings;
+}
+
+/** One cluster's Kubernetes API budget, shared by all of its workers (src/cluster/shared-budget.ts). */
+export interface KubeBudgetSettings {
+  readonly qps: number;
+  readonly burst: number;
+}
+
+/** Defaults of {@link loadKubeBudget}; the reasoning is beside `DEFAULT_QPS` in src/cluster/rate-limit.ts. */
+const KUBE_QPS_DEFAULT = 50;
+const KUBE_BURST_DEFAULT = 100;
+
+/**
+ * Reads `PODNET_KUBE_QPS` (requests/s, a positive number) and `PODNET_KUBE_BURST` (a whole
+ * number >= 1). Problems are pushed to `problems`. The worker and the CLI both read it.
+ */
+export function loadKubeBudget(env: NodeJS.ProcessEnv, problems: string[]): KubeBudgetSettings {
+  const qpsText = nonEmpty(env, 'PODNET_KUBE_QPS');
+  const burstText = nonEmpty(env, 'PODNET_KUBE_BURST');
+  const qps = qpsText === undefined ? KUBE_QPS_DEFAULT : Number(qpsText);
+  const burst = burstText === undefined ? KUBE_BURST_DEFAULT : Number(burstText);
+  if (!(qps > 0) || !Number.isFinite(qps)) problems.push(`PODNET_KUBE_QPS "${qpsText}" is not a positive number of requests per second; use e.g. 50 (the default)`);
+  if (!Number.isInteger(burst) || burst < 1) problems.push(`PODNET_KUBE_BURST "${burstText}" is not a whole number >= 1; use e.g. 100 (the default)`);
+  return Object.freeze({ qps, burst });
+}
+
+/** {@link loadKubeBudget} for the CLI: throws ConfigError on a bad value. */
+export function kubeBudgetFromEnv(env: NodeJS.ProcessEnv = process.env): KubeBudgetSettings {
+  const problems: string[] = [];
+  const kube = loadKubeBudget(env, problems);
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  return kube;
 }
 
 /** The queue dashboard's login (bot only). */
@@ -283,6 +317,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
 
   const redisUrl = nonEmpty(env, 'REDIS_URL') ?? 'redis://127.0.0.1:6379';
   const redis = loadRedisSettings(env, problems);
+  const kube = loadKubeBudget(env, problems);
 
   const defaultCluster = nonEmpty(env, 'PODNET_DEFAULT_CLUSTER') ?? 'default';
   if (!/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(defaultCluster)) {
@@ -338,6 +373,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadCo
     logLevel,
     runbooksDir,
     opsPort,
+    kube,
     ...(role === 'bot' && boardUser !== undefined && boardPassword !== undefined && { board: hideBoard({ user: boardUser, password: boardPassword }) }),
   };
   Object.defineProperty(config, 'toJSON', { value: () => describeConfig(config), enumerable: false });
@@ -366,6 +402,7 @@ export function describeConfig(config: Config): Record<string, unknown> {
     runbooksDir: config.runbooksDir,
     opsPort: config.opsPort,
     board: config.board ? { user: config.board.user, password: '[set]' } : '[off]',
+    kube: config.kube,
   };
 }
 

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { diagnose } from '../analysis/diagnose.js';
 import { createClusterAccess } from '../cluster/client.js';
+import { kubeBudgetFromEnv } from '../config.js';
 import { validateImage, validateLabel, validatePodName, validatePort } from '../commands/validate.js';
 import { BadInputError, describeError } from '../errors.js';
 import { EXIT, exitCodeFor } from './exit.js';
@@ -220,7 +221,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       if (progress) io.stderr(`podnet check: simulator for ${args.scenario} on ${sim.url}\n`);
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {
-      cluster = createClusterAccess({ kubeconfigPath: args.kubeconfig, context: args.context, inCluster: args.inCluster });
+      cluster = createClusterAccess({ kubeconfigPath: args.kubeconfig, context: args.context, inCluster: args.inCluster, ...kubeBudgetFromEnv() });
       if (progress) io.stderr(`podnet check: ${args.request.namespace}/${args.request.pod} via ${cluster.serverUrl}\n`);
     }
     const evidence = await collectEvidence(cluster, args.request, { now, onProgress: progress });

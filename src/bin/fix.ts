@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { diagnose } from '../analysis/diagnose.js';
 import { CAUSE_IDS, type CauseId, type Diagnosis } from '../analysis/types.js';
 import { createClusterAccess, type KubeClusterAccess } from '../cluster/client.js';
+import { kubeBudgetFromEnv } from '../config.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import { validateDuration, validateLabel, validatePodName, validatePort } from '../commands/validate.js';
 import { BadInputError, describeError } from '../errors.js';
@@ -197,7 +198,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       sim = await startSimulator({ scenario, port: 0, ...(args.lab ? { lab: args.lab } : {}) });
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {
-      cluster = createClusterAccess({ kubeconfigPath: args.kubeconfig, context: args.context, inCluster: args.inCluster });
+      cluster = createClusterAccess({ kubeconfigPath: args.kubeconfig, context: args.context, inCluster: args.inCluster, ...kubeBudgetFromEnv() });
     }
     const labels = (await cluster.getPod(args.request.namespace, args.request.pod)).metadata?.labels ?? {};
     const first = await checkPod(cluster, args.request, labels, now);

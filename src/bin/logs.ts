@@ -227,6 +227,7 @@ export async function main(argv: string[]): Promise<number> {
 
   // Loaded here, not at the top: `podnet logs --help` and bad flags need no cluster client.
   const { createClusterAccess } = await import('../cluster/client.js');
+  const { kubeBudgetFromEnv } = await import('../config.js');
   let close: (() => Promise<void>) | undefined;
   try {
     let cluster: ClusterAccess;
@@ -237,6 +238,7 @@ export async function main(argv: string[]): Promise<number> {
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {
       cluster = createClusterAccess({
+        ...kubeBudgetFromEnv(),
         ...(args.kubeconfig !== undefined ? { kubeconfigPath: args.kubeconfig } : {}),
         ...(args.context !== undefined ? { context: args.context } : {}),
       });

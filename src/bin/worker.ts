@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { createClusterAccess } from '../cluster/client.js';
+import { createSharedBudget } from '../cluster/shared-budget.js';
 import { BadInputError, PodnetError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { installProcessHandlers } from '../ops/process-handlers.js';
@@ -85,6 +86,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(inCluster ? { inCluster: true } : env.KUBECONFIG ? { kubeconfigPath: env.KUBECONFIG } : {}),
     ...(env.KUBE_CONTEXT && { context: env.KUBE_CONTEXT }),
     logger,
+    // One API budget for all workers of this cluster, kept in Redis (PODNET_KUBE_QPS/BURST).
+    limiter: createSharedBudget({ redis, prefix, cluster, qps: config.kube.qps, burst: config.kube.burst, logger }),
     onRequest: (r) => metrics.kubeRequestsTotal.inc(r),
   });
   const poster = new SlackPoster({

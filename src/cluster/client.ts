@@ -25,7 +25,7 @@ import WebSocket from 'ws';
 import { ConfigError, PodnetError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { HttpStatusError, RequestTimeoutError, toPodnetError, type RequestDescription } from './errors.js';
-import { TokenBucket, systemClock, type Clock } from './rate-limit.js';
+import { TokenBucket, systemClock, type Clock, type RateLimiter } from './rate-limit.js';
 import { DEFAULT_RETRIES, withRetry } from './retry.js';
 import type { ClusterAccess, ExecOptions, ExecResult, KubeObject, LogOptions, ObjectRef } from './types.js';
 import { allowedFor, resourcePath } from './resources.js';
@@ -39,9 +39,15 @@ export interface ClusterOptions {
   inCluster?: boolean;
   /** A kubeconfig as text (the simulator hands one out). Wins over `kubeconfigPath`. */
   kubeConfigYaml?: string;
-  /** Sustained requests per second. Default 5 (client-go's default). */
+  /**
+   * The API budget every request takes a token from; a 429 pauses it. Default: an in-process
+   * {@link TokenBucket} of `qps`/`burst`. A worker passes its cluster's shared budget
+   * (src/cluster/shared-budget.ts), so all workers of one cluster draw from one bucket.
+   */
+  limiter?: RateLimiter;
+  /** Sustained requests per second of the default limiter. Default 50 (`DEFAULT_QPS`, src/cluster/rate-limit.ts). */
   qps?: number;
-  /** Burst size. Default 10 (client-go's default). */
+  /** Burst size of the default limiter. Default 100 (`DEFAULT_BURST`). */
   burst?: number;
   /** Retries of a transient failure (5xx, 429, timeout, connection error). Default 3. */
   retries?: number;
@@ -125,6 +131,17 @@ class Collector extends Writable {
   }
 }
 
+/**
+ * How long a 429 pauses the budget: its Retry-After, else 1 s. API Priority and Fairness
+ * rejects a request it cannot queue with 429 and `Retry-After: 1`
+ * (https://kubernetes.io/docs/concepts/cluster-administration/flow-control/); every worker of
+ * the cluster then holds off, instead of each retrying into the same overloaded priority level.
+ */
+function retryAfterOf(err: PodnetError): number {
+  const ms = err.detail?.retryAfterMs;
+  return typeof ms === 'number' ? ms : 1000;
+}
+
 /** client-node rejects a failed WebSocket with ws's ErrorEvent; the real error is inside. */
 function unwrapWsError(err: unknown): unknown {
   if (err && typeof err === 'object' && 'error' in err && (err as { error?: unknown }).error) {
@@ -157,7 +174,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
   const kc = loadKubeConfig(options);
   const server = kc.getCurrentCluster()!.server.replace(/\/+$/, '');
   const clock = options.clock ?? systemClock;
-  const bucket = new TokenBucket({ qps: options.qps, burst: options.burst, clock });
+  const bucket: RateLimiter = options.limiter ?? new TokenBucket({ qps: options.qps, burst: options.burst, clock });
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const retries = options.retries ?? DEFAULT_RETRIES;
   const logger = options.logger;
@@ -195,6 +212,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
           const failure = toPodnetError(unwrapWsError(err), req, server);
           const status = failure.detail?.status;
           options.onRequest?.({ verb: req.verb, resource: req.resource, status: typeof status === 'number' ? String(status) : 'error' });
+          if (failure.code === 'rate-limited') await bucket.pause(retryAfterOf(failure));
           throw failure;
         }
       },
