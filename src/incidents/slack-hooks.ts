@@ -12,12 +12,12 @@
  * Slack refuses slash commands inside threads, so (a) and `@podnet` mentions are the two ways
  * into an incident's thread.
  */
-import { Queue } from 'bullmq';
 import type { RedisClient } from '../queue/redis.js';
 import { authorize, type Policy } from '../authz/policy.js';
 import { formatCommand, type ParsedCommand } from '../commands/grammar.js';
 import { BadInputError, describeError } from '../errors.js';
-import { DEFAULT_PREFIX, JOB_NAMES, queueName, type RunbookPayload } from '../queue/contracts.js';
+import { createChecksQueues } from '../queue/checks-queues.js';
+import { DEFAULT_PREFIX, JOB_NAMES, type RunbookPayload } from '../queue/contracts.js';
 import { jobOptions } from '../queue/job-options.js';
 import { RunStore } from '../runbooks/runs.js';
 import { IncidentStore } from './store.js';
@@ -81,17 +81,7 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
   const now = options.now ?? (() => new Date());
   const store = new IncidentStore({ redis: options.redis, prefix });
   const runs = new RunStore({ redis: options.redis, prefix });
-  const queues = new Map<string, Queue>();
-  const queueOf = (cluster: string): Queue => {
-    const name = queueName(cluster, 'checks');
-    let q = queues.get(name);
-    if (!q) {
-      queues.set(name, (q = new Queue(name, { connection: options.redis, prefix })));
-      // A failed add reaches the user; the bot's connection logs Redis trouble (no console.error per Queue).
-      q.on('error', () => undefined);
-    }
-    return q;
-  };
+  const queues = createChecksQueues(options.redis, prefix);
 
   // Commands arriving in one channel while its open-incident lookup is in flight share that
   // lookup instead of each sending its own: under a burst of slash commands every lookup sits on
@@ -186,7 +176,7 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
     };
     const jobId = payload.requestId;
     try {
-      await queueOf(run.cluster).add(JOB_NAMES.runbook, payload, { ...jobOptions(), jobId });
+      await queues.of(run.cluster).add(JOB_NAMES.runbook, payload, { ...jobOptions(), jobId });
     } catch (err) {
       return { text: `:x: Could not resume runbook ${run.runbook}: ${describeError(err)}. Press the button again in a moment.`, outcome: 'invalid', reason: describeError(err) };
     }
@@ -206,7 +196,7 @@ export function createIncidentHooks(options: IncidentHooksOptions): IncidentHook
     wrapEnqueue,
     runbookButton,
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await queues.close();
     },
   };
 }

@@ -6,7 +6,8 @@
  * this call before it acks. Nothing here talks to Slack or to a cluster.
  */
 import { randomUUID, createHash } from 'node:crypto';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import { createChecksQueues } from './checks-queues.js';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { isRedisClient, type RedisClient } from './redis.js';
 import type { CheckCommand, LogsCommand, ParsedCommand } from '../commands/grammar.js';
@@ -17,7 +18,6 @@ import { jobOptions } from './job-options.js';
 import {
   DEFAULT_PREFIX,
   JOB_NAMES,
-  queueName,
   type CheckPayload,
   type LogsPayload,
 } from './contracts.js';
@@ -81,18 +81,8 @@ export function createQueueProducer(options: QueueProducerOptions): Producer {
   const opts = jobOptions(options);
   const ownsClient = !isRedisClient(options.connection);
   const redis = isRedisClient(options.connection) ? options.connection : new Redis(options.connection);
-  const queues = new Map<string, Queue>();
-  const queueOf = (target: string): Queue => {
-    const name = queueName(target, 'checks');
-    let queue = queues.get(name);
-    if (!queue) {
-      queues.set(name, (queue = new Queue(name, { connection: redis, prefix })));
-      // A Queue without an 'error' listener prints each connection error with console.error. A
-      // failed add already reaches the user, and the connection's owner logs Redis trouble.
-      queue.on('error', () => undefined);
-    }
-    return queue;
-  };
+  const queues = createChecksQueues(redis, prefix);
+  const queueOf = (target: string): Queue => queues.of(target);
 
   /**
    * Identical checks (same target, same channel and thread) within the window coalesce into
@@ -179,7 +169,7 @@ export function createQueueProducer(options: QueueProducerOptions): Producer {
       return replicated(await enqueueAny(cmd, ctx));
     },
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await queues.close();
       if (ownsClient) await redis.quit().catch(() => redis.disconnect());
     },
   };

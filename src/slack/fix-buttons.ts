@@ -7,12 +7,12 @@
  * from the press, so a double press queues one job. Nothing here calls a cluster.
  */
 import { createHash } from 'node:crypto';
-import { Queue } from 'bullmq';
 import { CAUSE_IDS } from '../analysis/types.js';
 import { authorize, channelDefaults, type Policy } from '../authz/policy.js';
 import { validateLabel, validatePodName } from '../commands/validate.js';
 import { BadInputError, describeError } from '../errors.js';
-import { DEFAULT_PREFIX, JOB_NAMES, queueName, type FixPayload } from '../queue/contracts.js';
+import { createChecksQueues } from '../queue/checks-queues.js';
+import { DEFAULT_PREFIX, JOB_NAMES, type FixPayload } from '../queue/contracts.js';
 import { jobOptions } from '../queue/job-options.js';
 import type { RedisClient } from '../queue/redis.js';
 import { SLACK_ACTIONS } from '../render/slack.js';
@@ -73,16 +73,7 @@ export function createFixButtons(options: FixButtonsOptions): FixButtons {
   const prefix = options.prefix ?? DEFAULT_PREFIX;
   const now = options.now ?? (() => new Date());
   const store = new FixStore({ redis: options.redis, prefix });
-  const queues = new Map<string, Queue>();
-  const queueOf = (cluster: string): Queue => {
-    const name = queueName(cluster, 'checks');
-    let q = queues.get(name);
-    if (!q) {
-      queues.set(name, (q = new Queue(name, { connection: options.redis, prefix })));
-      q.on('error', () => undefined);
-    }
-    return q;
-  };
+  const queues = createChecksQueues(options.redis, prefix);
 
   /** The intrusive gate, worded for this action. */
   function gate(input: FixPress, namespace: string, cluster: string | undefined, what: string) {
@@ -99,7 +90,7 @@ export function createFixButtons(options: FixButtonsOptions): FixButtons {
   }
 
   async function enqueue(cluster: string, name: string, payload: FixPayload, jobId: string): Promise<void> {
-    await queueOf(cluster).add(name, payload, { ...jobOptions(), attempts: 1, jobId });
+    await queues.of(cluster).add(name, payload, { ...jobOptions(), attempts: 1, jobId });
   }
 
   async function applyPress(input: FixPress): Promise<FixPressResult> {
@@ -157,7 +148,7 @@ export function createFixButtons(options: FixButtonsOptions): FixButtons {
       }
     },
     async close() {
-      await Promise.all([...queues.values()].map((q) => q.close()));
+      await queues.close();
     },
   };
 }
