@@ -113,11 +113,12 @@ export function createFixJobs(deps: ProcessorDeps, options: FixJobsOptions): { a
     await job.updateData({ ...data, state: { step: 'applied' } });
     await post(data, renderFixApplied(record.target, changedLines(record.diff), record.appliedBy, record.cause), `${data.fixId}-applied`);
     await onTimeline(data, `fix-applied-${data.fixId}`, `applied the fix for ${record.cause} to ${objectName(record.target)}: ${changedLines(record.diff).join(' · ')}`);
-    // The pod to re-check: the same name (StatefulSet, simulator) or the Deployment's replacement.
+    // The pod to re-check: the same name (StatefulSet, simulator) or the Deployment's replacement,
+    // found through the patched object's selector and controller chain (labels only as a fallback).
     const labels = (await deps.clusterAccess.getPod(data.namespace, data.pod).catch(() => undefined))?.metadata?.labels ?? {};
     const result = await verifyFix({
       cause: record.cause as CauseId,
-      check: async () => checkOnce(data, await successorPod(deps.clusterAccess, data.namespace, data.pod, labels)),
+      check: async () => checkOnce(data, await successorPod(deps.clusterAccess, data.namespace, data.pod, labels, record.target)),
       ...verify,
     });
     await post(data, renderFixVerdict(data.fixId, record.target, result), `${data.fixId}-verdict`);
