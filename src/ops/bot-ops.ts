@@ -12,7 +12,7 @@ import type { BoardConfig } from '../config.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { QUEUE_KINDS, queueName } from '../queue/contracts.js';
 import { listClusters } from '../queue/heartbeat.js';
-import { NO_LIVE_WORKER } from '../queue/routing.js';
+import { NO_LIVE_WORKER } from '../render/clusters.js';
 import { createQueueBoard, type QueueBoard } from './board.js';
 import { startOpsServer, type OpsServer } from './health.js';
 import { createMetrics, type PodnetMetrics } from './metrics.js';

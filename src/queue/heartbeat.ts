@@ -19,6 +19,7 @@ import { hostname } from 'node:os';
 import type { RedisClient } from './redis.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { DEFAULT_PREFIX } from './contracts.js';
+import { noLiveWorkerText } from '../render/clusters.js';
 
 /** Default time between beats. */
 export const HEARTBEAT_INTERVAL_MS = 5_000;
@@ -271,43 +272,6 @@ export async function listClusters(redis: RedisClient, prefix: string = DEFAULT_
   return out.sort((a, b) => Number(b.live) - Number(a.live) || a.cluster.localeCompare(b.cluster));
 }
 
-/** "4s", "3m", "2h", "5d". */
-export function formatAge(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 90) return `${s}s`;
-  if (s < 90 * 60) return `${Math.round(s / 60)}m`;
-  if (s < 36 * 3600) return `${Math.round(s / 3600)}h`;
-  return `${Math.round(s / 86400)}d`;
-}
-
-/** The answer to a command for a cluster with no live worker (Slack mrkdwn). */
-export function noLiveWorkerText(cluster: string, clusters: ClusterStatus[]): string {
-  const self = clusters.find((c) => c.cluster === cluster);
-  const live = clusters.filter((c) => c.live).map((c) => c.cluster);
-  const seen = self ? ` (last seen ${formatAge(self.lastSeenAgoMs)} ago)` : ' (never seen)';
-  const known = live.length ? `live clusters: ${live.join(', ')}` : 'no cluster has a live worker';
-  return (
-    `No live podnet worker for cluster *${cluster}*${seen}; ${known}. Nothing was queued. ` +
-    `Start one with \`podnet worker --cluster ${cluster}\` (in Kubernetes: \`kubectl -n podnet rollout status deploy/podnet-worker\` in that cluster), ` +
-    `or pick a live cluster with \`--cluster NAME\`.`
-  );
-}
-
-/** The answer to `/podnet clusters` (Slack mrkdwn). */
-export function clustersText(clusters: ClusterStatus[], defaultCluster?: string): string {
-  if (clusters.length === 0) {
-    return 'No podnet worker has registered yet. Start one per cluster with `podnet worker --cluster NAME`.';
-  }
-  const lines = clusters.map((c) => {
-    const dflt = c.cluster === defaultCluster ? ' (default)' : '';
-    if (!c.live) return `• :red_circle: *${c.cluster}*${dflt} — no live worker, last seen ${formatAge(c.lastSeenAgoMs)} ago`;
-    const versions = [...new Set(c.workers.map((w) => w.version))].join(', ');
-    const n = c.workers.length;
-    return `• :large_green_circle: *${c.cluster}*${dflt} — ${n} worker${n === 1 ? '' : 's'} (v${versions}), last beat ${formatAge(c.lastSeenAgoMs)} ago`;
-  });
-  return ['*Clusters*', ...lines, 'Route a command with `--cluster NAME`; a channel may have its own in the policy.'].join('\n');
-}
-
 export interface ClusterGateOptions {
   redis: RedisClient;
   prefix?: string;
@@ -319,7 +283,7 @@ export interface ClusterGateOptions {
 
 /** What the bot asks before enqueueing. */
 export interface ClusterGate {
-  /** Undefined when the cluster has a live worker (or Redis could not tell: the enqueue then reports Redis); else the refusal text. */
+  /** Undefined when the cluster has a live worker (or Redis could not tell: the enqueue then reports Redis); else the refusal text (src/render/clusters.ts). */
   refuse(cluster: string): Promise<string | undefined>;
   list(): Promise<ClusterStatus[]>;
 }

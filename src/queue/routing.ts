@@ -8,9 +8,6 @@ import { commandRoutes, describeCommand, type ParsedCommand } from '../commands/
 import { PodnetError } from '../errors.js';
 import type { ClusterGate } from './heartbeat.js';
 
-/** How every refusal begins (metrics classify audit records by it). */
-export const NO_LIVE_WORKER = 'No live podnet worker for cluster';
-
 /**
  * Thrown instead of enqueueing. Code `bad-input`: the Slack app shows the message as it is,
  * and repeating the command cannot help until a worker starts.

@@ -97,7 +97,7 @@ export interface SlackAppOptions {
   ackVisibility?: 'ephemeral' | 'in_channel';
   /** Image for the debug-container button when the button names none. Default `busybox:1.36`. */
   debugImage?: string;
-  /** Answers `/podnet clusters` (src/queue/heartbeat.ts `clustersText`); without it the verb says it is unavailable. */
+  /** Answers `/podnet clusters` (src/render/clusters.ts `clustersText`); without it the verb says it is unavailable. */
   listClusters?: () => Promise<string>;
   /** The clusters and their workers from the heartbeats (src/queue/heartbeat.ts `listClusters`), for verbs the bot answers. */
   clusters?: () => Promise<ClusterSummary[]>;

@@ -13,7 +13,8 @@ import { createIncidentHooks, type IncidentHooks } from '../incidents/slack-hook
 import type { Logger } from '../logger.js';
 import { withTimeout } from '../ops/with-timeout.js';
 import { createProducer, type Producer, type ProducerOptions } from '../compose/producer.js';
-import { clustersText, createClusterGate, podnetVersion, type ClusterGate } from '../queue/heartbeat.js';
+import { createClusterGate, podnetVersion, type ClusterGate } from '../queue/heartbeat.js';
+import { clustersText } from '../render/clusters.js';
 import { withClusterGate } from '../queue/routing.js';
 import { createSlackApp, type SlackApp, type SlackAppOptions } from './app.js';
 import { createEventDeduper } from './request-guards.js';

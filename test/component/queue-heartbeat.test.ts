@@ -7,18 +7,16 @@ import { afterAll, afterEach, describe, expect, jest, test } from '@jest/globals
 import { Redis } from 'ioredis';
 import {
   clusterWorkers,
-  clustersText,
   createClusterGate,
-  formatAge,
   heartbeatKey,
   isClusterLive,
   listClusters,
   liveClusters,
-  noLiveWorkerText,
   podnetVersion,
   startHeartbeat,
   type Heartbeat,
 } from '../../src/queue/heartbeat.js';
+import { clustersText, formatAge, noLiveWorkerText } from '../../src/render/clusters.js';
 import { testPrefix } from '../helpers/queue-fakes.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -24,8 +24,8 @@ export const clustersVerb = {
   permission: { policy: 'channel', intrusive: () => false },
   run: {
     on: 'bot',
-    // Answered by the bot from the workers' heartbeats (src/queue/heartbeat.ts clustersText).
+    // Answered by the bot from the workers' heartbeats (src/render/clusters.ts clustersText).
     answer: async (_cmd, bot) => (bot.clustersText ? bot.clustersText() : 'Listing clusters is not available in this deployment.'),
-    renderer: 'src/queue/heartbeat.ts#clustersText',
+    renderer: 'src/render/clusters.ts#clustersText',
   },
 } as const satisfies VerbSpec<ClustersCommand>;
