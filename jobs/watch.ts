@@ -25,7 +25,7 @@ import {
   renderWatchEnd,
   renderWatchFailing,
   renderWatchFlap,
-} from '../src/watch/render.js';
+} from '../src/render/watch.js';
 import type { WatchState, WatchStore } from '../src/watch/store.js';
 import { mergeEvidence, postTimelineChart } from './check.js';
 

@@ -55,7 +55,7 @@ export const ACTION_IDS = {
   logs: 'podnet_logs',
   debug: 'podnet_debug',
   evidence: 'podnet_evidence',
-  /** On a watch's baseline message (src/watch/render.ts); its value is `watch stop POD -n NS`. */
+  /** On a watch's baseline message (src/render/watch.ts); its value is `watch stop POD -n NS`. */
   watchStop: 'podnet_watch_stop',
 } as const;
 export type PodnetActionId = (typeof ACTION_IDS)[keyof typeof ACTION_IDS];

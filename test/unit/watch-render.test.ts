@@ -2,7 +2,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { checkBlocks } from '../../src/render/block-limits.js';
 import { MAX_WATCH_RUNS, maxRunsOf, selectWatches, watchSchedulerId } from '../../src/watch/scheduler.js';
-import { formatInterval, renderWatchBaseline, renderWatchChanges, renderWatchEnd, WATCH_STOP_ACTION } from '../../src/watch/render.js';
+import { formatInterval, renderWatchBaseline, renderWatchChanges, renderWatchEnd, WATCH_STOP_ACTION } from '../../src/render/watch.js';
 import type { WatchSnapshot } from '../../src/watch/changes.js';
 import type { WatchState } from '../../src/watch/store.js';
 

@@ -87,5 +87,5 @@ export const watchVerb = {
       : `watch of ${c.pod} in ${c.namespace} every ${formatDuration(c.everySeconds)} for ${formatDuration(c.forSeconds)}`,
   routes: (c) => c.action === 'start',
   permission: { policy: 'channel', intrusive: () => false },
-  run: { on: 'worker', job: 'watch', processor: 'watch', renderer: 'src/watch/render.ts#renderWatchChanges' },
+  run: { on: 'worker', job: 'watch', processor: 'watch', renderer: 'src/render/watch.ts#renderWatchChanges' },
 } as const satisfies VerbSpec<WatchCommand>;

@@ -3,9 +3,9 @@
  * button), a change message per run that saw a change, one flap message per episode, and the
  * final word when the watch ends. Times are passed in; nothing here reads a clock.
  */
-import { actions, button, context, inlineMrkdwn, joinMrkdwn, md, mention, section, type Mrkdwn, type SlackMessage } from '../render/slack-limits.js';
-import type { WatchChange, WatchSnapshot } from './changes.js';
-import type { WatchState } from './store.js';
+import { actions, button, context, inlineMrkdwn, joinMrkdwn, md, mention, section, type Mrkdwn, type SlackMessage } from './slack-limits.js';
+import type { WatchChange, WatchSnapshot } from '../watch/changes.js';
+import type { WatchState } from '../watch/store.js';
 
 /** The Stop button's action id (handled by src/slack/app.ts). */
 export const WATCH_STOP_ACTION = 'podnet_watch_stop';
