@@ -18,7 +18,8 @@ import { postmortemCharts, postmortemMarkdown, summarizeIncident } from '../src/
 import type { Incident, IncidentEntry } from '../src/incidents/types.js';
 import type { IncidentPayload } from '../src/queue/contracts.js';
 import { runJob, type PosterLike, type ProcessorDeps } from '../src/queue/processor-deps.js';
-import { context, escapeMrkdwn, finishMessages, header, md, mention, section, sections, type Mrkdwn, type SlackMessage } from '../src/render/slack-limits.js';
+import { incidentHowtoText, postmortemChartComment, postmortemFileComment, renderIncidentHeader, renderIncidentNotOpened, renderPostmortemMessages, renderSummaryMessages } from '../src/render/incident.js';
+import type { SlackMessage } from '../src/render/slack-limits.js';
 import type { SlackBlock } from '../src/slack/poster.js';
 import type { Logger } from '../src/logger.js';
 import { postTimelineChart } from './check.js';
@@ -44,29 +45,6 @@ export interface IncidentJobResult {
   /** The timeline charts uploaded with the postmortem. */
   chartFileIds?: string[];
   error?: string;
-}
-
-/** Pure: the header message of an incident (open or closed). */
-export function renderIncidentHeader(incident: Incident): SlackMessage {
-  const closed = incident.status === 'closed';
-  const head = md`${closed ? ':white_check_mark: Incident closed' : ':rotating_light: Incident'}: ${incident.title}`;
-  const blocks = [
-    header(`${closed ? 'Closed' : 'Incident'}: ${incident.title}`),
-    section(
-      closed
-        ? md`Closed by ${mention(incident.closedBy ?? '')} at ${incident.closedAt ?? ''}. The final summary and the postmortem draft are in the thread.`
-        : md`Opened by ${mention(incident.openedBy)}. Every \`/podnet\` command typed in this channel now answers in this thread, and lands on the incident's timeline. Mention *@podnet* in the thread to run a command there.`,
-    ),
-    context(md`\`${incident.id}\``, md`opened ${incident.openedAt}`, md`\`/podnet incident summary\` · \`/podnet incident close\``),
-  ];
-  return finishMessages(head, blocks)[0]!;
-}
-
-/** Pure: the summary (or final summary) as Slack messages within Block Kit limits. */
-export function renderSummaryMessages(incident: Incident, lines: readonly Mrkdwn[], final: boolean): SlackMessage[] {
-  const title = `${final ? 'Final summary' : 'Summary'}: ${incident.title}`;
-  // lines[1] is the leading cause, already escaped: it joins the escaped title as mrkdwn.
-  return finishMessages(md`${title} — ${lines[1] ?? ''}`, [header(title), ...sections(undefined, lines.slice(1))]);
 }
 
 export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<IncidentPayload, IncidentJobResult>) => Promise<IncidentJobResult> {
@@ -95,7 +73,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
         incident = await store.open({ title, channel, threadTs: ts, openedBy: data.slack.user, at });
       } catch (err) {
         if (!(err instanceof PodnetError) || err.code !== 'bad-input') throw err;
-        const msg = finishMessages(md`Incident not opened: ${err.message}`, [section(md`:warning: Not opened: ${err.message}`)])[0]!;
+        const msg = renderIncidentNotOpened(err.message);
         await deps.poster.update({ channel, ts, text: msg.text, blocks: msg.blocks as SlackBlock[] });
         return { error: err.message };
       }
@@ -105,7 +83,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
     await deps.poster.post({
       channel,
       thread_ts: ts,
-      text: `Incident ${incident.id} is open. Commands typed in the channel answer here; \`@podnet check POD -n NS\` works in this thread too.`,
+      text: incidentHowtoText(incident.id),
       idempotencyKey: `${jobId}-howto`,
     });
     deps.logger.info({ incident: incident.id, channel }, 'incident opened');
@@ -138,7 +116,7 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
         chart: { model: c.model },
         filename: c.filename,
         title: c.title,
-        initialComment: md`Timeline chart for the postmortem of ${incident.id}: ${c.target}, \`${c.cause}\`, from the check at ${c.at}.`.text,
+        initialComment: postmortemChartComment(incident.id, c),
         idempotencyKey: `${jobId}-chart-${c.filename}`,
       });
       if (id !== undefined) ids.push(id);
@@ -163,12 +141,12 @@ export function createIncidentProcessor(deps: IncidentJobDeps): (job: Job<Incide
         filename,
         title: `Postmortem draft: ${incident.title}`,
         content: markdown,
-        initialComment: md`Postmortem draft for ${incident.id}: timeline, evidence, cause, fix and follow-ups. Edit it before sharing.`.text,
+        initialComment: postmortemFileComment(incident.id),
         idempotencyKey: `${jobId}-postmortem`,
       });
       fileId = res.fileId;
     } else {
-      await postAll(incident.channel, incident.threadTs, finishMessages(md`Postmortem draft for ${incident.id}`, sections(md`*${filename}*`, markdown.split('\n').map((l) => escapeMrkdwn(l)), { code: true })), `${jobId}-postmortem`);
+      await postAll(incident.channel, incident.threadTs, renderPostmortemMessages(incident.id, filename, markdown), `${jobId}-postmortem`);
     }
     const head = renderIncidentHeader(incident);
     await deps.poster.update({ channel: incident.channel, ts: incident.threadTs, text: head.text, blocks: head.blocks as SlackBlock[] });

@@ -36,7 +36,8 @@ import { evaluateCondition, parseDurationMs, stepKind, type Runbook, type Runboo
 import type { SlackBlock } from '../src/slack/poster.js';
 import { runSweep } from '../src/sweep/sweep.js';
 import { mergeEvidence } from './check.js';
-import { LOGS_BOUNDS, renderLogsMessage } from './logs.js';
+import { LOGS_BOUNDS } from '../src/logscan/bounds.js';
+import { renderLogsMessage } from '../src/render/logs.js';
 
 export interface RunbookJobDeps {
   processor: ProcessorDeps;

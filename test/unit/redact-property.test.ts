@@ -11,7 +11,7 @@ import { Writable } from 'node:stream';
 import type { V1Pod } from '@kubernetes/client-node';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { renderLogsMessage } from '../../jobs/logs.js';
+import { renderLogsMessage } from '../../src/render/logs.js';
 import { diagnose } from '../../src/analysis/diagnose.js';
 import { createAuditLog } from '../../src/authz/audit.js';
 import { redactDeep, redactLines, redactSecrets } from '../../src/logscan/redact.js';

@@ -6,8 +6,8 @@
  * postmortem, the `logs` message (blocks and fallback text) and its file comment, the check
  * summary and thread.
  */
-import { renderExcerptComment, renderLogsMessage } from '../../jobs/logs.js';
-import { renderIncidentHeader, renderSummaryMessages } from '../../jobs/incident.js';
+import { renderExcerptComment, renderLogsMessage } from '../../src/render/logs.js';
+import { renderIncidentHeader, renderSummaryMessages } from '../../src/render/incident.js';
 import { diagnose } from '../../src/analysis/diagnose.js';
 import { postmortemMarkdown, summarizeIncident } from '../../src/incidents/summary.js';
 import type { Incident, IncidentEntry } from '../../src/incidents/types.js';

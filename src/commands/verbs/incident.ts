@@ -42,5 +42,5 @@ export const incidentVerb = {
   describe: (c) => (c.action === 'open' ? `incident "${c.title}"` : `incident ${c.action}`),
   routes: () => false,
   permission: { policy: 'channel', intrusive: () => false },
-  run: { on: 'worker', job: 'incident', processor: 'incident', renderer: 'jobs/incident.ts#renderIncidentHeader' },
+  run: { on: 'worker', job: 'incident', processor: 'incident', renderer: 'src/render/incident.ts#renderIncidentHeader' },
 } as const satisfies VerbSpec<IncidentCommand>;

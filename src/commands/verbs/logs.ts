@@ -74,5 +74,5 @@ export const logsVerb = {
   describe: (c) => `logs of ${c.pod}${c.container ? `/${c.container}` : ''} in ${c.namespace}${c.previous ? ' (previous)' : ''}`,
   routes: () => true,
   permission: { policy: 'channel', intrusive: () => false },
-  run: { on: 'worker', job: 'logs', processor: 'logs', renderer: 'jobs/logs.ts#renderLogsMessage' },
+  run: { on: 'worker', job: 'logs', processor: 'logs', renderer: 'src/render/logs.ts#renderLogsMessage' },
 } as const satisfies VerbSpec<LogsCommand>;
