@@ -2,7 +2,8 @@
  * `podnet fix` and remediation against the simulator over real HTTP/WebSocket: on every
  * shipped scenario a patchable cause carries a patch whose server-side dry-run passed, aimed at
  * the object that owns the setting; the seed's fix applies to the Seldon Server and verifies;
- * a Deployment-owned pod's fix verifies on the replacement pod (new ReplicaSet, new name);
+ * a Deployment-owned pod's fix (bind-address-mismatch, probe-bind-mismatch) verifies on the
+ * replacement pod (new ReplicaSet, new name);
  * a fix that does not take is reported Not fixed and its roll-back restores the Server; a
  * scenario RBAC without patch leaves nothing offered.
  */
@@ -82,16 +83,19 @@ describe('podnet fix', () => {
     expect(r.summary).toMatch(/^Fixed — verified/);
   }, 60_000);
 
-  it('Deployment-owned pod: --apply patches the Deployment and verifies on the replacement pod, which has a new name', async () => {
+  it.each([
+    { file: 'bind-address-mismatch.yaml', namespace: 'checkout', pod: 'cart-5c7b8d9f6-q8wzt', name: 'cart', cause: 'bind-address-mismatch', client: /connected/ },
+    { file: 'probe-bind-mismatch.yaml', namespace: 'payments', pod: 'ledger-api-7d9c6b5f4-x2kqp', name: 'ledger-api', cause: 'probe-bind-mismatch', client: /outbox → 127\.0\.0\.1:8080 connected/ },
+  ])('Deployment-owned pod ($file): --apply patches the Deployment and verifies on the replacement pod, which has a new name', async ({ file, namespace, pod, name, cause, client }) => {
     const o = io();
-    const code = await fixMain(['cart-5c7b8d9f6-q8wzt', '-n', 'checkout', '--scenario', join(DIR, 'bind-address-mismatch.yaml'), '--apply', '--output', 'json'], o);
+    const code = await fixMain([pod, '-n', namespace, '--scenario', join(DIR, file), '--apply', '--output', 'json'], o);
     expect(o.err).toBe('');
     expect(code).toBe(0);
     const r = JSON.parse(o.out) as FixReport;
-    expect(r).toMatchObject({ applied: true, verified: true, cause: 'bind-address-mismatch' });
-    expect(r.remediation?.target).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'checkout', name: 'cart' });
+    expect(r).toMatchObject({ applied: true, verified: true, cause });
+    expect(r.remediation?.target).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
     expect(r.checks.length).toBeGreaterThanOrEqual(2);
-    expect(r.checks.every((c) => c.ok && !c.causePresent && c.restarts === 0 && /connected/.test(c.dial ?? ''))).toBe(true);
+    expect(r.checks.every((c) => c.ok && !c.causePresent && c.restarts === 0 && client.test(c.dial ?? ''))).toBe(true);
     expect(r.summary).toMatch(/^Fixed — verified/);
   }, 60_000);
 
