@@ -73,10 +73,9 @@ describe('Slack app over signed HTTP', () => {
       ...(opts.timestamp !== undefined && { timestamp: opts.timestamp }),
     });
 
-  it('acks a valid check within limits and enqueues the parsed command', async () => {
+  it('acks a valid check and enqueues the parsed command', async () => {
     const res = await slash('check mlserver-0 --client agent --server mlserver --port 9500');
     expect(res.status).toBe(200);
-    expect(res.ms).toBeLessThan(1000);
     expect(res.json).toEqual({ response_type: 'ephemeral', text: ':hourglass_flowing_sand: Queued check of mlserver-0 in financial-ml (job `job-1`)' });
     expect(calls).toHaveLength(1);
     expect(calls[0]!.cmd).toEqual({
@@ -216,26 +215,45 @@ describe('Slack app over signed HTTP', () => {
     expect((res.json as { text: string }).text).toBe(':warning: `sweep` is not available in this version yet');
   });
 
-  it('acks within the budget when queueing is slow and confirms on the response_url', async () => {
-    behaviour = () => new Promise((resolve) => setTimeout(() => resolve({ jobId: 'slow-1' }), 800));
+  it('acks before a slow enqueue resolves and confirms on the response_url', async () => {
+    // The enqueue resolves only when the test releases it, after the ack has arrived: the order
+    // of events, not a stopwatch, shows the ack did not wait for the queue (Slack's 3 s ack budget
+    // under load is measured by `npm run bench -- ack`). The fallback only keeps a broken app
+    // from hanging the test; it releases the enqueue long after the 300 ms ack budget.
+    const events: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const fallback = setTimeout(() => release(), 15_000);
+    behaviour = async () => {
+      await released;
+      events.push('enqueue resolved');
+      return { jobId: 'slow-1' };
+    };
     const res = await slash('check mlserver-0');
-    expect(res.ms).toBeLessThan(800);
+    events.push('ack');
+    clearTimeout(fallback);
+    release();
+    expect(events).toEqual(['ack']);
     expect((res.json as { text: string }).text).toMatch(/Accepted the check of mlserver-0 in financial-ml; queueing is slow/);
-    for (let i = 0; i < 50 && standIn.responses('cmd').length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 200 && standIn.responses('cmd').length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual(['ack', 'enqueue resolved']);
     expect(standIn.responses('cmd')).toEqual([
       expect.objectContaining({ body: expect.objectContaining({ response_type: 'ephemeral', text: expect.stringMatching(/Queued check of mlserver-0 .*job `slow-1`/) }) }),
     ]);
-  });
+  }, 30_000);
 
-  it('acks 50 concurrent commands, each within limits', async () => {
+  it('acks 50 concurrent commands, each with its own queued job', async () => {
+    // Functional only: how fast 50 concurrent acks come back is `npm run bench -- ack`'s figure.
     const results = await Promise.all(Array.from({ length: 50 }, (_, i) => slash(`check mlserver-${i}`)));
-    expect(results.every((r) => r.status === 200)).toBe(true);
-    const ms = results.map((r) => r.ms).sort((a, b) => a - b);
-    const p99 = ms[Math.ceil(0.99 * ms.length) - 1]!;
-    expect(p99).toBeLessThan(2500);
+    expect(results.map((r) => r.status)).toEqual(Array.from({ length: 50 }, () => 200));
+    const acked = results.map((r) => (r.json as { text: string }).text.match(/Queued check of (mlserver-\d+) in financial-ml \(job `(job-\d+)`\)/)?.slice(1));
+    expect(acked.map((a) => a?.[0])).toEqual(Array.from({ length: 50 }, (_, i) => `mlserver-${i}`));
+    expect(new Set(acked.map((a) => a?.[1])).size).toBe(50);
     expect(calls).toHaveLength(50);
     expect(new Set(calls.map((c) => (c.cmd as { pod: string }).pod)).size).toBe(50);
-  });
+  }, 60_000);
 
   describe('buttons', () => {
     const press = (actionId: string, value: string, extra: Partial<Parameters<typeof blockActionBody>[0]> = {}) =>
