@@ -21,14 +21,29 @@ import type { Diagnosis } from '../src/analysis/types.js';
 import type { Evidence } from '../src/evidence.js';
 import { describeError, PodnetError } from '../src/errors.js';
 import type { IncidentRecorder } from '../src/incidents/hooks.js';
-import { RUNBOOK_ACTION_IDS } from '../src/incidents/slack-hooks.js';
+import { LOGS_BOUNDS } from '../src/logscan/bounds.js';
 import { compileGrep } from '../src/logscan/grep.js';
 import { scanLog } from '../src/logscan/scan.js';
 import type { WatchStartCommand } from '../src/commands/grammar.js';
 import { JOB_NAMES, type RunbookPayload, type SlackTarget } from '../src/queue/contracts.js';
 import { jobOptions } from '../src/queue/job-options.js';
 import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
-import { actions as actionsBlock, button, context, escapeMrkdwn, finishMessages, header, inlineMrkdwn, joinMrkdwn, md, mention, section, sections, type SlackMessage } from '../src/render/slack-limits.js';
+import { renderLogsMessage } from '../src/render/logs.js';
+import {
+  renderConfirmAnswer,
+  renderDebugOutput,
+  renderGrepLines,
+  renderOutcome,
+  renderPostStep,
+  renderRunbookList,
+  renderRunbookShow,
+  renderRunbooksLoadFailed,
+  renderRunEnd,
+  renderRunStart,
+  renderUnknownRunbook,
+  watchByHandText,
+} from '../src/render/runbook.js';
+import type { SlackMessage } from '../src/render/slack-limits.js';
 import { renderSweepSlack, sweepHeadline } from '../src/render/sweep.js';
 import { advanceRun, fillTemplate, startRun, type CheckSummary, type RunbookActions, type RunbookTarget, type RunState, type StepOutcome } from '../src/runbooks/runner.js';
 import type { RunStore, StoredRun } from '../src/runbooks/runs.js';
@@ -36,8 +51,6 @@ import { evaluateCondition, parseDurationMs, stepKind, type Runbook, type Runboo
 import type { SlackBlock } from '../src/slack/poster.js';
 import { runSweep } from '../src/sweep/sweep.js';
 import { mergeEvidence } from './check.js';
-import { LOGS_BOUNDS } from '../src/logscan/bounds.js';
-import { renderLogsMessage } from '../src/render/logs.js';
 
 export interface RunbookJobDeps {
   processor: ProcessorDeps;
@@ -67,67 +80,9 @@ export interface RunbookJobResult {
   error?: string;
 }
 
-const ICON: Record<StepOutcome['status'], string> = {
-  done: ':white_check_mark:',
-  skipped: ':fast_forward:',
-  failed: ':x:',
-  'awaiting-confirm': ':raised_hand:',
-  declined: ':no_entry_sign:',
-};
-
 /** Job-id-safe run id for a request. */
 export function runIdFor(requestId: string): string {
   return `rb-${requestId.replace(/[^A-Za-z0-9_.-]/g, '-').slice(0, 80)}`;
-}
-
-/** Pure: one line describing a step (for `runbook show`). */
-export function describeStep(step: RunbookStep, index: number): string {
-  const kind = stepKind(step);
-  const id = step.id ?? `${index + 1}-${kind}`;
-  let what: string;
-  if ('check' in step) what = `check${step.check.port ? ` port ${step.check.port}` : ''}`;
-  else if ('logs' in step) what = `logs${step.logs.container ? ` of ${step.logs.container}` : ''}${step.logs.previous ? ' (previous run)' : ''}${step.logs.since ? ` since ${step.logs.since}` : ''}${step.logs.grep ? ` grep "${step.logs.grep}"` : ''}`;
-  else if ('sweep' in step) what = `sweep the namespace${step.sweep.selector ? ` -l ${step.sweep.selector}` : ''}`;
-  else if ('watch' in step) what = `watch every ${step.watch.every ?? '30s'} for ${step.watch.for ?? '30m'}`;
-  else if ('wait' in step) what = `wait ${step.wait}`;
-  else if ('post' in step) what = `post "${step.post.length > 80 ? `${step.post.slice(0, 77)}…` : step.post}"`;
-  else what = `debug container ${step.debug.image}`;
-  return `${index + 1}. \`${id}\` ${what}${step.when ? ` — when \`${step.when}\`` : ''}${step.confirm ? ` — asks first: "${step.confirm}"` : ''}`;
-}
-
-/** Pure: the `runbook list` message. */
-export function renderRunbookList(runbooks: Map<string, Runbook>): SlackMessage[] {
-  const lines = [...runbooks.values()].map((rb) => md`• *${rb.metadata.name}* — ${rb.metadata.description ?? '(no description)'} (${rb.steps.length} steps)`);
-  return finishMessages(md`${runbooks.size} runbooks: ${[...runbooks.keys()].join(', ')}`, [
-    header('Runbooks'),
-    ...sections(undefined, lines.length ? lines : [md`No runbooks are loaded (PODNET_RUNBOOKS_DIR).`]),
-    context(md`\`/podnet runbook show NAME\` · \`/podnet runbook run NAME POD -n NS\``),
-  ]);
-}
-
-/** Pure: the `runbook show NAME` message. */
-export function renderRunbookShow(rb: Runbook): SlackMessage[] {
-  return finishMessages(md`Runbook ${rb.metadata.name}: ${rb.steps.length} steps`, [
-    header(`Runbook: ${rb.metadata.name}`),
-    ...(rb.metadata.description ? [section(escapeMrkdwn(rb.metadata.description))] : []),
-    ...sections(undefined, rb.steps.map((s, i) => inlineMrkdwn(describeStep(s, i)))),
-    context(md`\`/podnet runbook run ${rb.metadata.name} POD -n NS\``),
-  ]);
-}
-
-/** Pure: the thread message of one step outcome; a confirm carries Confirm / Decline buttons. */
-export function renderOutcome(runbook: string, outcome: StepOutcome, runId: string): SlackMessage {
-  const line = md`${ICON[outcome.status]} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${outcome.detail}`;
-  if (outcome.status !== 'awaiting-confirm') return finishMessages(md`${runbook} step ${outcome.index + 1} ${outcome.id}: ${outcome.status}: ${outcome.detail}`, [section(line)])[0]!;
-  const intrusive = outcome.kind === 'debug';
-  return finishMessages(md`${runbook} step ${outcome.index + 1} waits for confirmation: ${outcome.detail}`, [
-    section(md`${ICON['awaiting-confirm']} *${runbook} ${outcome.index + 1}. ${outcome.id}* — ${outcome.detail}`),
-    context(intrusive ? md`This step changes the pod (an ephemeral debug container): only users the channel policy allows intrusive actions may answer (Confirm or Decline).` : md`Anyone allowed in this channel may answer.`),
-    actionsBlock([
-      button('Confirm', RUNBOOK_ACTION_IDS.confirm, runId, { style: intrusive ? 'danger' : 'primary' }),
-      button('Decline', RUNBOOK_ACTION_IDS.decline, runId),
-    ]),
-  ])[0]!;
 }
 
 /** The variables a check gives the runbook (for `when:` and templates). */
@@ -159,315 +114,388 @@ export function checkSummaryOf(diagnosis: Diagnosis, evidence: Evidence): CheckS
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What every step of the processor shares: its deps with their defaults applied, and how it posts. */
+interface RunbookContext {
+  deps: RunbookJobDeps;
+  p: ProcessorDeps;
+  now: () => Date;
+  maxInlineWaitMs: number;
+  debugStartTimeoutMs: number;
+  /** Posts messages in order (each keyed `<key>-<i>`); returns the first one's ts. */
+  post(channel: string, threadTs: string | undefined, messages: SlackMessage[], key: string): Promise<string | undefined>;
+}
+
 export function createRunbookProcessor(deps: RunbookJobDeps): (job: Job<RunbookPayload, RunbookJobResult>) => Promise<RunbookJobResult> {
-  const p = deps.processor;
-  const now = deps.now ?? (() => new Date());
-  const maxInlineWaitMs = deps.maxInlineWaitMs ?? 60_000;
-  const debugStartTimeoutMs = deps.debugStartTimeoutMs ?? 30_000;
-
-  async function post(channel: string, threadTs: string | undefined, messages: SlackMessage[], key: string): Promise<string | undefined> {
-    let first: string | undefined;
-    for (const [i, m] of messages.entries()) {
-      const res = await p.poster.post({ channel, text: m.text, blocks: m.blocks as SlackBlock[], ...(threadTs !== undefined && { thread_ts: threadTs }), idempotencyKey: `${key}-${i}` });
-      first ??= res?.ts;
-    }
-    return first;
-  }
-
-  async function loadRunbooks(data: RunbookPayload, jobId: string): Promise<Map<string, Runbook> | undefined> {
-    try {
-      return await deps.runbooks();
-    } catch (err) {
-      await post(data.slack.channel, data.slack.threadTs, finishMessages(md`Runbooks failed to load`, [section(md`:x: The runbooks could not be loaded: ${describeError(err)}`)]), `${jobId}-load-error`);
-      return undefined;
-    }
-  }
-
-  async function unknownRunbook(data: RunbookPayload, jobId: string, runbooks: Map<string, Runbook>): Promise<RunbookJobResult> {
-    const text = md`:warning: There is no runbook named \`${data.runbook ?? ''}\`. Available: ${joinMrkdwn([...runbooks.keys()].map((n) => md`\`${n}\``), ', ').text || 'none'}.`;
-    await post(data.slack.channel, data.slack.threadTs, finishMessages(text, [section(text)]), `${jobId}-unknown`);
-    return { error: `unknown runbook ${data.runbook}` };
-  }
-
-  /** The actions of one run, posting in its thread. `current()` is the index of the step running. */
-  function actionsFor(run: StoredRun, current: () => number): RunbookActions {
-    const { channel, threadTs } = run;
-    const key = (what: string) => `${run.runId}-${current()}-${what}`;
-    const check = async (target: RunbookTarget, request: { port?: number; debugContainerImage?: string }) => {
-      const req = { namespace: target.namespace, pod: target.pod, ...(request.port !== undefined && { port: request.port }), ...(request.debugContainerImage !== undefined && { debugContainerImage: request.debugContainerImage }) };
-      const [probe, logs] = await Promise.all([
-        p.collectEvidence(p.clusterAccess, req, { skipLogs: true }),
-        p.collectLogs(p.clusterAccess, req, undefined).then(
-          (r) => ({ ok: true as const, r }),
-          (err: unknown) => ({ ok: false as const, reason: describeError(err) }),
-        ),
-      ]);
-      const evidence = mergeEvidence({ kind: 'probe', evidence: probe }, logs.ok ? { kind: 'collect-logs', ...logs.r } : undefined, logs.ok ? undefined : logs.reason);
-      const diagnosis = p.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
-      const summary = p.renderSummary(diagnosis);
-      await p.poster.post({ channel, thread_ts: threadTs, text: summary.text, ...(summary.blocks && { blocks: summary.blocks }), idempotencyKey: key('check') });
-      await deps.incidents.onFinding({ channel, threadTs }, `${run.runId}-${current()}`, diagnosis, now(), evidence);
-      return { evidence, diagnosis };
-    };
-    return {
-      async check(target, options) {
-        const { evidence, diagnosis } = await check(target, options);
-        return checkSummaryOf(diagnosis, evidence);
-      },
-      async logs(target, options) {
-        let container = options.container;
-        if (container === undefined || container === 'unknown') {
-          const pod = await p.clusterAccess.getPod(target.namespace, target.pod);
-          const names = pod.spec?.containers.map((c) => c.name) ?? [];
-          if (container === 'unknown' || names.length !== 1) {
-            throw new PodnetError('bad-input', `no container to read: the check named no server and ${target.pod} has ${names.length} containers (${names.join(', ')}); set logs.container in the runbook`);
-          }
-          container = names[0]!;
-        }
-        const previous = options.previous ?? false;
-        let chunks: AsyncIterable<Buffer>;
-        try {
-          chunks = await p.clusterAccess.streamLog(target.namespace, target.pod, {
-            container,
-            previous,
-            timestamps: true,
-            tailLines: LOGS_BOUNDS.tailLines,
-            limitBytes: LOGS_BOUNDS.limitBytes,
-            ...(options.since !== undefined && { sinceSeconds: Math.round(parseDurationMs(options.since) / 1000) }),
-          });
-        } catch (err) {
-          throw new PodnetError('not-found', `could not read ${container}${previous ? ' (previous run)' : ''}: ${describeError(err)}`);
-        }
-        const grep = options.grep !== undefined ? compileGrep(options.grep, { literal: true, ignoreCase: true, flag: 'grep:' }) : undefined;
-        const log = await scanLog(chunks, { container, previous, tailLines: LOGS_BOUNDS.shownLines, ...(grep && { grep }), deadline: Date.now() + LOGS_BOUNDS.budgetMs });
-        const { grepLines, grepCount, matchedLines: _m, ...evidence } = log;
-        const payload = { requestId: run.runId, cluster: run.cluster, namespace: target.namespace, pod: target.pod, container, previous, slack: { channel, user: run.startedBy, threadTs }, requestedAt: run.startedAt };
-        const messages = renderLogsMessage(payload, evidence);
-        if (grepLines?.length) messages.push(...finishMessages(md`grep "${options.grep ?? ''}": ${grepCount ?? 0} lines`, sections(md`*grep "${options.grep ?? ''}"* (${grepCount ?? 0} lines)`, grepLines.slice(0, 40).map((l) => inlineMrkdwn(`${l.at ? `${l.at} ` : ''}${l.text}`)), { code: true })));
-        await post(channel, threadTs, messages, key('logs'));
-        const counts = new Map<string, number>();
-        for (const m of evidence.matches) counts.set(m.signature, (counts.get(m.signature) ?? 0) + 1);
-        const sigs = [...counts.keys()].map((s) => `${s} ×${evidence.signatureCounts?.[s as keyof typeof evidence.signatureCounts] ?? counts.get(s)}`);
-        return `${evidence.lines} lines of ${container}${previous ? ' (previous run)' : ''}: ${sigs.length ? sigs.join(', ') : 'no known signature'}${grep ? `; grep "${options.grep}": ${grepCount ?? 0} lines` : ''}`;
-      },
-      async sweep(namespace, selector) {
-        const result = await runSweep(p.clusterAccess, { namespace, ...(selector !== undefined && { labelSelector: selector }) });
-        const msg = renderSweepSlack(result);
-        await p.poster.post({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as SlackBlock[], idempotencyKey: key('sweep') });
-        return sweepHeadline(result);
-      },
-      async watch(target, options) {
-        const every = options.every ?? '30s';
-        const span = options.for ?? '30m';
-        if (!deps.startWatch) {
-          const text = `To watch ${target.pod}, run \`/podnet watch ${target.pod} -n ${target.namespace} --every ${every} --for ${span}\` (this worker has no watch jobs).`;
-          await p.poster.post({ channel, thread_ts: threadTs, text, idempotencyKey: key('watch') });
-          return `watch not started here: ${text}`;
-        }
-        const cmd: WatchStartCommand = {
-          verb: 'watch',
-          action: 'start',
-          pod: target.pod,
-          namespace: target.namespace,
-          everySeconds: parseDurationMs(every) / 1000,
-          forSeconds: parseDurationMs(span) / 1000,
-          cluster: run.cluster,
-        };
-        const res = await deps.startWatch(cmd, { channel, user: run.startedBy, threadTs }, `${run.runId}-watch-${current()}`);
-        return `watch started (\`${res.jobId}\`): every ${every} for ${span}; changes will be posted in this thread`;
-      },
-      async post(text) {
-        const msg = finishMessages(escapeMrkdwn(text), sections(undefined, text.split('\n').map((l) => inlineMrkdwn(l))))[0]!;
-        await p.poster.post({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as SlackBlock[], idempotencyKey: key('post') });
-      },
-      async wait(ms) {
-        await sleep(Math.min(ms, maxInlineWaitMs));
-      },
-      async debug(target, image) {
-        // The engineer confirmed: attach it (the pod shares one network namespace, so the
-        // debug container sees the same sockets) and show what listens, from inside.
-        const name = `podnet-debug-${run.runId.slice(-6).replace(/[^a-z0-9]/gi, '').toLowerCase()}${current()}`;
-        await p.clusterAccess.addEphemeralContainer(target.namespace, target.pod, { name, image, command: ['sleep', '3600'], stdin: false, tty: false });
-        const deadline = Date.now() + debugStartTimeoutMs;
-        for (;;) {
-          const pod = await p.clusterAccess.getPod(target.namespace, target.pod);
-          const st = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
-          if (st?.state?.running) break;
-          if (st?.state?.terminated) throw new PodnetError('exec-failed', `debug container ${name} exited: ${st.state.terminated.reason ?? 'terminated'}`);
-          if (Date.now() > deadline) throw new PodnetError('timeout', `debug container ${name} (${image}) did not start within ${Math.round(debugStartTimeoutMs / 1000)} s`);
-          await sleep(500);
-        }
-        const res = await p.clusterAccess.exec(target.namespace, target.pod, name, ['netstat', '-ltn']).catch((err: unknown) => ({ stdout: '', stderr: describeError(err), exitCode: 1 }));
-        const lines = `${res.stdout}${res.stderr}`.trim().split('\n').filter(Boolean).slice(0, 30);
-        const text = `Debug container ${name} (${image}) attached to ${target.pod}. Listening sockets seen from it (\`netstat -ltn\`):`;
-        await post(channel, threadTs, finishMessages(md`${text}`, [section(md`${text}`), ...sections(undefined, lines.length ? lines.map((l) => inlineMrkdwn(l)) : [md`(no output)`], { code: true })]), key('debug'));
-        const listening = lines.filter((l) => /LISTEN/.test(l)).length;
-        return `attached ${name} (${image}); ${listening} listening sockets; exec into it with kubectl exec -it -n ${target.namespace} ${target.pod} -c ${name} -- sh`;
-      },
-    };
-  }
-
-  /** Runs a stored run forward until it ends, waits (confirm / delayed wait) or fails. */
-  async function advance(run: StoredRun, runbook: Runbook, confirmation?: 'confirmed' | 'declined'): Promise<RunbookJobResult> {
-    const incident = await deps.incidents.incidentOf({ channel: run.channel, threadTs: run.threadTs });
-    let current = run.state.next;
-    const record = async (outcome: StepOutcome) => {
-      current = outcome.index + 1;
-      const entryKey = `${run.runId}-step-${outcome.index}-${outcome.status}`;
-      await post(run.channel, run.threadTs, [renderOutcome(runbook.metadata.name, outcome, run.runId)], entryKey);
-      if (incident) {
-        const detail = outcome.status === 'awaiting-confirm' ? `awaiting confirmation: ${outcome.detail}` : outcome.detail;
-        await deps.incidents.appendOnce(incident, entryKey, {
-          at: now().toISOString(),
-          kind: 'runbook-step',
-          who: 'podnet',
-          text: `runbook ${runbook.metadata.name} ${outcome.index + 1}. ${outcome.id}: ${detail}`,
-          target: `${run.state.target.namespace}/${run.state.target.pod}`,
-        });
-      }
-    };
-    const actions = actionsFor(run, () => current);
-    let state = run.state;
-    let answer = confirmation;
-    for (;;) {
-      // Stop the runner before the next plain `wait:`: that wait becomes a delayed job.
-      let stop = state.next;
-      while (stop < runbook.steps.length && !isPlainWait(runbook.steps[stop]!)) stop++;
-      state = await advanceRun({ ...runbook, steps: runbook.steps.slice(0, stop) }, state, actions, { onOutcome: record, ...(answer !== undefined && { confirmation: answer }) });
-      answer = undefined;
-      if (state.status === 'awaiting-confirm') {
-        const pending = runbook.steps[state.next];
-        await deps.runs.save({ ...run, state, ...(pending && { pendingKind: stepKind(pending) }) });
-        return { runId: run.runId, status: state.status, threadTs: run.threadTs, outcomes: state.outcomes.length };
-      }
-      if (state.status === 'failed') break;
-      if (state.next >= runbook.steps.length) {
-        state = { ...state, status: 'done' };
-        break;
-      }
-      const index = state.next;
-      const step = runbook.steps[index]! as RunbookStep & { wait: string };
-      const id = step.id ?? `${index + 1}-wait`;
-      if (step.when && !evaluateCondition(step.when, state.vars)) {
-        const outcome: StepOutcome = { index, id, kind: 'wait', status: 'skipped', detail: `skipped: ${step.when} is false` };
-        await record(outcome);
-        state = { ...state, next: index + 1, outcomes: [...state.outcomes, outcome], status: 'running' };
-        continue;
-      }
-      const ms = parseDurationMs(step.wait);
-      const resumeAt = new Date(now().getTime() + ms);
-      const outcome: StepOutcome = { index, id, kind: 'wait', status: 'done', detail: `${step.note ? `${fillTemplate(step.note, state)} — ` : ''}waiting ${step.wait}; the runbook continues at ${resumeAt.toISOString().slice(11, 19)} UTC` };
-      await record(outcome);
-      state = { ...state, next: index + 1, outcomes: [...state.outcomes, outcome], status: 'running' };
-      await deps.runs.save({ ...run, state });
-      const payload: RunbookPayload = {
-        requestId: `${run.runId}-wait-${index}`,
-        cluster: run.cluster,
-        namespace: state.target.namespace,
-        slack: { channel: run.channel, user: run.startedBy, threadTs: run.threadTs },
-        requestedAt: now().toISOString(),
-        action: 'continue',
-        runId: run.runId,
-      };
-      await deps.queue.add(JOB_NAMES.runbook, payload, { ...jobOptions(), jobId: payload.requestId, delay: ms });
-      return { runId: run.runId, status: 'running', threadTs: run.threadTs, outcomes: state.outcomes.length };
-    }
-    await deps.runs.save({ ...run, state });
-    const counts = (s: StepOutcome['status']) => state.outcomes.filter((o) => o.status === s).length;
-    const last = state.outcomes[state.outcomes.length - 1];
-    const text =
-      state.status === 'done'
-        ? md`:checkered_flag: Runbook ${runbook.metadata.name} finished on ${state.target.pod}: ${counts('done')} steps done, ${counts('skipped')} skipped${counts('declined') ? `, ${counts('declined')} declined` : ''}.${state.vars.cause ? md` Leading cause: \`${state.vars.cause}\`.` : ''}`
-        : md`:x: Runbook ${runbook.metadata.name} stopped at step ${(last?.index ?? 0) + 1} (${last?.id ?? ''}): ${last?.detail ?? 'failed'}. Later steps were not run.`;
-    await post(run.channel, run.threadTs, finishMessages(text, [section(text)]), `${run.runId}-end`);
-    return { runId: run.runId, status: state.status, threadTs: run.threadTs, outcomes: state.outcomes.length };
-  }
-
-  async function run(data: RunbookPayload, jobId: string): Promise<RunbookJobResult> {
-    const runbooks = await loadRunbooks(data, jobId);
-    if (!runbooks) return { error: 'runbooks failed to load' };
-    const runbook = runbooks.get(data.runbook ?? '');
-    if (!runbook) return unknownRunbook(data, jobId, runbooks);
-    const runId = runIdFor(data.requestId);
-    const existing = await deps.runs.get(runId);
-    if (existing) return advance(existing, runbook); // a re-run of this job: carry on from the saved state
-    const pod = data.pod ?? '';
-    const target = { namespace: data.namespace, pod };
-    const startText = md`:arrow_forward: Running runbook *${runbook.metadata.name}* on ${pod} in ${data.namespace} for ${mention(data.slack.user)} (${runbook.steps.length} steps).`;
-    const startMsg = finishMessages(startText, [section(startText), context(...(runbook.metadata.description ? [inlineMrkdwn(runbook.metadata.description)] : []), md`run \`${runId}\``)]);
-    const ts = await post(data.slack.channel, data.slack.threadTs, startMsg, `${runId}-start`);
-    const threadTs = data.slack.threadTs ?? ts;
-    if (threadTs === undefined) throw new Error('Slack returned no ts for the runbook header');
-    const incident = await deps.incidents.incidentOf({ channel: data.slack.channel, threadTs });
-    const stored: StoredRun = {
-      runId,
-      runbook: runbook.metadata.name,
-      cluster: data.cluster,
-      channel: data.slack.channel,
-      threadTs,
-      startedBy: data.slack.user,
-      startedAt: data.requestedAt,
-      ...(incident && { incidentId: incident.id }),
-      state: startRun(runbook, target),
-    };
-    await deps.runs.save(stored);
-    return advance(stored, runbook);
-  }
-
-  async function resume(data: RunbookPayload, jobId: string): Promise<RunbookJobResult> {
-    const stored = data.runId !== undefined ? await deps.runs.get(data.runId) : undefined;
-    if (!stored) throw new PodnetError('not-found', `runbook run ${data.runId} is not stored (expired?)`);
-    const runbooks = await loadRunbooks(data, jobId);
-    if (!runbooks) return { error: 'runbooks failed to load' };
-    const runbook = runbooks.get(stored.runbook);
-    if (!runbook) return unknownRunbook({ ...data, runbook: stored.runbook }, jobId, runbooks);
-    if (data.confirmation !== undefined && stored.state.status !== 'awaiting-confirm') {
-      return { runId: stored.runId, status: stored.state.status, threadTs: stored.threadTs, error: 'not waiting for confirmation' };
-    }
-    if (data.confirmation === undefined && stored.state.status !== 'running') {
-      return { runId: stored.runId, status: stored.state.status, threadTs: stored.threadTs };
-    }
-    if (data.confirmation !== undefined) {
-      const who = data.confirmation === 'confirmed' ? 'Confirmed' : 'Declined';
-      const text = `${who} by <@${data.slack.user}>.`;
-      if (data.promptTs !== undefined) {
-        // The prompt turns into its answer: no buttons left to press, and who answered shown.
-        const step = `${stored.runbook} ${stored.state.next + 1}. ${runbook.steps[stored.state.next]?.id ?? ''}`.trim();
-        const icon = data.confirmation === 'confirmed' ? ':white_check_mark:' : ':no_entry_sign:';
-        const answered = `${icon} *${escapeMrkdwn(step)}* — ${text}`;
-        await p.poster
-          .update({ channel: stored.channel, ts: data.promptTs, text: `${step}: ${text}`, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: answered } }] })
-          .catch((err: unknown) => p.logger.warn({ jobId, err: String(err) }, 'could not update the runbook prompt to its answer'));
-      }
-      await p.poster.post({ channel: stored.channel, thread_ts: stored.threadTs, text, idempotencyKey: `${jobId}-answer` });
-    }
-    return advance(stored, runbook, data.confirmation);
-  }
-
+  const ctx = runbookContext(deps);
   return (job) =>
     runJob(async () => {
       const data = job.data;
       const jobId = job.id ?? data.requestId;
       switch (data.action) {
-        case 'list': {
-          const runbooks = await loadRunbooks(data, jobId);
-          if (runbooks) await post(data.slack.channel, data.slack.threadTs, renderRunbookList(runbooks), `${jobId}-list`);
-          return {};
-        }
-        case 'show': {
-          const runbooks = await loadRunbooks(data, jobId);
-          if (!runbooks) return { error: 'runbooks failed to load' };
-          const rb = runbooks.get(data.runbook ?? '');
-          if (!rb) return unknownRunbook(data, jobId, runbooks);
-          await post(data.slack.channel, data.slack.threadTs, renderRunbookShow(rb), `${jobId}-show`);
-          return {};
-        }
+        case 'list':
+          return listRunbooks(ctx, data, jobId);
+        case 'show':
+          return showRunbook(ctx, data, jobId);
         case 'run':
-          return run(data, jobId);
+          return startRunbook(ctx, data, jobId);
         case 'continue':
-          return resume(data, jobId);
+          return resumeRunbook(ctx, data, jobId);
       }
     });
+}
+
+function runbookContext(deps: RunbookJobDeps): RunbookContext {
+  const p = deps.processor;
+  return {
+    deps,
+    p,
+    now: deps.now ?? (() => new Date()),
+    maxInlineWaitMs: deps.maxInlineWaitMs ?? 60_000,
+    debugStartTimeoutMs: deps.debugStartTimeoutMs ?? 30_000,
+    async post(channel, threadTs, messages, key) {
+      let first: string | undefined;
+      for (const [i, m] of messages.entries()) {
+        const res = await p.poster.post({ channel, text: m.text, blocks: m.blocks as SlackBlock[], ...(threadTs !== undefined && { thread_ts: threadTs }), idempotencyKey: `${key}-${i}` });
+        first ??= res?.ts;
+      }
+      return first;
+    },
+  };
+}
+
+/** The loaded runbooks, or undefined after saying in Slack why they could not be loaded. */
+async function loadRunbooks(ctx: RunbookContext, data: RunbookPayload, jobId: string): Promise<Map<string, Runbook> | undefined> {
+  try {
+    return await ctx.deps.runbooks();
+  } catch (err) {
+    await ctx.post(data.slack.channel, data.slack.threadTs, renderRunbooksLoadFailed(describeError(err)), `${jobId}-load-error`);
+    return undefined;
+  }
+}
+
+async function unknownRunbook(ctx: RunbookContext, data: RunbookPayload, jobId: string, runbooks: Map<string, Runbook>): Promise<RunbookJobResult> {
+  await ctx.post(data.slack.channel, data.slack.threadTs, renderUnknownRunbook(data.runbook ?? '', [...runbooks.keys()]), `${jobId}-unknown`);
+  return { error: `unknown runbook ${data.runbook}` };
+}
+
+/** `runbook list`. */
+async function listRunbooks(ctx: RunbookContext, data: RunbookPayload, jobId: string): Promise<RunbookJobResult> {
+  const runbooks = await loadRunbooks(ctx, data, jobId);
+  if (runbooks) await ctx.post(data.slack.channel, data.slack.threadTs, renderRunbookList(runbooks), `${jobId}-list`);
+  return {};
+}
+
+/** `runbook show NAME`. */
+async function showRunbook(ctx: RunbookContext, data: RunbookPayload, jobId: string): Promise<RunbookJobResult> {
+  const runbooks = await loadRunbooks(ctx, data, jobId);
+  if (!runbooks) return { error: 'runbooks failed to load' };
+  const rb = runbooks.get(data.runbook ?? '');
+  if (!rb) return unknownRunbook(ctx, data, jobId, runbooks);
+  await ctx.post(data.slack.channel, data.slack.threadTs, renderRunbookShow(rb), `${jobId}-show`);
+  return {};
+}
+
+/** `runbook run NAME POD`: posts the run's first message (its thread), stores the run and advances it. */
+async function startRunbook(ctx: RunbookContext, data: RunbookPayload, jobId: string): Promise<RunbookJobResult> {
+  const { deps } = ctx;
+  const runbooks = await loadRunbooks(ctx, data, jobId);
+  if (!runbooks) return { error: 'runbooks failed to load' };
+  const runbook = runbooks.get(data.runbook ?? '');
+  if (!runbook) return unknownRunbook(ctx, data, jobId, runbooks);
+  const runId = runIdFor(data.requestId);
+  const existing = await deps.runs.get(runId);
+  if (existing) return advance(ctx, existing, runbook); // a re-run of this job: carry on from the saved state
+  const target = { namespace: data.namespace, pod: data.pod ?? '' };
+  const ts = await ctx.post(data.slack.channel, data.slack.threadTs, renderRunStart(runbook, target, data.slack.user, runId), `${runId}-start`);
+  const threadTs = data.slack.threadTs ?? ts;
+  if (threadTs === undefined) throw new Error('Slack returned no ts for the runbook header');
+  const incident = await deps.incidents.incidentOf({ channel: data.slack.channel, threadTs });
+  const stored: StoredRun = {
+    runId,
+    runbook: runbook.metadata.name,
+    cluster: data.cluster,
+    channel: data.slack.channel,
+    threadTs,
+    startedBy: data.slack.user,
+    startedAt: data.requestedAt,
+    ...(incident && { incidentId: incident.id }),
+    state: startRun(runbook, target),
+  };
+  await deps.runs.save(stored);
+  return advance(ctx, stored, runbook);
+}
+
+/** `continue`: a delayed wait ran out, or someone answered a confirm. */
+async function resumeRunbook(ctx: RunbookContext, data: RunbookPayload, jobId: string): Promise<RunbookJobResult> {
+  const stored = data.runId !== undefined ? await ctx.deps.runs.get(data.runId) : undefined;
+  if (!stored) throw new PodnetError('not-found', `runbook run ${data.runId} is not stored (expired?)`);
+  const runbooks = await loadRunbooks(ctx, data, jobId);
+  if (!runbooks) return { error: 'runbooks failed to load' };
+  const runbook = runbooks.get(stored.runbook);
+  if (!runbook) return unknownRunbook(ctx, { ...data, runbook: stored.runbook }, jobId, runbooks);
+  if (data.confirmation !== undefined && stored.state.status !== 'awaiting-confirm') {
+    return { runId: stored.runId, status: stored.state.status, threadTs: stored.threadTs, error: 'not waiting for confirmation' };
+  }
+  if (data.confirmation === undefined && stored.state.status !== 'running') {
+    return { runId: stored.runId, status: stored.state.status, threadTs: stored.threadTs };
+  }
+  if (data.confirmation !== undefined) await postConfirmAnswer(ctx, data, jobId, stored, runbook, data.confirmation);
+  return advance(ctx, stored, runbook, data.confirmation);
+}
+
+/** Turns the prompt into its answer (when the button said which message it was) and says who answered in the thread. */
+async function postConfirmAnswer(ctx: RunbookContext, data: RunbookPayload, jobId: string, stored: StoredRun, runbook: Runbook, confirmation: 'confirmed' | 'declined'): Promise<void> {
+  const { p } = ctx;
+  const step = `${stored.runbook} ${stored.state.next + 1}. ${runbook.steps[stored.state.next]?.id ?? ''}`.trim();
+  const answer = renderConfirmAnswer(step, confirmation, data.slack.user);
+  if (data.promptTs !== undefined) {
+    await p.poster
+      .update({ channel: stored.channel, ts: data.promptTs, text: answer.prompt.text, blocks: answer.prompt.blocks as SlackBlock[] })
+      .catch((err: unknown) => p.logger.warn({ jobId, err: String(err) }, 'could not update the runbook prompt to its answer'));
+  }
+  await p.poster.post({ channel: stored.channel, thread_ts: stored.threadTs, text: answer.text, idempotencyKey: `${jobId}-answer` });
+}
+
+/** Runs a stored run forward until it ends, waits (confirm / delayed wait) or fails. */
+async function advance(ctx: RunbookContext, run: StoredRun, runbook: Runbook, confirmation?: 'confirmed' | 'declined'): Promise<RunbookJobResult> {
+  const { deps } = ctx;
+  const incident = await deps.incidents.incidentOf({ channel: run.channel, threadTs: run.threadTs });
+  let current = run.state.next;
+  const record = async (outcome: StepOutcome) => {
+    current = outcome.index + 1;
+    await recordOutcome(ctx, run, runbook, incident, outcome);
+  };
+  const actions = runActions(ctx, run, () => current);
+  let state = run.state;
+  let answer = confirmation;
+  for (;;) {
+    // Stop the runner before the next plain `wait:`: that wait becomes a delayed job.
+    let stop = state.next;
+    while (stop < runbook.steps.length && !isPlainWait(runbook.steps[stop]!)) stop++;
+    state = await advanceRun({ ...runbook, steps: runbook.steps.slice(0, stop) }, state, actions, { onOutcome: record, ...(answer !== undefined && { confirmation: answer }) });
+    answer = undefined;
+    if (state.status === 'awaiting-confirm') {
+      const pending = runbook.steps[state.next];
+      await deps.runs.save({ ...run, state, ...(pending && { pendingKind: stepKind(pending) }) });
+      return { runId: run.runId, status: state.status, threadTs: run.threadTs, outcomes: state.outcomes.length };
+    }
+    if (state.status === 'failed') break;
+    if (state.next >= runbook.steps.length) {
+      state = { ...state, status: 'done' };
+      break;
+    }
+    const waited = await planWait(ctx, run, runbook, state, record);
+    state = waited.state;
+    if (waited.delayed) return { runId: run.runId, status: 'running', threadTs: run.threadTs, outcomes: state.outcomes.length };
+  }
+  await deps.runs.save({ ...run, state });
+  await ctx.post(run.channel, run.threadTs, renderRunEnd(runbook.metadata.name, state), `${run.runId}-end`);
+  return { runId: run.runId, status: state.status, threadTs: run.threadTs, outcomes: state.outcomes.length };
+}
+
+/** Posts one step outcome in the run's thread and, when the thread is an incident's, appends it to the timeline (each once). */
+async function recordOutcome(ctx: RunbookContext, run: StoredRun, runbook: Runbook, incident: Awaited<ReturnType<IncidentRecorder['incidentOf']>>, outcome: StepOutcome): Promise<void> {
+  const entryKey = `${run.runId}-step-${outcome.index}-${outcome.status}`;
+  await ctx.post(run.channel, run.threadTs, [renderOutcome(runbook.metadata.name, outcome, run.runId)], entryKey);
+  if (!incident) return;
+  const detail = outcome.status === 'awaiting-confirm' ? `awaiting confirmation: ${outcome.detail}` : outcome.detail;
+  await ctx.deps.incidents.appendOnce(incident, entryKey, {
+    at: ctx.now().toISOString(),
+    kind: 'runbook-step',
+    who: 'podnet',
+    text: `runbook ${runbook.metadata.name} ${outcome.index + 1}. ${outcome.id}: ${detail}`,
+    target: `${run.state.target.namespace}/${run.state.target.pod}`,
+  });
+}
+
+/**
+ * The plain `wait:` step at `state.next`: skipped when its `when:` is false (the run goes on),
+ * else the run is saved and a delayed `continue` job added (`delayed`: this job is done).
+ */
+async function planWait(ctx: RunbookContext, run: StoredRun, runbook: Runbook, state: RunState, record: (o: StepOutcome) => Promise<void>): Promise<{ state: RunState; delayed: boolean }> {
+  const { deps, now } = ctx;
+  const index = state.next;
+  const step = runbook.steps[index]! as RunbookStep & { wait: string };
+  const id = step.id ?? `${index + 1}-wait`;
+  if (step.when && !evaluateCondition(step.when, state.vars)) {
+    const outcome: StepOutcome = { index, id, kind: 'wait', status: 'skipped', detail: `skipped: ${step.when} is false` };
+    await record(outcome);
+    return { state: { ...state, next: index + 1, outcomes: [...state.outcomes, outcome], status: 'running' }, delayed: false };
+  }
+  const ms = parseDurationMs(step.wait);
+  const resumeAt = new Date(now().getTime() + ms);
+  const outcome: StepOutcome = { index, id, kind: 'wait', status: 'done', detail: `${step.note ? `${fillTemplate(step.note, state)} — ` : ''}waiting ${step.wait}; the runbook continues at ${resumeAt.toISOString().slice(11, 19)} UTC` };
+  await record(outcome);
+  const next: RunState = { ...state, next: index + 1, outcomes: [...state.outcomes, outcome], status: 'running' };
+  await deps.runs.save({ ...run, state: next });
+  const payload: RunbookPayload = {
+    requestId: `${run.runId}-wait-${index}`,
+    cluster: run.cluster,
+    namespace: next.target.namespace,
+    slack: { channel: run.channel, user: run.startedBy, threadTs: run.threadTs },
+    requestedAt: now().toISOString(),
+    action: 'continue',
+    runId: run.runId,
+  };
+  await deps.queue.add(JOB_NAMES.runbook, payload, { ...jobOptions(), jobId: payload.requestId, delay: ms });
+  return { state: next, delayed: true };
+}
+
+/** What one step of a run may do in the run's thread. */
+interface StepScope {
+  ctx: RunbookContext;
+  run: StoredRun;
+  /** An idempotency key for this step's `what`. */
+  key(what: string): string;
+  /** The index of the step running. */
+  current(): number;
+}
+
+/** The actions of one run, posting in its thread. `current()` is the index of the step running. */
+function runActions(ctx: RunbookContext, run: StoredRun, current: () => number): RunbookActions {
+  const scope: StepScope = { ctx, run, current, key: (what) => `${run.runId}-${current()}-${what}` };
+  const { p } = ctx;
+  const { channel, threadTs } = run;
+  return {
+    async check(target, options) {
+      const { evidence, diagnosis } = await checkStep(scope, target, options);
+      return checkSummaryOf(diagnosis, evidence);
+    },
+    logs: (target, options) => logsStep(scope, target, options),
+    async sweep(namespace, selector) {
+      const result = await runSweep(p.clusterAccess, { namespace, ...(selector !== undefined && { labelSelector: selector }) });
+      const msg = renderSweepSlack(result);
+      await p.poster.post({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as SlackBlock[], idempotencyKey: scope.key('sweep') });
+      return sweepHeadline(result);
+    },
+    watch: (target, options) => watchStep(scope, target, options),
+    async post(text) {
+      const msg = renderPostStep(text);
+      await p.poster.post({ channel, thread_ts: threadTs, text: msg.text, blocks: msg.blocks as SlackBlock[], idempotencyKey: scope.key('post') });
+    },
+    async wait(ms) {
+      await sleep(Math.min(ms, ctx.maxInlineWaitMs));
+    },
+    debug: (target, image) => debugStep(scope, target, image),
+  };
+}
+
+/** A `check:` step: the same collection and analysis as a `check` job, its summary in the thread, the finding on the incident. */
+async function checkStep(scope: StepScope, target: RunbookTarget, request: { port?: number; debugContainerImage?: string }): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
+  const { ctx, run } = scope;
+  const { p } = ctx;
+  const { channel, threadTs } = run;
+  const req = { namespace: target.namespace, pod: target.pod, ...(request.port !== undefined && { port: request.port }), ...(request.debugContainerImage !== undefined && { debugContainerImage: request.debugContainerImage }) };
+  const [probe, logs] = await Promise.all([
+    p.collectEvidence(p.clusterAccess, req, { skipLogs: true }),
+    p.collectLogs(p.clusterAccess, req, undefined).then(
+      (r) => ({ ok: true as const, r }),
+      (err: unknown) => ({ ok: false as const, reason: describeError(err) }),
+    ),
+  ]);
+  const evidence = mergeEvidence({ kind: 'probe', evidence: probe }, logs.ok ? { kind: 'collect-logs', ...logs.r } : undefined, logs.ok ? undefined : logs.reason);
+  const diagnosis = p.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) });
+  const summary = p.renderSummary(diagnosis);
+  await p.poster.post({ channel, thread_ts: threadTs, text: summary.text, ...(summary.blocks && { blocks: summary.blocks }), idempotencyKey: scope.key('check') });
+  await ctx.deps.incidents.onFinding({ channel, threadTs }, `${run.runId}-${scope.current()}`, diagnosis, ctx.now(), evidence);
+  return { evidence, diagnosis };
+}
+
+/** The container a `logs:` step reads: the one named, else the pod's only one. */
+async function logsContainer(p: ProcessorDeps, target: RunbookTarget, named: string | undefined): Promise<string> {
+  if (named !== undefined && named !== 'unknown') return named;
+  const pod = await p.clusterAccess.getPod(target.namespace, target.pod);
+  const names = pod.spec?.containers.map((c) => c.name) ?? [];
+  if (named === 'unknown' || names.length !== 1) {
+    throw new PodnetError('bad-input', `no container to read: the check named no server and ${target.pod} has ${names.length} containers (${names.join(', ')}); set logs.container in the runbook`);
+  }
+  return names[0]!;
+}
+
+/** A `logs:` step: one bounded, scanned read of one container (as the `logs` job), posted; returns its one-line summary. */
+async function logsStep(scope: StepScope, target: RunbookTarget, options: Parameters<RunbookActions['logs']>[1]): Promise<string> {
+  const { ctx, run } = scope;
+  const { p } = ctx;
+  const { channel, threadTs } = run;
+  const container = await logsContainer(p, target, options.container);
+  const previous = options.previous ?? false;
+  let chunks: AsyncIterable<Buffer>;
+  try {
+    chunks = await p.clusterAccess.streamLog(target.namespace, target.pod, {
+      container,
+      previous,
+      timestamps: true,
+      tailLines: LOGS_BOUNDS.tailLines,
+      limitBytes: LOGS_BOUNDS.limitBytes,
+      ...(options.since !== undefined && { sinceSeconds: Math.round(parseDurationMs(options.since) / 1000) }),
+    });
+  } catch (err) {
+    throw new PodnetError('not-found', `could not read ${container}${previous ? ' (previous run)' : ''}: ${describeError(err)}`);
+  }
+  const grep = options.grep !== undefined ? compileGrep(options.grep, { literal: true, ignoreCase: true, flag: 'grep:' }) : undefined;
+  const log = await scanLog(chunks, { container, previous, tailLines: LOGS_BOUNDS.shownLines, ...(grep && { grep }), deadline: Date.now() + LOGS_BOUNDS.budgetMs });
+  const { grepLines, grepCount, matchedLines: _m, ...evidence } = log;
+  const payload = { requestId: run.runId, cluster: run.cluster, namespace: target.namespace, pod: target.pod, container, previous, slack: { channel, user: run.startedBy, threadTs }, requestedAt: run.startedAt };
+  const messages = renderLogsMessage(payload, evidence);
+  if (grepLines?.length) messages.push(...renderGrepLines(options.grep ?? '', grepCount ?? 0, grepLines));
+  await ctx.post(channel, threadTs, messages, scope.key('logs'));
+  const counts = new Map<string, number>();
+  for (const m of evidence.matches) counts.set(m.signature, (counts.get(m.signature) ?? 0) + 1);
+  const sigs = [...counts.keys()].map((s) => `${s} ×${evidence.signatureCounts?.[s as keyof typeof evidence.signatureCounts] ?? counts.get(s)}`);
+  return `${evidence.lines} lines of ${container}${previous ? ' (previous run)' : ''}: ${sigs.length ? sigs.join(', ') : 'no known signature'}${grep ? `; grep "${options.grep}": ${grepCount ?? 0} lines` : ''}`;
+}
+
+/** A `watch:` step: a `watch` job answering in the run's thread, or the command to start one by hand. */
+async function watchStep(scope: StepScope, target: RunbookTarget, options: Parameters<RunbookActions['watch']>[1]): Promise<string> {
+  const { ctx, run } = scope;
+  const { channel, threadTs } = run;
+  const every = options.every ?? '30s';
+  const span = options.for ?? '30m';
+  if (!ctx.deps.startWatch) {
+    const text = watchByHandText(target, every, span);
+    await ctx.p.poster.post({ channel, thread_ts: threadTs, text, idempotencyKey: scope.key('watch') });
+    return `watch not started here: ${text}`;
+  }
+  const cmd: WatchStartCommand = {
+    verb: 'watch',
+    action: 'start',
+    pod: target.pod,
+    namespace: target.namespace,
+    everySeconds: parseDurationMs(every) / 1000,
+    forSeconds: parseDurationMs(span) / 1000,
+    cluster: run.cluster,
+  };
+  const res = await ctx.deps.startWatch(cmd, { channel, user: run.startedBy, threadTs }, `${run.runId}-watch-${scope.current()}`);
+  return `watch started (\`${res.jobId}\`): every ${every} for ${span}; changes will be posted in this thread`;
+}
+
+/** A confirmed `debug:` step: attaches an ephemeral container, waits for it to run, and shows what listens. */
+async function debugStep(scope: StepScope, target: RunbookTarget, image: string): Promise<string> {
+  const { ctx, run } = scope;
+  const { p } = ctx;
+  // The engineer confirmed: attach it (the pod shares one network namespace, so the
+  // debug container sees the same sockets) and show what listens, from inside.
+  const name = `podnet-debug-${run.runId.slice(-6).replace(/[^a-z0-9]/gi, '').toLowerCase()}${scope.current()}`;
+  await p.clusterAccess.addEphemeralContainer(target.namespace, target.pod, { name, image, command: ['sleep', '3600'], stdin: false, tty: false });
+  await waitForDebugContainer(ctx, target, name, image);
+  const res = await p.clusterAccess.exec(target.namespace, target.pod, name, ['netstat', '-ltn']).catch((err: unknown) => ({ stdout: '', stderr: describeError(err), exitCode: 1 }));
+  const lines = `${res.stdout}${res.stderr}`.trim().split('\n').filter(Boolean).slice(0, 30);
+  await ctx.post(run.channel, run.threadTs, renderDebugOutput(name, image, target.pod, lines), scope.key('debug'));
+  const listening = lines.filter((l) => /LISTEN/.test(l)).length;
+  return `attached ${name} (${image}); ${listening} listening sockets; exec into it with kubectl exec -it -n ${target.namespace} ${target.pod} -c ${name} -- sh`;
+}
+
+/** Polls the pod until the ephemeral container runs; throws when it exits or does not start within the timeout. */
+async function waitForDebugContainer(ctx: RunbookContext, target: RunbookTarget, name: string, image: string): Promise<void> {
+  const deadline = Date.now() + ctx.debugStartTimeoutMs;
+  for (;;) {
+    const pod = await ctx.p.clusterAccess.getPod(target.namespace, target.pod);
+    const st = pod.status?.ephemeralContainerStatuses?.find((s) => s.name === name);
+    if (st?.state?.running) return;
+    if (st?.state?.terminated) throw new PodnetError('exec-failed', `debug container ${name} exited: ${st.state.terminated.reason ?? 'terminated'}`);
+    if (Date.now() > deadline) throw new PodnetError('timeout', `debug container ${name} (${image}) did not start within ${Math.round(ctx.debugStartTimeoutMs / 1000)} s`);
+    await sleep(500);
+  }
 }
 
 /** A `wait:` step the worker turns into a delayed job (one with a `confirm:` runs inline). */

@@ -22,9 +22,6 @@ import { jobOptions } from '../queue/job-options.js';
 import { RunStore } from '../runbooks/runs.js';
 import { IncidentStore } from './store.js';
 
-/** The action ids of a runbook's Confirm / Decline buttons; the value is the run id. */
-export const RUNBOOK_ACTION_IDS = { confirm: 'podnet_runbook_confirm', decline: 'podnet_runbook_decline' } as const;
-
 /** What src/slack/app.ts passes to `enqueue` (structural copy, to keep this module free of Bolt). */
 export interface HookEnqueueContext {
   channel: string;

@@ -1,7 +1,8 @@
 /** Pure parts of incidents and runbooks: finding entries, step descriptions, outcome and list messages within Slack limits. */
 import { describe, expect, test } from '@jest/globals';
 import { renderIncidentHeader, renderSummaryMessages } from '../../src/render/incident.js';
-import { describeStep, renderOutcome, renderRunbookList, renderRunbookShow, runIdFor } from '../../jobs/runbook.js';
+import { runIdFor } from '../../jobs/runbook.js';
+import { describeStep, renderOutcome, renderRunbookList, renderRunbookShow } from '../../src/render/runbook.js';
 import type { Diagnosis } from '../../src/analysis/types.js';
 import { findingEntry } from '../../src/incidents/hooks.js';
 import { mentionCommandText } from '../../src/incidents/slack-hooks.js';

@@ -59,5 +59,5 @@ export const runbookVerb = {
   describe: (c) => (c.action === 'run' ? `runbook ${c.name} on ${c.pod} in ${c.namespace}` : c.action === 'show' ? `runbook ${c.name}` : 'runbook list'),
   routes: (c) => c.action === 'run',
   permission: { policy: 'channel', intrusive: () => false },
-  run: { on: 'worker', job: 'runbook', processor: 'runbook', renderer: 'jobs/runbook.ts#renderOutcome' },
+  run: { on: 'worker', job: 'runbook', processor: 'runbook', renderer: 'src/render/runbook.ts#renderOutcome' },
 } as const satisfies VerbSpec<RunbookCommand>;
