@@ -37,7 +37,7 @@ import { createInterface } from 'node:readline';
 import { PodnetError } from '../errors.js';
 import type { Scenario, ScenarioObject } from '../sim/scenario.js';
 import { containerNames } from '../sim/scenario.js';
-import { runtimeFailure, type ExecOutcome } from '../sim/shell.js';
+import { runtimeFailure, type ExecOutcome } from '../sim/shell/index.js';
 import { CLUSTER_DNS_IP, kubeletHostsFile, kubeletResolvConf } from './files.js';
 import { HELPER_SCRIPT } from './helper-script.js';
 import { ETC_NETNS, labName, removeLeftovers, removeNetns } from './names.js';

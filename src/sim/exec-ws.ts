@@ -24,7 +24,7 @@
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { runCommand, type ExecContext, type ExecOutcome } from './shell.js';
+import { runCommand, type ExecContext, type ExecOutcome } from './shell/index.js';
 
 /** Why an exec cannot start, as the apiserver answers before the upgrade (404, 400, 403 ...). */
 export interface ExecRejection {

@@ -38,7 +38,7 @@ import { parseFieldSelector, parseLabelSelector, SelectorError } from './selecto
 import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamLog, type LogQuery, type LogSource } from './logs.js';
 import { handleExecUpgrade, type ExecRunner } from './exec-ws.js';
-import type { ExecContext } from './shell.js';
+import type { ExecContext } from './shell/index.js';
 import { startLab, type Lab, type LabOptions } from '../lab/lab.js';
 import { applyTimeline, scheduleOf } from './timeline.js';
 import { clusterNetwork } from './cluster-net.js';

@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
 import { handleExecUpgrade, type ExecRejection } from '../../src/sim/exec-ws.js';
-import type { ExecContext } from '../../src/sim/shell.js';
+import type { ExecContext } from '../../src/sim/shell/index.js';
 
 const POD_IP = '10.42.0.15';
 

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dialArgv } from '../../src/probes/dial.js';
 import { DIAL_SCRIPT } from '../../src/probes/inside.js';
-import { runCommand, type ExecContext } from '../../src/sim/shell.js';
+import { runCommand, type ExecContext } from '../../src/sim/shell/index.js';
 
 const POD_IP_STAND_IN = '127.0.0.2';
 

@@ -20,7 +20,7 @@ import { clusterNetwork } from '../../src/sim/cluster-net.js';
 import { dial, procNetTcp, type SimListener, type SimNetwork } from '../../src/sim/netmodel.js';
 import { policyDenialRejects } from '../../src/sim/policy.js';
 import { validateScenario, type ScenarioInput } from '../../src/sim/scenario.js';
-import { runCommand, type ExecContext } from '../../src/sim/shell.js';
+import { runCommand, type ExecContext } from '../../src/sim/shell/index.js';
 import { describeLab } from './lab-support.js';
 
 const PORT = 8080;

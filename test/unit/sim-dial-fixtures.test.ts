@@ -12,7 +12,7 @@ import { describe, expect, it } from '@jest/globals';
 import { classifyDial, dialArgv } from '../../src/probes/dial.js';
 import { parseScriptOutput } from '../../src/probes/inside.js';
 import type { SimNetwork } from '../../src/sim/netmodel.js';
-import { runCommand, type ExecContext } from '../../src/sim/shell.js';
+import { runCommand, type ExecContext } from '../../src/sim/shell/index.js';
 
 interface Capture { image: string; target: string; host: string; port: number; expect: string; stdout: string }
 const captures = JSON.parse(readFileSync(new URL('../fixtures/dial/dials.json', import.meta.url), 'utf8')) as Capture[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { runCommand, type ExecContext } from '../../src/sim/shell.js';
+import { runCommand, type ExecContext } from '../../src/sim/shell/index.js';
 
 const POD_IP = '10.42.0.15';
 

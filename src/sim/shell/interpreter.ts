@@ -1,135 +1,16 @@
-/**
- * What happens when someone execs a command in a simulated container: the container
- * runtime's executable lookup, a handful of programs (cat, readlink, nc, echo, true, false,
- * timeout, hostname, sleep) and a small POSIX sh (dash flavour for `sh`, bash flavour for
- * `bash`), all answering from the scenario's network model. Nothing here touches the real
- * machine: files are synthesized, dials go through netmodel.
- *
- * Messages copy the real programs (checked on Debian bookworm: dash 0.5.12, bash 5.2.15,
- * netcat-openbsd 1.219, coreutils; runc via containerd for a missing executable), because
- * the probes and the analysis read them.
- *
- * The shell subset: lists with `;`, newlines, `&&`, `||`, `!`; `if/elif/else/fi`,
- * `for NAME [in WORDS]; do ...; done`, `case WORD in PATTERN|PATTERN) ...;; esac` (`*`, `?`;
- * no bracket expressions), `{ ...; }` and `( ... )`; words with '...', "..."
- * and backslash quoting; `$(...)`; `$1`..`$9`, `${N}`, `$@`, `$*`, `$#`, `$?`, `$0`, `$$`, variables
- * and `NAME=value` assignments (global, also when they prefix a command); redirections
- * `[n]>`, `>>`, `<`, `<>`, `[n]>&m`, `&>` to /dev/null, /dev/stdout, /dev/stderr and, in
- * bash only, /dev/tcp/HOST/PORT (a dial); builtins `echo`, `printf` (%s %d %%, \n \t \\),
- * `true`, `false`, `:`, `exit`, `exec`, `command [-v|-V]`, `test`/`[` (-n -z -e -f -r -s -d,
- * = != -eq -ne -lt -le -gt -ge), `set -e/+e/-u/-x/--`, `shift`, `cd`. No pipes, globbing,
- * backquotes, arithmetic, functions, `while`, background jobs (so not the probe's bash watchdog,
- * used only where an image has bash but no `timeout`): those stop
- * the script with `NAME: unsupported by podnet simulator: WHAT` on stderr and exit code 2.
- */
-import { createHash } from 'node:crypto';
-import { SimClock } from './clock.js';
-import { bashConnectFailure, failedConnectSeconds } from './dial-words.js';
-import { dialAddress, resolveHost } from './netmodel.js';
-import { basename, clockOf, findOverride, hasTool, Output, type ExecContext, type ExecOutcome, type ExecOverride, type Writer } from './shell/context.js';
-import { catProgram, readlinkProgram, readModelFile } from './shell/programs/files.js';
-import { ncProgram } from './shell/programs/netcat.js';
-import { testCommand } from './shell/programs/test-command.js';
-import { echoCommand, printfCommand } from './shell/programs/text.js';
-import { sleepProgram, timeoutProgram } from './shell/programs/timing.js';
-import { SyntaxError_, Unsupported } from './shell/errors.js';
-import { lex, type Word } from './shell/lexer.js';
-import { Parser, type AndOr, type Command, type List, type Pipeline, type Redirection } from './shell/parser.js';
+/** The shell's interpreter: runs the parsed script (dash or bash flavour) over the exec context. */
+import { bashConnectFailure, failedConnectSeconds } from '../dial-words.js';
+import { dialAddress, resolveHost } from '../netmodel.js';
+import { clockOf, findOverride, hasTool, type ExecContext, type ProgramRunner, type Writer } from './context.js';
+import { SyntaxError_, Unsupported } from './errors.js';
+import { lex, type Word } from './lexer.js';
+import { Parser, type AndOr, type Command, type List, type Pipeline, type Redirection } from './parser.js';
+import { readModelFile } from './programs/files.js';
+import { testCommand } from './programs/test-command.js';
+import { echoCommand, printfCommand } from './programs/text.js';
 
-export type { ExecContext, ExecOutcome, ExecOverride } from './shell/context.js';
-
-// --- the runtime ---------------------------------------------------------------------------
-
-/**
- * Runs `argv` in the container as the container runtime would for an exec: an override
- * matching the argv exactly wins; otherwise argv[0] must be one of `ctx.tools` (an
- * absolute path is looked up by its basename), or the exec fails to start.
- */
-export function runCommand(execCtx: ExecContext, argv: string[]): ExecOutcome {
-  const ctx: ExecContext = { ...execCtx, clock: new SimClock() };
-  const sink = new Output();
-  const override = findOverride(ctx, argv);
-  if (override) return overrideOutcome(override);
-  const name = argv[0];
-  if (name === undefined || name === '') {
-    return { stdout: '', stderr: '', exitCode: 0, failure: runtimeFailure(ctx, argv, 'exec: "": executable file not found in $PATH') };
-  }
-  if (!hasTool(ctx, name)) {
-    const why = name.includes('/')
-      ? `exec: "${name}": stat ${name}: no such file or directory`
-      : `exec: "${name}": executable file not found in $PATH`;
-    return { stdout: '', stderr: '', exitCode: 0, failure: runtimeFailure(ctx, argv, why) };
-  }
-  const exitCode = runProgram(ctx, argv, '', sink.writer());
-  return { stdout: sink.stdout, stderr: sink.stderr, exitCode };
-}
-
-/** containerd's wording for a process runc could not start (exec id derived from the request). */
-export function runtimeFailure(ctx: ExecContext, argv: string[], why: string): string {
-  const execId = createHash('sha256').update(JSON.stringify([ctx.namespace, ctx.pod, ctx.container, argv])).digest('hex');
-  return (
-    `failed to exec in container: failed to start exec "${execId}": ` +
-    `OCI runtime exec failed: exec failed: unable to start container process: ${why}: unknown`
-  );
-}
-
-function overrideOutcome(o: ExecOverride): ExecOutcome {
-  return { stdout: o.stdout ?? '', stderr: o.stderr ?? '', exitCode: o.exitCode ?? 0 };
-}
-
-// --- programs ------------------------------------------------------------------------------
-
-/** Runs an executable that the runtime (or a shell's PATH lookup) found in the image. */
-function runProgram(ctx: ExecContext, argv: string[], stdin: string, w: Writer): number {
-  const override = findOverride(ctx, argv);
-  if (override) {
-    w.out(override.stdout ?? '');
-    w.err(override.stderr ?? '');
-    return override.exitCode ?? 0;
-  }
-  const name = basename(argv[0] ?? '');
-  const args = argv.slice(1);
-  switch (name) {
-    case 'sh':
-    case 'dash':
-    case 'ash':
-      return runShell(ctx, 'dash', argv, stdin, w);
-    case 'bash':
-      return runShell(ctx, 'bash', argv, stdin, w);
-    case 'cat':
-      return catProgram(ctx, args, stdin, w);
-    case 'readlink':
-      return readlinkProgram(ctx, args, w);
-    case 'nc':
-    case 'netcat':
-    case 'nc.openbsd':
-      return ncProgram(ctx, args, w);
-    case 'timeout':
-      return timeoutProgram(ctx, args, stdin, w, runProgram);
-    case 'echo':
-      return echoCommand(args, false, w);
-    case 'true':
-      return 0;
-    case 'sleep':
-      return sleepProgram(ctx, args, w);
-    case 'false':
-      return 1;
-    case 'hostname':
-      w.out(`${ctx.pod}\n`);
-      return 0;
-    case 'test':
-      return testCommand(args, ctx, w, 'test');
-    case '[':
-      return testCommand(args, ctx, w, '[');
-    default:
-      w.err(`${name}: unsupported by podnet simulator: no model for this program; add an exec override to the scenario\n`);
-      return 2;
-  }
-}
-
-// --- the shell: interpreter ----------------------------------------------------------------
-
-type Flavour = 'dash' | 'bash';
+/** Which shell's wording and features: `sh` is dash (Debian), `bash` is bash. */
+export type Flavour = 'dash' | 'bash';
 
 /** Where an fd points. */
 type FdTarget = 'stdout' | 'stderr' | 'null' | 'socket' | { content: string };
@@ -146,12 +27,22 @@ class RedirectFailed {
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const BUILTINS = new Set(['echo', 'printf', 'true', 'false', ':', 'exit', 'exec', 'command', 'test', '[', 'set', 'shift', 'cd', 'pwd', 'type']);
 
-class Shell {
+/** What a shell starts with. */
+export interface ShellOptions {
+  /** Runs the programs the script starts (the runtime's program table). */
+  runProgram: ProgramRunner;
+  /** `set -e` from the start (`sh -e`); default false. */
+  errexit?: boolean;
+}
+
+/** One shell process: its variables, positional parameters, fds and `$?`; `run` runs a script. */
+export class Shell {
   private status = 0;
   private errexit = false;
   private conditionDepth = 0;
   private fds: Map<number, FdTarget>;
   private readonly vars = new Map<string, string>();
+  private readonly runProgram: ProgramRunner;
 
   constructor(
     private readonly ctx: ExecContext,
@@ -160,7 +51,7 @@ class Shell {
     private positional: string[],
     stdin: string,
     private readonly sink: Writer,
-    options: { errexit?: boolean } = {},
+    options: ShellOptions,
   ) {
     this.fds = new Map<number, FdTarget>([
       [0, { content: stdin }],
@@ -168,6 +59,7 @@ class Shell {
       [2, 'stderr'],
     ]);
     this.errexit = options.errexit ?? false;
+    this.runProgram = options.runProgram;
     this.vars.set('PATH', DEFAULT_PATH);
     this.vars.set('HOME', '/root');
     this.vars.set('HOSTNAME', ctx.pod);
@@ -384,7 +276,7 @@ class Shell {
     const name = argv[0] ?? '';
     const w = this.writerFor(fds);
     const override = findOverride(this.ctx, argv);
-    if (override) return runProgram(this.ctx, argv, '', w);
+    if (override) return this.runProgram(this.ctx, argv, '', w);
     if (!hasTool(this.ctx, name)) {
       if (name.includes('/')) {
         w.err(this.flavour === 'dash' ? `${this.where(line)}${name}: not found\n` : `${this.where(line)}${name}: No such file or directory\n`);
@@ -394,7 +286,7 @@ class Shell {
       return 127;
     }
     const input = fds.get(0);
-    return runProgram(this.ctx, argv, typeof input === 'object' ? input.content : '', w);
+    return this.runProgram(this.ctx, argv, typeof input === 'object' ? input.content : '', w);
   }
 
   private runBuiltin(argv: string[], fds: Map<number, FdTarget>, line: number): number {
@@ -613,7 +505,7 @@ class Shell {
     let captured = '';
     const parentErr = this.writerFor(this.fds);
     const sink: Writer = { out: (t) => (captured += t), err: (t) => parentErr.err(t) };
-    const sub = new Shell(this.ctx, this.flavour, this.name, [...this.positional], '', sink, { errexit: false });
+    const sub = new Shell(this.ctx, this.flavour, this.name, [...this.positional], '', sink, { errexit: false, runProgram: this.runProgram });
     for (const [k, v] of this.vars) sub.vars.set(k, v);
     this.status = sub.run(script);
     return captured.replace(/\n+$/, '');
@@ -693,43 +585,4 @@ class Shell {
         return this.vars.get(name) ?? '';
     }
   }
-}
-
-/** `sh [-eux] -c SCRIPT [NAME [ARGS...]]`, `sh` (script on stdin); `bash` likewise. */
-function runShell(ctx: ExecContext, flavour: Flavour, argv: string[], stdin: string, w: Writer): number {
-  const invokedAs = argv[0] ?? 'sh';
-  const args = argv.slice(1);
-  let command = false;
-  let errexit = false;
-  let i = 0;
-  for (; i < args.length; i++) {
-    const arg = args[i] ?? '';
-    if (arg === '--') {
-      i++;
-      break;
-    }
-    if (!/^[-+][a-zA-Z]+$/.test(arg)) break;
-    if (arg.startsWith('-') && arg.includes('c')) command = true;
-    if (arg.startsWith('-') && arg.includes('e')) errexit = true;
-  }
-  const rest = args.slice(i);
-  let script: string;
-  let name = invokedAs;
-  let positional: string[];
-  if (command) {
-    if (rest[0] === undefined) {
-      w.err(flavour === 'dash' ? `${invokedAs}: 0: -c requires an argument\n` : `${invokedAs}: -c: option requires an argument\n`);
-      return 2;
-    }
-    script = rest[0];
-    if (rest[1] !== undefined) name = rest[1];
-    positional = rest.slice(2);
-  } else if (rest[0] !== undefined) {
-    w.err(flavour === 'dash' ? `${invokedAs}: 0: cannot open ${rest[0]}: No such file\n` : `${invokedAs}: ${rest[0]}: No such file or directory\n`);
-    return flavour === 'dash' ? 2 : 127;
-  } else {
-    script = stdin;
-    positional = [];
-  }
-  return new Shell(ctx, flavour, name, positional, '', w, { errexit }).run(script);
 }
