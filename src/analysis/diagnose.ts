@@ -1,10 +1,13 @@
 /**
- * `diagnose(evidence, ctx)`: runs every rule, ranks the hypotheses, and adds the timeline,
- * correlations, workaround options, ruled-out causes and what to collect next. Pure: the
- * clock is `ctx.now`, nothing is read or written.
+ * `diagnose(evidence, ctx)`: runs every rule (choosing the best candidate container for the
+ * rules about one, and applying MIN_CONFIDENCE once, here), ranks the hypotheses, and adds
+ * the timeline, correlations, workaround options, ruled-out causes and what to collect next.
+ * Pure: the clock is `ctx.now`, nothing is read or written.
  */
 import type { Evidence } from '../evidence.js';
-import { CAUSE_IDS, type CauseId, type Diagnosis, type Hypothesis, type Rule, type RuleContext } from './types.js';
+import { CAUSE_IDS, type CauseId, type Diagnosis, type Hypothesis, type RuleContext } from './types.js';
+import type { ContainerRule, Rule } from './rule.js';
+import { factsOf } from './facts.js';
 import { RULES } from './rules/index.js';
 import { buildTimeline, correlate } from './timeline.js';
 import { assessOptions } from './options.js';
@@ -20,24 +23,21 @@ export interface DiagnoseOptions {
   rules?: readonly Rule[];
 }
 
+/** The diagnosis of one evidence. Pure. */
 export function diagnose(evidence: Evidence, ctx: RuleContext, options: DiagnoseOptions = {}): Diagnosis {
   const rules = options.rules ?? RULES;
-  const best = new Map<CauseId, Hypothesis>();
+  const found: Hypothesis[] = [];
   for (const rule of rules) {
-    let found: Hypothesis[];
+    let h: Hypothesis | undefined;
     try {
-      found = rule.detect(evidence, ctx);
+      h = runRule(rule, evidence, ctx);
     } catch (err) {
       // A rule bug must not sink the diagnosis; it shows up as a note on `unknown`.
-      found = [];
       evidence = { ...evidence, steps: [...evidence.steps, { name: `rule:${rule.id}`, ok: false, code: 'internal', error: `rule ${rule.id} failed: ${err instanceof Error ? err.message : String(err)}` }] };
     }
-    for (const h of found) {
-      const had = best.get(h.cause);
-      if (!had || h.confidence > had.confidence) best.set(h.cause, h);
-    }
+    if (h) found.push(h);
   }
-  let hypotheses = rank([...best.values()].filter((h) => h.cause === 'unknown' || h.confidence >= MIN_CONFIDENCE));
+  let hypotheses = rank(found);
   const topOther = hypotheses.find((h) => h.cause !== 'unknown');
   if (topOther && topOther.confidence >= UNKNOWN_DROP_AT) hypotheses = hypotheses.filter((h) => h.cause !== 'unknown');
   if (hypotheses.length === 0) {
@@ -47,14 +47,35 @@ export function diagnose(evidence: Evidence, ctx: RuleContext, options: Diagnose
   return {
     target: evidence.target,
     hypotheses,
-    ruledOut: ruleOut(evidence, fired),
-    options: assessOptions(evidence, hypotheses),
+    ruledOut: ruleOut(evidence, fired, rules),
+    options: assessOptions(evidence, hypotheses, rules),
     timeline: buildTimeline(evidence),
     steps: evidence.steps,
     correlations: correlate(evidence),
     next: hypotheses[0]?.cause === 'unknown' || hypotheses[0]!.confidence < 0.5 ? nextSteps(evidence) : nextSteps(evidence).filter((s) => !s.startsWith('Re-run')),
     generatedAt: ctx.now.toISOString(),
   };
+}
+
+/**
+ * What one rule contributes to a diagnosis: its hypothesis when it reaches MIN_CONFIDENCE
+ * (`unknown` always counts: its confidence says how thin the evidence is), else none. May
+ * throw when the rule does; {@link diagnose} turns that into a failed step.
+ */
+export function runRule(rule: Rule, evidence: Evidence, ctx: RuleContext): Hypothesis | undefined {
+  const h = 'candidates' in rule ? bestCandidate(rule, evidence, ctx) : rule.detect(evidence, ctx);
+  return h && (h.cause === 'unknown' || h.confidence >= MIN_CONFIDENCE) ? h : undefined;
+}
+
+/** The most confident hypothesis over the rule's candidate containers; the first of equals wins. */
+function bestCandidate(rule: ContainerRule, evidence: Evidence, ctx: RuleContext): Hypothesis | undefined {
+  const f = factsOf(evidence);
+  let best: Hypothesis | undefined;
+  for (const c of rule.candidates(f)) {
+    const h = rule.detectFor(f, c, ctx);
+    if (h && (!best || h.confidence > best.confidence)) best = h;
+  }
+  return best;
 }
 
 /** Highest confidence first; ties by the order of CAUSE_IDS (more specific causes first). */

@@ -510,15 +510,3 @@ export function serverTie(f: Facts): boolean {
     (e) => e.value !== undefined && P !== undefined && e.value.includes(String(P)) && e.name.toLowerCase().split(/[^a-z0-9]+/).some((w) => words.has(w)),
   );
 }
-
-/**
- * Runs a per-container detector over the server candidates and keeps the most confident
- * hypothesis at or above `min` (rules about "the server" when it may not be named).
- */
-export function bestOverServers<H extends { confidence: number }>(f: Facts, detect: (f: Facts, c: ContainerEvidence) => H | undefined, min: number): H[] {
-  return serverCandidates(f)
-    .map((c) => detect(f, c))
-    .filter((h): h is H => !!h && h.confidence >= min)
-    .sort((a, b) => b.confidence - a.confidence)
-    .slice(0, 1);
-}

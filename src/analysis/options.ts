@@ -4,7 +4,8 @@
  * the options say plainly that they are not needed. Pure.
  */
 import type { Evidence } from '../evidence.js';
-import type { CauseId, Hypothesis, OptionFit, OptionFitLevel, OptionId } from './types.js';
+import type { Hypothesis, OptionFit, OptionFitLevel, OptionId } from './types.js';
+import type { Rule } from './rule.js';
 import { factsOf } from './facts.js';
 import { refusedSentence, sharedNetnsSentence } from './ruled-out.js';
 
@@ -18,27 +19,16 @@ export const OPTION_TRADEOFFS: Record<OptionId, string> = {
   'platform-change': 'Platform-wide impact on every workload of the cluster, slow, and it needs the platform team.',
 };
 
-/** Causes fixed inside the pod's own configuration (env vars, ports, probes, resources, mesh config). */
-const APP_LEVEL: ReadonlySet<CauseId> = new Set<CauseId>([
-  'probe-bind-mismatch',
-  'server-oom-killed',
-  'server-crashloop',
-  'server-not-ready-yet',
-  'port-mismatch',
-  'bind-address-mismatch',
-  'ip-family-mismatch',
-  'port-conflict',
-  'sidecar-interception',
-  'hostnetwork-port-conflict',
-  'liveness-kills-slow-start',
-]);
-
 /** A top hypothesis at or above this is taken as settled for the options. */
 const SETTLED = 0.5;
 /** …or a little below it, when it leads the next cause by this much. */
 const MARGIN = 0.15;
 
-export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
+/**
+ * The three options for this incident. `rules` say which causes are the app's own
+ * (`appLevel`): when one of them is settled, every option is not needed.
+ */
+export function assessOptions(ev: Evidence, ranked: Hypothesis[], rules: readonly Rule[]): OptionFit[] {
   const f = factsOf(ev);
   const top = ranked[0];
   const cause = top?.cause ?? 'unknown';
@@ -77,7 +67,7 @@ export function assessOptions(ev: Evidence, ranked: Hypothesis[]): OptionFit[] {
       fit('platform-change', 'not-needed', 'Allow rules fix it — egress in this pod\'s policy, and ingress in the peer\'s namespace if its policy restricts ingress; no K3s/CNI change is needed.'),
     ];
   }
-  if (APP_LEVEL.has(cause) && settled) {
+  if (settled && rules.some((r) => r.id === cause && r.appLevel)) {
     const why = `the cause is ${cause}, fixed in the pod's own configuration (${shortFix(top)})`;
     const serviceWhy =
       cause === 'probe-bind-mismatch' || cause === 'bind-address-mismatch'

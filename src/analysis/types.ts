@@ -2,7 +2,7 @@
  * The diagnosis: what the analysis concludes from one {@link Evidence}. Pure data; the
  * JSON output (`--output json`) is this object's stable subset (see src/render/json.ts).
  */
-import type { Evidence, TargetEvidence, Step } from '../evidence.js';
+import type { TargetEvidence, Step } from '../evidence.js';
 import type { Remediation } from '../remediation/types.js';
 
 /** Stable cause ids (../shared/spec/causes.md). Add freely; never rename one. */
@@ -89,12 +89,4 @@ export interface Diagnosis {
 /** What every rule gets besides the evidence. The clock is a parameter, never read. */
 export interface RuleContext {
   now: Date;
-}
-
-/** A rule is data: what triggers it is in `doc`; `detect` is pure. */
-export interface Rule {
-  id: CauseId;
-  /** What triggers the rule and why it matters. */
-  doc: string;
-  detect(evidence: Evidence, ctx: RuleContext): Hypothesis[];
 }

@@ -4,9 +4,9 @@
  * used to say.
  */
 import type { Evidence } from '../../src/evidence.js';
-import type { Rule } from '../../src/analysis/types.js';
+import type { Rule } from '../../src/analysis/rule.js';
 import { RULES } from '../../src/analysis/rules/index.js';
-import { diagnose } from '../../src/analysis/diagnose.js';
+import { diagnose, runRule } from '../../src/analysis/diagnose.js';
 import { factsOf } from '../../src/analysis/facts.js';
 import { listenerAccepts, rebindValue } from '../../src/analysis/net.js';
 import { probeServices } from '../../src/probes/network.js';
@@ -18,6 +18,8 @@ import { NOW, container, dial, env, event, evidence, httpProbe, listener, log, m
 
 const ctx = { now: NOW };
 const rule = (id: string): Rule => RULES.find((r) => r.id === id)!;
+/** What the diagnosis keeps from rule `id` (best candidate, MIN_CONFIDENCE applied). */
+const detect = (id: string, ev: Evidence) => runRule(rule(id), ev, ctx);
 const top = (ev: Evidence) => diagnose(ev, ctx).hypotheses[0]!;
 const all = (ev: Evidence): string => {
   const d = diagnose(ev, ctx);
@@ -54,7 +56,7 @@ describe('probe-bind-mismatch advice', () => {
     ml.status!.restartCount = 0;
     ml.status!.lastState = undefined;
     ev.events = [event('Unhealthy', 'Readiness probe failed: Get "http://10.42.1.17:9000/v2/health/ready": dial tcp 10.42.1.17:9000: connect: connection refused', { container: 'mlserver' })];
-    const [h] = rule('probe-bind-mismatch').detect(ev, ctx);
+    const h = detect('probe-bind-mismatch', ev);
     expect(h!.summary).toContain('readiness failures do not restart it');
     expect(h!.summary).not.toMatch(/restarts mlserver/);
     expect(h!.fix).toContain('readiness failures never restart a container');
@@ -124,11 +126,11 @@ describe('server-not-ready-yet', () => {
       ev.logs = [log('web', [match('client-refused', 'web', '2025-07-06T15:00:20Z', 'dial tcp 127.0.0.1:7000: connect: connection refused', { groups: { host: '127.0.0.1', port: '7000' } })])];
       return ev;
     };
-    const [h] = rule('server-not-ready-yet').detect(build([dial('127.0.0.1', 7000, 'refused', 'web')]), ctx);
+    const h = detect('server-not-ready-yet', build([dial('127.0.0.1', 7000, 'refused', 'web')]));
     expect(h!.summary).not.toContain('refusals only in the first');
     expect(h!.summary).toContain('until the check at 15:20:00, so not only a start-up race');
     expect(h!.against.map((a) => a.text).join('\n')).toContain('the refusals continue to now');
-    const race = rule('server-not-ready-yet').detect(build([]), ctx)[0]!;
+    const race = detect('server-not-ready-yet', build([]))!;
     expect(race.summary).toContain('refusals only in the first 120 s');
     expect(race.confidence).toBeGreaterThan(h!.confidence + 0.3);
   });
@@ -182,7 +184,7 @@ describe('sidecar-interception advice', () => {
       logs: [log('istio-proxy', [match('mesh-proxy', 'istio-proxy', '2025-07-06T15:10:00Z', 'upstream connect error or disconnect/reset before headers. reset reason: connection failure')])],
       extra: { sidecars: ['istio-init', 'istio-proxy'] },
     });
-    const [h] = rule('sidecar-interception').detect(ev, ctx);
+    const h = detect('sidecar-interception', ev);
     expect(h!.summary).toMatch(/^The istio-proxy sidecar \(redirect installed by istio-init\)/);
     expect(h!.fix).toContain('defaultEndpoint: 127.0.0.1:9080');
     expect(h!.fix).not.toMatch(/^Exclude|annotate the pod traffic\.sidecar/);
@@ -245,7 +247,7 @@ describe('hostNetwork pods', () => {
     expect(text).not.toContain("never on the pod's lo");
     expect(text).toContain("the node's loopback (the pod uses hostNetwork: true)");
     // Was: port-conflict "Two processes in the pod want port 9101" beside "held by a process outside the pod".
-    expect(rule('port-conflict').detect(ev, ctx)).toEqual([]);
+    expect(detect('port-conflict', ev)).toBeUndefined();
     expect(diagnose(ev, ctx).hypotheses.map((h) => h.cause)).not.toContain('port-conflict');
   });
 });
@@ -263,7 +265,7 @@ describe('server-oom-killed advice', () => {
   };
   // Was: "Check the peak with `kubectl top pod …`".
   it('measures the peak with memory.peak or max_over_time, calling kubectl top a sample', () => {
-    const [h] = rule('server-oom-killed').detect(oom(), ctx);
+    const h = detect('server-oom-killed', oom());
     expect(h!.fix).toContain('/sys/fs/cgroup/memory.peak');
     expect(h!.fix).toContain('max_over_time(container_memory_working_set_bytes');
     expect(h!.fix).toContain('`kubectl top` shows only a recent sample');
@@ -272,8 +274,8 @@ describe('server-oom-killed advice', () => {
   it('does not count a node SystemOOM that names another process at another time', () => {
     const ev = seedIncident(); // lastState reason Error, no OOM
     ev.nodeEvents = [event('SystemOOM', 'System OOM encountered, victim process: java, pid: 4242', { at: '2025-07-06T14:00:00Z', object: { kind: 'Node', name: 'node-1' } })];
-    expect(rule('server-oom-killed').detect(ev, ctx)).toEqual([]);
-    const withKill = rule('server-oom-killed').detect(oom([event('SystemOOM', 'System OOM encountered, victim process: java, pid: 4242', { at: '2025-07-06T14:00:00Z', object: { kind: 'Node', name: 'node-1' } })]), ctx)[0]!;
+    expect(detect('server-oom-killed', ev)).toBeUndefined();
+    const withKill = detect('server-oom-killed', oom([event('SystemOOM', 'System OOM encountered, victim process: java, pid: 4242', { at: '2025-07-06T14:00:00Z', object: { kind: 'Node', name: 'node-1' } })]))!;
     expect(withKill.evidence.map((e) => e.text).join('\n')).not.toContain('victim process: java');
   });
 });

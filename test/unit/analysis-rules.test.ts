@@ -3,10 +3,10 @@
  * where the facts say otherwise.
  */
 import type { Evidence } from '../../src/evidence.js';
-import type { Rule } from '../../src/analysis/types.js';
+import type { Rule } from '../../src/analysis/rule.js';
 import { CAUSE_IDS } from '../../src/analysis/types.js';
 import { RULES } from '../../src/analysis/rules/index.js';
-import { diagnose } from '../../src/analysis/diagnose.js';
+import { diagnose, runRule } from '../../src/analysis/diagnose.js';
 import {
   NOW,
   container,
@@ -27,7 +27,9 @@ const rule = (id: string): Rule => {
   if (!r) throw new Error(`no rule ${id}`);
   return r;
 };
-const conf = (id: string, ev: Evidence): number => rule(id).detect(ev, ctx)[0]?.confidence ?? 0;
+/** What the diagnosis keeps from rule `id` (best candidate, MIN_CONFIDENCE applied). */
+const detect = (id: string, ev: Evidence) => runRule(rule(id), ev, ctx);
+const conf = (id: string, ev: Evidence): number => detect(id, ev)?.confidence ?? 0;
 
 /** Two containers: `client` dials 127.0.0.1:PORT; `server` declares PORT. */
 function pair(over: { port?: number; serverOver?: Parameters<typeof container>[1]; clientOver?: Parameters<typeof container>[1] } = {}) {
@@ -49,7 +51,7 @@ describe('rules', () => {
 
   describe('probe-bind-mismatch', () => {
     it('fires on the seed incident with quoted listener rows, events and the env var in the fix', () => {
-      const [h] = rule('probe-bind-mismatch').detect(seedIncident(), ctx);
+      const h = detect('probe-bind-mismatch', seedIncident());
       expect(h).toBeDefined();
       expect(h!.confidence).toBeGreaterThan(0.8);
       expect(h!.evidence.some((e) => e.kind === 'listener' && e.text.includes('0100007F:2328'))).toBe(true);
@@ -65,7 +67,7 @@ describe('rules', () => {
       const ev = seedIncident();
       ev.sockets = [{ readFrom: 'mlserver', listeners: [listener('tcp', '0.0.0.0', 9000), listener('tcp', '0.0.0.0', 9500)] }];
       ev.pod!.containers.find((c) => c.name === 'mlserver')!.env = env({ MLSERVER_HTTP_PORT: '9000' });
-      expect(rule('probe-bind-mismatch').detect(ev, ctx)).toEqual([]);
+      expect(detect('probe-bind-mismatch', ev)).toBeUndefined();
     });
 
     // Was "does not fire when the probe sets host: 127.0.0.1": kubelet probes from the node's
@@ -73,7 +75,7 @@ describe('rules', () => {
     it('still fires when the probes set host: 127.0.0.1 on a pod without hostNetwork (that is the node\'s loopback)', () => {
       const ev = seedIncident();
       for (const p of ev.pod!.containers.find((c) => c.name === 'mlserver')!.probes) p.host = '127.0.0.1';
-      const [h] = rule('probe-bind-mismatch').detect(ev, ctx);
+      const h = detect('probe-bind-mismatch', ev);
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.evidence.map((e) => e.text).join('\n')).toContain("the node's own loopback");
     });
@@ -82,13 +84,13 @@ describe('rules', () => {
       const ev = seedIncident();
       ev.pod!.hostNetwork = true;
       for (const p of ev.pod!.containers.find((c) => c.name === 'mlserver')!.probes) p.host = '127.0.0.1';
-      expect(rule('probe-bind-mismatch').detect(ev, ctx)).toEqual([]);
+      expect(detect('probe-bind-mismatch', ev)).toBeUndefined();
     });
 
     it('does not take a client-side HOST:PORT env var for a bind setting', () => {
       const { client, server } = pair({ clientOver: { env: env({ UPSTREAM_ADDR: '127.0.0.1:7000' }), probes: [httpProbe('readiness', 8443)] } });
       const ev = evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server] });
-      expect(rule('probe-bind-mismatch').detect(ev, ctx)).toEqual([]);
+      expect(detect('probe-bind-mismatch', ev)).toBeUndefined();
     });
   });
 
@@ -103,7 +105,7 @@ describe('rules', () => {
       return evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], logs: [log('client', [refusedLine('2025-07-06T15:18:03Z')])] });
     };
     it('fires on lastState OOMKilled, quotes it, and names the memory limit', () => {
-      const [h] = rule('server-oom-killed').detect(oom(), ctx);
+      const h = detect('server-oom-killed', oom());
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.evidence[0]!.text).toContain('server lastState.terminated: reason=OOMKilled exitCode=137');
       expect(h!.fix).toContain('now 1Gi');
@@ -111,7 +113,7 @@ describe('rules', () => {
     it('does not fire on exit 137 from a probe kill (reason Error)', () => {
       const ev = oom();
       ev.pod!.containers[1]!.status!.lastState = { state: 'terminated', reason: 'Error', exitCode: 137, finishedAt: '2025-07-06T15:18:00Z' };
-      expect(rule('server-oom-killed').detect(ev, ctx)).toEqual([]);
+      expect(detect('server-oom-killed', ev)).toBeUndefined();
     });
   });
 
@@ -136,14 +138,14 @@ describe('rules', () => {
       });
     };
     it('fires and quotes the traceback and the exception line', () => {
-      const [h] = rule('server-crashloop').detect(crash(), ctx);
+      const h = detect('server-crashloop', crash());
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.evidence.map((e) => e.text).join('\n')).toContain("No module named 'torch'");
       expect(h!.fix).toContain('--previous');
     });
     it('does not fire for a healthy server', () => {
       const { client, server } = pair();
-      expect(rule('server-crashloop').detect(evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server] }), ctx)).toEqual([]);
+      expect(detect('server-crashloop', evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server] }))).toBeUndefined();
     });
   });
 
@@ -179,13 +181,13 @@ describe('rules', () => {
       ml.status = { ready: true, restartCount: 0, state: { state: 'running', startedAt: '2025-07-06T15:10:00Z' } };
       ev.events = [];
       ev.logs.push(log('mlserver', [match('server-grpc-running', 'mlserver', '2025-07-06T15:10:05Z', 'gRPC server running on http://0.0.0.0:8081', { groups: { host: '0.0.0.0', port: '8081' } })]));
-      const [h] = rule('port-mismatch').detect(ev, ctx);
+      const h = detect('port-mismatch', ev);
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.fix).toContain('MLSERVER_GRPC_PORT=9500');
       expect(h!.fix).toContain('SELDON_SERVER_GRPC_PORT=9500');
     });
     it('does not fire when something listens on the dialled port', () => {
-      expect(rule('port-mismatch').detect(seedIncident(), ctx)).toEqual([]);
+      expect(detect('port-mismatch', seedIncident())).toBeUndefined();
     });
   });
 
@@ -193,14 +195,14 @@ describe('rules', () => {
     it('fires on a pod-IP-only listener with a loopback dial', () => {
       const { client, server } = pair();
       const ev = evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], listeners: [listener('tcp', '10.42.3.21', 7000)], dials: [dial('127.0.0.1', 7000, 'refused'), dial('10.42.3.21', 7000, 'connected')] });
-      const [h] = rule('bind-address-mismatch').detect(ev, ctx);
+      const h = detect('bind-address-mismatch', ev);
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.summary).toContain('10.42.3.21:7000 (the pod IP)');
     });
     it('does not fire on a 0.0.0.0 listener', () => {
       const { client, server } = pair();
       const ev = evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], listeners: [listener('tcp', '0.0.0.0', 7000)] });
-      expect(rule('bind-address-mismatch').detect(ev, ctx)).toEqual([]);
+      expect(detect('bind-address-mismatch', ev)).toBeUndefined();
     });
   });
 
@@ -218,7 +220,7 @@ describe('rules', () => {
     it('does not fire on a dual-stack :: listener', () => {
       const { client, server } = pair();
       const ev = evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], listeners: [listener('tcp6', '::', 7000)] });
-      expect(rule('ip-family-mismatch').detect(ev, ctx)).toEqual([]);
+      expect(detect('ip-family-mismatch', ev)).toBeUndefined();
     });
   });
 
@@ -233,13 +235,13 @@ describe('rules', () => {
         logs: [log('app', [match('client-refused', 'app', '2025-07-06T15:10:00Z', 'Error 111 connecting to 127.0.0.1:6379. Connection refused.')])],
         extra: { services: [{ name: 'redis', type: 'ClusterIP', ports: [{ port: 6379, targetPort: 6379 }], selector: { app: 'redis' } }] },
       });
-      const [h] = rule('server-not-in-pod').detect(ev, ctx);
+      const h = detect('server-not-in-pod', ev);
       expect(h!.confidence).toBeGreaterThan(0.6);
       expect(h!.fix).toContain('redis.team-a.svc.cluster.local:6379');
     });
     it('does not fire when a container declares the port', () => {
       const { client, server } = pair();
-      expect(rule('server-not-in-pod').detect(evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], listeners: [] }), ctx)).toEqual([]);
+      expect(detect('server-not-in-pod', evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], listeners: [] }))).toBeUndefined();
     });
   });
 
@@ -248,13 +250,13 @@ describe('rules', () => {
       const a = container('api', { ports: [{ containerPort: 8080, protocol: 'TCP' }] });
       const b = container('ui', { ports: [{ containerPort: 8080, protocol: 'TCP' }] });
       const ev = evidence({ client: 'nginx', server: 'api', port: 8080, containers: [container('nginx'), a, b], listeners: [listener('tcp6', '::', 8080)], logs: [log('api', [match('bind-error', 'api', '2025-07-06T15:10:00Z', 'listen tcp 0.0.0.0:8080: bind: address already in use', { groups: { host: '0.0.0.0', port: '8080' } })])] });
-      const [h] = rule('port-conflict').detect(ev, ctx);
+      const h = detect('port-conflict', ev);
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.summary).toContain('api and ui');
     });
     it('does not fire without a bind error or a duplicate port', () => {
       const { client, server } = pair();
-      expect(rule('port-conflict').detect(evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server] }), ctx)).toEqual([]);
+      expect(detect('port-conflict', evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server] }))).toBeUndefined();
     });
   });
 
@@ -271,7 +273,7 @@ describe('rules', () => {
         logs: [log('istio-proxy', [match('mesh-proxy', 'istio-proxy', '2025-07-06T15:10:00Z', 'upstream connect error or disconnect/reset before headers. reset reason: connection failure')])],
         extra: { sidecars: ['istio-proxy', 'istio-init'] },
       });
-      const [h] = rule('sidecar-interception').detect(ev, ctx);
+      const h = detect('sidecar-interception', ev);
       expect(h!.confidence).toBeGreaterThan(0.6);
       // Was: "Exclude port 9080 … excludeInboundPorts" — useless for a loopback-bound app.
       expect(h!.fix).toContain('defaultEndpoint: 127.0.0.1:9080');
@@ -279,7 +281,7 @@ describe('rules', () => {
       expect(h!.summary).toContain('istio-proxy sidecar');
     });
     it('does not fire without a mesh', () => {
-      expect(rule('sidecar-interception').detect(seedIncident(), ctx)).toEqual([]);
+      expect(detect('sidecar-interception', seedIncident())).toBeUndefined();
     });
   });
 
@@ -291,7 +293,7 @@ describe('rules', () => {
       expect(conf('hostnetwork-port-conflict', ev)).toBeGreaterThan(conf('port-conflict', ev));
     });
     it('does not fire without hostNetwork', () => {
-      expect(rule('hostnetwork-port-conflict').detect(seedIncident(), ctx)).toEqual([]);
+      expect(detect('hostnetwork-port-conflict', seedIncident())).toBeUndefined();
     });
   });
 
@@ -299,12 +301,12 @@ describe('rules', () => {
     it('fires on different inodes and quotes them', () => {
       const { client, server } = pair();
       const ev = evidence({ client: 'client', server: 'server', port: 7000, containers: [client, server], netns: { client: 'net:[4026532001]', server: 'net:[4026532777]' } });
-      const [h] = rule('separate-netns').detect(ev, ctx);
+      const h = detect('separate-netns', ev);
       expect(h!.confidence).toBeGreaterThan(0.85);
       expect(h!.evidence.map((e) => e.text)).toEqual(expect.arrayContaining(['client: net:[4026532001]', 'server: net:[4026532777]']));
     });
     it('does not fire with equal inodes', () => {
-      expect(rule('separate-netns').detect(seedIncident(), ctx)).toEqual([]);
+      expect(detect('separate-netns', seedIncident())).toBeUndefined();
     });
   });
 
@@ -329,17 +331,17 @@ describe('rules', () => {
     });
     // Was "does not fire on refusals": on K3s, kube-router REJECTs, so a denial reads as refused.
     it('on K3s a refusal with a restrictive policy counts (kube-router REJECTs); elsewhere it does not; never on loopback', () => {
-      const k3s = rule('network-policy-blocks').detect(interPod('refused'), ctx);
-      expect(k3s[0]!.confidence).toBeGreaterThan(0.5);
-      expect(k3s[0]!.evidence.map((e) => e.text).join('\n')).toMatch(/kube-router .*REJECT/);
+      const k3s = detect('network-policy-blocks', interPod('refused'));
+      expect(k3s!.confidence).toBeGreaterThan(0.5);
+      expect(k3s!.evidence.map((e) => e.text).join('\n')).toMatch(/kube-router .*REJECT/);
       const plain = interPod('refused');
       plain.node = { name: 'node-1', kubeletVersion: 'v1.32.5', containerRuntime: 'containerd://2.0.5', cni: 'calico' };
-      expect(rule('network-policy-blocks').detect(plain, ctx)).toEqual([]);
-      expect(rule('network-policy-blocks').detect(seedIncident(), ctx)).toEqual([]);
+      expect(detect('network-policy-blocks', plain)).toBeUndefined();
+      expect(detect('network-policy-blocks', seedIncident())).toBeUndefined();
       const loop = interPod('timeout');
       loop.target.address = '127.0.0.1';
       loop.dials = [dial('127.0.0.1', 5432, 'timeout', 'worker')];
-      expect(rule('network-policy-blocks').detect(loop, ctx)).toEqual([]);
+      expect(detect('network-policy-blocks', loop)).toBeUndefined();
     });
   });
 
@@ -382,7 +384,7 @@ describe('rules', () => {
       });
     };
     it('fires on a liveness kill (exit 137, reason Error), CrashLoopBackOff, nothing listening and a log cut mid-start', () => {
-      const [h] = rule('liveness-kills-slow-start').detect(slow(), ctx);
+      const h = detect('liveness-kills-slow-start', slow());
       expect(h!.confidence).toBeGreaterThan(0.7);
       expect(h!.fix).toContain('Add a startupProbe to llm');
       expect(h!.fix).toMatch(/failureThreshold: \d+ = \d+ s/);
@@ -396,17 +398,17 @@ describe('rules', () => {
       expect(d.hypotheses[0]!.cause).toBe('liveness-kills-slow-start');
     });
     it('also takes exit 143 (SIGTERM) and a startupProbe that is too short', () => {
-      const [h] = rule('liveness-kills-slow-start').detect(slow({ lastState: { exitCode: 143 }, startup: true }), ctx);
+      const h = detect('liveness-kills-slow-start', slow({ lastState: { exitCode: 143 }, startup: true }));
       expect(h!.confidence).toBeGreaterThan(0.6);
       expect(h!.fix).toContain("Give llm's startupProbe more time");
     });
     it('does not fire on an OOM kill', () => {
-      expect(rule('liveness-kills-slow-start').detect(slow({ lastState: { reason: 'OOMKilled' } }), ctx)).toEqual([]);
+      expect(detect('liveness-kills-slow-start', slow({ lastState: { reason: 'OOMKilled' } }))).toBeUndefined();
     });
     it('does not fire without a probe kill (the seed incident kills for startup probes, but binds loopback)', () => {
       const ev = slow();
       ev.events = ev.events.filter((e) => e.reason !== 'Killing');
-      expect(rule('liveness-kills-slow-start').detect(ev, ctx)).toEqual([]);
+      expect(detect('liveness-kills-slow-start', ev)).toBeUndefined();
       expect(diagnose(seedIncident(), ctx).hypotheses[0]!.cause).toBe('probe-bind-mismatch');
       expect(conf('liveness-kills-slow-start', seedIncident())).toBeLessThan(0.2);
     });
@@ -420,18 +422,18 @@ describe('rules', () => {
   describe('unknown', () => {
     it('always answers, more confident the thinner the evidence, and says what to collect', () => {
       const thin = evidence({ port: 7000, containers: [container('a')] });
-      const [h] = rule('unknown').detect(thin, ctx);
+      const h = detect('unknown', thin);
       expect(h!.cause).toBe('unknown');
       expect(h!.fix).toContain('/proc/net/tcp');
-      expect(h!.confidence).toBeGreaterThan(rule('unknown').detect(seedIncident(), ctx)[0]!.confidence);
+      expect(h!.confidence).toBeGreaterThan(detect('unknown', seedIncident())!.confidence);
     });
   });
 
   it('rules are pure: the same evidence gives the same answer and is not modified', () => {
     const ev = seedIncident();
     const before = JSON.stringify(ev);
-    const a = RULES.flatMap((r) => r.detect(ev, ctx));
-    const b = RULES.flatMap((r) => r.detect(JSON.parse(before) as Evidence, ctx));
+    const a = RULES.map((r) => runRule(r, ev, ctx));
+    const b = RULES.map((r) => runRule(r, JSON.parse(before) as Evidence, ctx));
     expect(JSON.stringify(ev)).toBe(before);
     expect(a).toEqual(b);
   });

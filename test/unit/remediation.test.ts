@@ -5,7 +5,8 @@
  */
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PatchError } from '../../src/sim/patch.js';
 import { managedBy, type OwnerChain } from '../../src/remediation/owners.js';
-import { doubleQuantity, kubectlCommand, planRemediation, settingOwner } from '../../src/remediation/plan.js';
+import { planRemediation } from '../../src/remediation/plan.js';
+import { doubleQuantity, kubectlCommand, settingOwner } from '../../src/remediation/patches.js';
 import { container, evidence, httpProbe } from '../helpers/evidence-builders.js';
 import type { Hypothesis } from '../../src/analysis/types.js';
 import { lineDiff, specDiff } from '../../src/remediation/diff.js';

@@ -1,5 +1,7 @@
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import { neverRuledOut, type PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { planBind } from '../../remediation/patches.js';
 import { accepts, factsOf, listenersOn, matchesOf, quoteDial, quoteEnv, quoteListener, quoteMatch, note, settingHome, settingHomeWhy } from '../facts.js';
 import { findHostPorts, isLoopback, isWildcard, rebindValue } from '../net.js';
 
@@ -11,20 +13,24 @@ import { findHostPorts, isLoopback, isWildcard, rebindValue } from '../net.js';
  * (they dial the pod IP: https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#http-probes),
  * so nothing restarts.
  */
-export const bindAddressMismatch: Rule = {
+export const bindAddressMismatch: PodRule<'bind-address-mismatch'> = {
   id: 'bind-address-mismatch',
   doc:
     'Fires when the dialled port P has an IPv4 listener on a specific non-loopback address (the pod IP or another) and none on ' +
     '0.0.0.0/127.0.0.1/:: that accepts the client\'s address. Supported by a refused dial to 127.0.0.1:P next to a connected ' +
     'dial to POD_IP:P, a server env var taken from status.podIP, or a "running on http://POD_IP:P" line.',
-  detect(ev): Hypothesis[] {
+  appLevel: true,
+  remediation: { kind: 'patch', plan: planBind },
+  // Not listed as ruled out: no one fact in the evidence disproves it.
+  ruledOut: neverRuledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const P = f.port;
-    if (P === undefined) return [];
+    if (P === undefined) return undefined;
     const ls = listenersOn(f, P);
     const specific = ls.filter((l) => !isLoopback(l.address) && !isWildcard(l.address));
-    if (specific.length === 0) return [];
-    if (accepts(f, f.address, P)) return [];
+    if (specific.length === 0) return undefined;
+    if (accepts(f, f.address, P)) return undefined;
     const s = new Score();
     s.support(0.55, ...ls.map(quoteListener), note(`no listener on 0.0.0.0:${P}, 127.0.0.1:${P} or [::]:${P}: a dial to ${f.address}:${P} finds nothing`));
     if (isLoopback(f.address)) s.support(0.15, note(`${f.client?.name ?? 'the client'} dials ${f.address}:${P}`));
@@ -47,6 +53,6 @@ export const bindAddressMismatch: Rule = {
       `${serverName} is bound to ${addr}:${P}${isPodIP ? ' (the pod IP)' : ''} only; ${f.client?.name ?? 'the client'} dials ${f.address}:${P}, which that socket does not accept.`,
       `Either ${envHint} so it accepts loopback too, or have ${f.client?.name ?? 'the client'} dial ${addr}:${P}${isPodIP ? ' (e.g. its host env var from fieldRef status.podIP)' : ''}.` + settingHomeWhy(f),
     );
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };

@@ -1,5 +1,10 @@
-/** Every rule, one per cause id. The diagnosis runs them all; order does not matter. */
-import type { Rule } from '../types.js';
+/**
+ * Every rule, one per cause id: the compiler refuses this registry when a cause id of
+ * `CAUSE_IDS` has no rule here, or a rule lacks a part (src/analysis/rule.ts). The diagnosis
+ * runs them all; their order is the order of the ruled-out lines (the broad causes first).
+ */
+import type { CauseId } from '../types.js';
+import type { Rule } from '../rule.js';
 import { probeBindMismatch } from './probe-bind-mismatch.js';
 import { serverOomKilled } from './server-oom-killed.js';
 import { serverCrashloop } from './server-crashloop.js';
@@ -16,38 +21,24 @@ import { networkPolicyBlocks } from './network-policy-blocks.js';
 import { livenessKillsSlowStart } from './liveness-kills-slow-start.js';
 import { unknown } from './unknown.js';
 
-export const RULES: readonly Rule[] = Object.freeze([
-  probeBindMismatch,
-  serverOomKilled,
-  serverCrashloop,
-  serverNotReadyYet,
-  portMismatch,
-  bindAddressMismatch,
-  ipFamilyMismatch,
-  serverNotInPod,
-  portConflict,
-  sidecarInterception,
-  hostnetworkPortConflict,
-  separateNetns,
-  networkPolicyBlocks,
-  livenessKillsSlowStart,
+/** The rule of each cause id. */
+export const RULE_OF: { readonly [C in CauseId]: Rule<C> } = Object.freeze({
+  'separate-netns': separateNetns,
+  'network-policy-blocks': networkPolicyBlocks,
+  'port-mismatch': portMismatch,
+  'server-not-in-pod': serverNotInPod,
+  'server-oom-killed': serverOomKilled,
+  'server-crashloop': serverCrashloop,
+  'hostnetwork-port-conflict': hostnetworkPortConflict,
+  'sidecar-interception': sidecarInterception,
+  'probe-bind-mismatch': probeBindMismatch,
+  'server-not-ready-yet': serverNotReadyYet,
+  'bind-address-mismatch': bindAddressMismatch,
+  'ip-family-mismatch': ipFamilyMismatch,
+  'port-conflict': portConflict,
+  'liveness-kills-slow-start': livenessKillsSlowStart,
   unknown,
-]);
+});
 
-export {
-  probeBindMismatch,
-  serverOomKilled,
-  serverCrashloop,
-  serverNotReadyYet,
-  portMismatch,
-  bindAddressMismatch,
-  ipFamilyMismatch,
-  serverNotInPod,
-  portConflict,
-  sidecarInterception,
-  hostnetworkPortConflict,
-  separateNetns,
-  networkPolicyBlocks,
-  livenessKillsSlowStart,
-  unknown,
-};
+/** Every rule, in {@link RULE_OF}'s order. */
+export const RULES: readonly Rule[] = Object.freeze(Object.values(RULE_OF));

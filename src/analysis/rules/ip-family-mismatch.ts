@@ -1,5 +1,6 @@
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import { neverRuledOut, type PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
 import { acceptsDial, factsOf, listenersOn, note, quoteDial, quoteListener, quoteRefusal, envOf, quoteEnv, settingHome, settingHomeWhy } from '../facts.js';
 import { hostPort, isIPv6, rebindValue, stripBrackets } from '../net.js';
 
@@ -19,17 +20,22 @@ const DUAL_STACK_NOTE = '`::` is dual-stack only where the runtime leaves IPV6_V
  * (shown by a live 127.0.0.1 dial refused while it listened); a client dialling `localhost`
  * may resolve ::1 first and find nothing when the server listens on IPv4 only.
  */
-export const ipFamilyMismatch: Rule = {
+export const ipFamilyMismatch: PodRule<'ip-family-mismatch'> = {
   id: 'ip-family-mismatch',
   doc:
     'Fires when the dialled port P has only IPv6 listeners that do not accept the client\'s IPv4 address: tcp6 ::1 with no tcp ' +
     'row, or tcp6 :: while a live dial to the IPv4 address from the same namespace was refused (IPV6_V6ONLY; /proc/net/tcp6 ' +
     'cannot show the flag, the refused dial can). Also when the client dials `localhost`/::1 (a "[::1]:P" refusal) while P ' +
     'listens on IPv4 only. A `::` listener with no refused IPv4 dial is taken as possibly dual-stack and does not trigger it.',
-  detect(ev): Hypothesis[] {
+  appLevel: true,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'Client and server disagree on the address family: the right bind depends on the server (see the fix).' },
+  // Not listed as ruled out: no one fact in the evidence disproves it.
+  ruledOut: neverRuledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const P = f.port;
-    if (P === undefined) return [];
+    if (P === undefined) return undefined;
     const ls = listenersOn(f, P);
     const s = new Score();
     const v4Dial = !isIPv6(f.address) && f.address !== 'localhost';
@@ -64,7 +70,7 @@ export const ipFamilyMismatch: Rule = {
       const ok4 = f.dials.filter((d) => d.port === P && d.host === '127.0.0.1' && d.outcome === 'connected');
       if (ok4.length > 0) s.support(0.15, ...ok4.map(quoteDial));
     }
-    if (!direction) return [];
+    if (!direction) return undefined;
 
     const server = f.server;
     const serverName = server?.name ?? 'the server';
@@ -101,6 +107,6 @@ export const ipFamilyMismatch: Rule = {
           `or make ${serverName} listen on IPv6 too (${DUAL_STACK_NOTE}).`,
       );
     }
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };

@@ -1,10 +1,11 @@
 import type { ContainerEvidence } from '../../evidence.js';
-import type { EvidenceItem, Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { EvidenceItem, Hypothesis } from '../types.js';
+import { neverRuledOut, type ContainerRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { planSlowStart, startupFailureThreshold } from '../../remediation/patches.js';
 import {
   eventsFor,
-  bestOverServers,
-  factsOf,
+  serverCandidates,
   listenersOn,
   loopbackHostEnv,
   matchesOf,
@@ -44,7 +45,7 @@ const ERROR_LINE = /traceback|exception|\berror\b|fatal|panic|failed to|no such 
  * startupProbe holds the liveness probe off until it succeeds, which is how slow starters are
  * protected (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#define-startup-probes).
  */
-export const livenessKillsSlowStart: Rule = {
+export const livenessKillsSlowStart: ContainerRule<'liveness-kills-slow-start'> = {
   id: 'liveness-kills-slow-start',
   doc:
     'Fires when kubelet killed the server for failed liveness (or startup) probes ("Killing … failed liveness probe"), its last ' +
@@ -52,21 +53,13 @@ export const livenessKillsSlowStart: Rule = {
     'had not bound yet. Supported by CrashLoopBackOff, a previous log that ends mid-start with no error, and a last run about ' +
     'as long as the probe budget (initialDelaySeconds + periodSeconds × failureThreshold). Opposed by a loopback-only bind ' +
     '(probe-bind-mismatch), a traceback (server-crashloop) or OOMKilled.',
-  detect(ev): Hypothesis[] {
-    return bestOverServers(factsOf(ev), detectFor, MIN_CONFIDENCE);
-  },
+  appLevel: true,
+  remediation: { kind: 'patch', plan: planSlowStart },
+  // Not listed as ruled out: no one fact in the evidence disproves it.
+  ruledOut: neverRuledOut,
+  candidates: serverCandidates,
+  detectFor,
 };
-
-/**
- * A generous startupProbe failureThreshold: room for 10 minutes, or three times the last run
- * that was killed still starting (its real start is longer than that run), at `periodSeconds`.
- * kubelet allows a startup probe failureThreshold × periodSeconds before it kills
- * (https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#protect-slow-starting-containers-with-startup-probes).
- * Shared with the patch builder (src/remediation/plan.ts), so the fix text and the patch agree.
- */
-export function startupFailureThreshold(ranSeconds: number | undefined, periodSeconds: number): number {
-  return Math.ceil(Math.max(600, (ranSeconds ?? 0) * 3) / periodSeconds);
-}
 
 function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   const kills = eventsFor(f, c.name, 'Killing').filter((e) => PROBE_KILL.test(e.message));

@@ -1,5 +1,7 @@
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import type { PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { refusedSentence, sharedNetnsSentence } from '../ruled-out.js';
 import { factsOf, isIntraPodAddress, note, quoteDial, quoteRefusal, type Facts } from '../facts.js';
 import { hostPort } from '../net.js';
 
@@ -19,19 +21,23 @@ export function isK3s(f: Facts): boolean {
  * REJECT defaults to icmp-port-unreachable). NetworkPolicy never blocks a pod's own loopback or
  * its access to itself (https://kubernetes.io/docs/concepts/services-networking/network-policies/#what-you-can-t-do-with-network-policies-at-least-not-yet).
  */
-export const networkPolicyBlocks: Rule = {
+export const networkPolicyBlocks: PodRule<'network-policy-blocks'> = {
   id: 'network-policy-blocks',
   doc:
     'Fires only when the dialled address is neither loopback nor one of the pod\'s own IPs, and either the dial timed out ' +
     '(a DROP) or, on a K3s node (kube-router REJECTs with icmp-port-unreachable), it was refused; and NetworkPolicies ' +
     'select the pod without allowing all traffic. Never fires on loopback.',
-  detect(ev): Hypothesis[] {
+  appLevel: false,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'A NetworkPolicy rule is a security decision: review the rule in the fix and apply it through your policy workflow.' },
+  ruledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const interPod = [
       ...f.dials.filter((d) => !isIntraPodAddress(f, d.host)).map((d) => ({ host: d.host, port: d.port, timeout: d.outcome === 'timeout', refused: d.outcome === 'refused', item: quoteDial(d) })),
       ...[...f.refusals, ...f.timeouts].filter((r) => r.source === 'log' && r.host !== undefined && !isIntraPodAddress(f, r.host)).map((r) => ({ host: r.host ?? '', port: r.port ?? 0, timeout: !!r.timeout, refused: !r.timeout, item: quoteRefusal(r) })),
     ];
-    if (interPod.length === 0 && isIntraPodAddress(f, f.ev.target.address)) return [];
+    if (interPod.length === 0 && isIntraPodAddress(f, f.ev.target.address)) return undefined;
     const timeouts = interPod.filter((d) => d.timeout);
     const refusedToo = interPod.filter((d) => d.refused);
     const k3s = isK3s(f);
@@ -39,7 +45,7 @@ export const networkPolicyBlocks: Rule = {
     // On K3s a refusal may be kube-router's REJECT, but it is also what nothing-listening at the
     // peer looks like: it counts only with a restrictive policy in hand.
     const rejected = k3s && restrictive.length > 0 ? refusedToo : [];
-    if (timeouts.length === 0 && rejected.length === 0) return [];
+    if (timeouts.length === 0 && rejected.length === 0) return undefined;
     const s = new Score();
     if (timeouts.length > 0) {
       s.support(0.35, ...timeouts.slice(0, 3).map((t) => t.item), note(`dial to ${hostPort(timeouts[0]!.host, timeouts[0]!.port)} timed out: packets were dropped, as a DROP policy does`));
@@ -88,6 +94,32 @@ export const networkPolicyBlocks: Rule = {
         `Keep DNS egress (UDP and TCP 53 to kube-system/kube-dns) allowed. If the peer's namespace restricts ingress, add an ingress rule there from this pod ` +
         `(namespaceSelector kubernetes.io/metadata.name: ${ns}, podSelector ${labelText}).`,
     );
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };
+
+/** The target is the pod's own loopback or IP (never filtered), or every dial connected with no refusal or timeout. */
+function ruledOut(f: Facts): string | undefined {
+  const ev = f.ev;
+  const hostNetwork = !!ev.pod?.hostNetwork;
+  if (isIntraPodAddress(f, ev.target.address)) {
+    // A hostNetwork pod's lo IS the node's (it shares the node's namespace), so "never on the
+    // pod's lo" would contradict itself there; NetworkPolicy still does not filter loopback.
+    const parts = [
+      hostNetwork
+        ? `K3s/NetworkPolicy blocking loopback is ruled out: the target ${hostPort(f.address, f.port ?? 0)} is ${f.podIPs.includes(f.address) ? "the pod's own IP (the node's, with hostNetwork)" : "the node's loopback (the pod uses hostNetwork: true)"}, and NetworkPolicy does not filter loopback traffic (Kubernetes docs, Network Policies → "What you can't do")`
+        : `K3s/NetworkPolicy blocking loopback is ruled out: the target ${hostPort(f.address, f.port ?? 0)} is ${f.podIPs.includes(f.address) ? "the pod's own IP" : 'loopback'}, and NetworkPolicy cannot block a pod's access to itself or to localhost (Kubernetes docs, Network Policies → "What you can't do"); kube-router and flannel act in the node's namespace, never on the pod's lo`,
+    ];
+    const refused = refusedSentence(f);
+    if (refused) parts.push(refused);
+    const shared = sharedNetnsSentence(f);
+    if (shared) parts.push(shared);
+    return `${parts.join('; ')}.`;
+  }
+  if (f.dials.length > 0 && f.dials.every((d) => d.outcome === 'connected') && f.refusals.length === 0 && f.timeouts.length === 0) {
+    // Only success rules a policy out: a DROP times out, and K3s's kube-router REJECTs, which
+    // reads as "refused" (see the sources above).
+    return 'Every dial connected and the client logs no refusal or timeout: no policy is stopping this traffic.';
+  }
+  return undefined;
+}

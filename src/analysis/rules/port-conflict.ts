@@ -1,6 +1,7 @@
 import type { SignatureMatch } from '../../evidence.js';
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import { neverRuledOut, type PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
 import { factsOf, listenersOn, matchesOf, note, quoteLastState, quoteListener, quoteMatch, type Facts } from '../facts.js';
 import { findHostPorts } from '../net.js';
 
@@ -11,17 +12,22 @@ import { findHostPorts } from '../net.js';
  * (https://man7.org/linux/man-pages/man2/bind.2.html); containers of a pod share one network
  * namespace and so one port space (https://kubernetes.io/docs/concepts/workloads/pods/#pod-networking).
  */
-export const portConflict: Rule = {
+export const portConflict: PodRule<'port-conflict'> = {
   id: 'port-conflict',
   doc:
     'Fires on bind-error log lines ("address already in use", "Failed to bind", errno 98) in a container of the pod, or when ' +
     'two containers declare the same containerPort. /proc/net/tcp does not name owners, so the other holder is taken from ' +
     'declared containerPorts and logs. Does not fire on hostNetwork pods where no other container claims the port (the node holds it: hostnetwork-port-conflict).',
-  detect(ev): Hypothesis[] {
+  appLevel: true,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'Two processes want one port: which one moves is a choice about the application (see the fix).' },
+  // Not listed as ruled out: no one fact in the evidence disproves it.
+  ruledOut: neverRuledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const binds = matchesOf(f, ['bind-error']);
     const dupes = duplicatePorts(f);
-    if (binds.length === 0 && dupes.length === 0) return [];
+    if (binds.length === 0 && dupes.length === 0) return undefined;
     const s = new Score();
     const P = f.port;
     const bindPorts = binds.map((m) => portOf(m)).filter((p): p is number => p !== undefined);
@@ -46,7 +52,7 @@ export const portConflict: Rule = {
     // With hostNetwork the pod's namespace is the node's: when no other container of the pod
     // claims the port, the holder is outside the pod and "two processes in the pod" would be
     // false — that is hostnetwork-port-conflict, not this cause.
-    if (f.ev.pod?.hostNetwork && holders.length === 0 && !dupe) return [];
+    if (f.ev.pod?.hostNetwork && holders.length === 0 && !dupe) return undefined;
 
     const other = dupe?.containers.find((c) => c !== binder) ?? holders[0]?.name;
     const moveWho = binderC ?? f.server;
@@ -60,7 +66,7 @@ export const portConflict: Rule = {
       `Two processes in the pod want port ${conflictPort ?? '?'}${other && binder ? ` (${binder} and ${other})` : ''}; the second bind fails ("address already in use"), so the server the client wants is not the one listening.`,
       fix,
     );
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };
 

@@ -1,7 +1,8 @@
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import type { PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
 import { declaredBy, factsOf, serverTie, listenersOn, matchesOf, note, portEnv, quoteDial, quoteEnv, quoteListener, quoteMatch, settingHome, settingHomeWhy, type Facts } from '../facts.js';
-import { findHostPorts } from '../net.js';
+import { findHostPorts, hostPort } from '../net.js';
 
 /**
  * Ports of mesh proxies; a listener there is the proxy's, never the server's
@@ -17,17 +18,21 @@ const PROXY_PORTS = new Set([15000, 15001, 15004, 15006, 15008, 15009, 15020, 15
  * read from MLSERVER_* env vars (SeldonIO/MLServer mlserver/settings.py, Settings); the Seldon
  * agent's target port is SELDON_SERVER_GRPC_PORT (SeldonIO/seldon-core scheduler/cmd/agent/cli/cli.go).
  */
-export const portMismatch: Rule = {
+export const portMismatch: PodRule<'port-mismatch'> = {
   id: 'port-mismatch',
   doc:
     'Fires when nothing listens on the dialled port P at any address, while the server shows it listens on another port Q: ' +
     'a listener on Q that no container declares, or a "server running on …:Q" log line. Supported by env vars that disagree ' +
     '(client *_PORT=P, server *_PORT unset or ≠ P) and by a refused dial to P.',
-  detect(ev): Hypothesis[] {
+  appLevel: true,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'Client and server disagree on the port: which side changes depends on which is right (see the fix).' },
+  ruledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const P = f.port;
-    if (P === undefined) return [];
-    if (listenersOn(f, P).length > 0) return []; // something holds P: an address or family problem, not the port
+    if (P === undefined) return undefined;
+    if (listenersOn(f, P).length > 0) return undefined; // something holds P: an address or family problem, not the port
     const s = new Score();
     const server = f.server;
 
@@ -44,7 +49,7 @@ export const portMismatch: Rule = {
     const serverDeclared = server && serverTie(f) && !server.ports.some((p) => p.containerPort === P) ? new Set(server.ports.map((p) => p.containerPort)) : new Set<number>();
     const ownListeners = f.listeners.filter((l) => l.port !== P && serverDeclared.has(l.port) && !strayListeners.includes(l));
     const qPorts = [...new Set([...otherPortLines.map((m) => Number(m.groups?.port ?? findHostPorts(m.line).at(-1)?.port)), ...strayListeners.map((l) => l.port), ...ownListeners.map((l) => l.port)])];
-    if (qPorts.length === 0) return [];
+    if (qPorts.length === 0) return undefined;
 
     if (otherPortLines.length > 0) s.support(0.45, ...otherPortLines.slice(-2).map(quoteMatch));
     if (strayListeners.length > 0) s.support(otherPortLines.length > 0 ? 0.3 : 0.35, ...strayListeners.map(quoteListener));
@@ -75,9 +80,17 @@ export const portMismatch: Rule = {
         ` — or point ${envPair.clientVar} at ${Q}.` + settingHomeWhy(f)
       : `Make ${serverName} listen on ${P} (it listens on ${Q} now), or point ${clientName} at port ${Q}.`;
     const h = s.toHypothesis('port-mismatch', `${serverName} listens on port ${Q}, but ${clientName} dials ${f.address}:${P}; nothing listens on ${P}.`, fix);
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };
+
+/** Something listens on the dialled port: the port is right. */
+function ruledOut(f: Facts): string | undefined {
+  const P = f.port;
+  if (P === undefined) return undefined;
+  const held = listenersOn(f, P);
+  return held.length > 0 ? `Something listens on port ${P} (${held.map((l) => `${l.proto} ${hostPort(l.address, l.port)}`).join(', ')}): the port is right.` : undefined;
+}
 
 /** Client env var naming P vs the server's matching env var (same suffix) that is unset or different. */
 function envDisagreement(f: Facts, P: number):

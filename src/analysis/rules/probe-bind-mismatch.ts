@@ -1,9 +1,10 @@
 import type { ContainerEvidence } from '../../evidence.js';
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import { neverRuledOut, type ContainerRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { planBind } from '../../remediation/patches.js';
 import {
   eventsFor,
-  factsOf,
   acceptsDial,
   listenersOn,
   loopbackHostEnv,
@@ -35,7 +36,7 @@ import { findHostPorts, isLoopback, rebindValue } from '../net.js';
  * readiness probes restart nothing: they only take the pod out of Service endpoints
  * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-probes).
  */
-export const probeBindMismatch: Rule = {
+export const probeBindMismatch: ContainerRule<'probe-bind-mismatch'> = {
   id: 'probe-bind-mismatch',
   doc:
     'Fires when a container probed over the pod IP (httpGet/tcpSocket/grpc without `host`) — or over `host: 127.0.0.1`, ' +
@@ -43,18 +44,15 @@ export const probeBindMismatch: Rule = {
     'loopback only, or is told to bind loopback (e.g. MLSERVER_HOST=127.0.0.1) while its probes are refused. ' +
     'Supported by Unhealthy "connection refused" events to POD_IP:PORT, Killing events and a rising restartCount. ' +
     'Does not fire when a listener on the probed port accepts the pod IP (0.0.0.0, ::, the pod IP).',
-  detect(ev): Hypothesis[] {
-    const f = factsOf(ev);
-    const candidates = orderCandidates(f);
-    let best: Hypothesis | undefined;
-    for (const c of candidates) {
-      const h = detectFor(f, c);
-      if (h && (!best || h.confidence > best.confidence)) best = h;
-    }
-    return best && best.confidence >= MIN_CONFIDENCE ? [best] : [];
-  },
+  appLevel: true,
+  remediation: { kind: 'patch', plan: planBind },
+  // Not listed as ruled out: no one fact in the evidence disproves it.
+  ruledOut: neverRuledOut,
+  candidates: orderCandidates,
+  detectFor,
 };
 
+/** The server first, then every container whose probes miss its loopback-only listeners. */
 function orderCandidates(f: Facts): ContainerEvidence[] {
   const withProbes = f.containers.filter((c) => probesMissingLoopback(f, c).length > 0);
   return f.server ? [f.server, ...withProbes.filter((c) => c !== f.server)] : withProbes;

@@ -1,7 +1,8 @@
 import type { ContainerEvidence } from '../../evidence.js';
-import type { EvidenceItem, Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { eventsFor, bestOverServers, factsOf, matchesOf, oneLine, quoteEvent, quoteLastState, quoteMatch, quoteState, type Facts } from '../facts.js';
+import type { EvidenceItem, Hypothesis } from '../types.js';
+import type { ContainerRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { eventsFor, serverCandidates, matchesOf, oneLine, quoteEvent, quoteLastState, quoteMatch, quoteState, type Facts } from '../facts.js';
 
 /**
  * server-crashloop: the server exits on its own on start (bad model, bad config, import
@@ -11,16 +12,25 @@ import { eventsFor, bestOverServers, factsOf, matchesOf, oneLine, quoteEvent, qu
  * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#container-restarts); 137/143
  * are 128 + SIGKILL/SIGTERM (https://tldp.org/LDP/abs/html/exitcodes.html).
  */
-export const serverCrashloop: Rule = {
+export const serverCrashloop: ContainerRule<'server-crashloop'> = {
   id: 'server-crashloop',
   doc:
     'Fires when the server container is in CrashLoopBackOff or has restarted, and its last run ended with an exit code of its ' +
     'own (≠ 0, not 137/143 from a kill) or its previous log holds a traceback / worker-stopped line. Quotes the traceback. ' +
     'Weakened when the restarts are explained by OOM kills or failed probes.',
-  detect(ev): Hypothesis[] {
-    return bestOverServers(factsOf(ev), detectFor, MIN_CONFIDENCE);
-  },
+  appLevel: true,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'The server crashes on its own: its log says why; no setting podnet can name fixes it.' },
+  ruledOut,
+  candidates: serverCandidates,
+  detectFor,
 };
+
+/** The server runs and has never restarted. */
+function ruledOut(f: Facts): string | undefined {
+  const status = f.server?.status;
+  return status && status.restartCount === 0 && status.state.state === 'running' ? `${f.server!.name} is running and has never restarted (restartCount=0).` : undefined;
+}
 
 function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   const st = c.status;

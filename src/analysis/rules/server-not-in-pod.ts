@@ -1,8 +1,9 @@
-import type { Hypothesis, Rule } from '../types.js';
+import type { Hypothesis } from '../types.js';
+import type { PodRule } from '../rule.js';
 import type { ServiceEvidence } from '../../evidence.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { declaredBy, factsOf, isIntraPodAddress, serverTie, listenersOn, matchesOf, note, quoteRefusal, quoteState } from '../facts.js';
-import { findHostPorts } from '../net.js';
+import { Score } from '../confidence.js';
+import { declaredBy, factsOf, isIntraPodAddress, serverTie, listenersOn, matchesOf, note, quoteRefusal, quoteState, type Facts } from '../facts.js';
+import { findHostPorts, hostPort } from '../net.js';
 
 /**
  * server-not-in-pod: the client dials localhost for a server that runs in another pod.
@@ -12,28 +13,32 @@ import { findHostPorts } from '../net.js';
  * Service's DNS name is NAME.NAMESPACE.svc.cluster.local
  * (https://kubernetes.io/docs/concepts/services-networking/dns-pod-service/#services).
  */
-export const serverNotInPod: Rule = {
+export const serverNotInPod: PodRule<'server-not-in-pod'> = {
   id: 'server-not-in-pod',
   doc:
     'Fires when no container of the pod (other than the client) declares the dialled port P, nothing listens on P, and no ' +
     'server container of the pod logs that it serves P. Supported by a missing/unnamed server container and by a Service ' +
     'exposing P that selects other pods. Opposed when a server container is in the pod.',
-  detect(ev): Hypothesis[] {
+  appLevel: false,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'The client dials a server that is not in this pod: point it at the server\'s Service (see the fix).' },
+  ruledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const P = f.port;
-    if (P === undefined) return [];
+    if (P === undefined) return undefined;
     // Only for intra-pod targets: a dial to another pod's address is not a localhost mistake.
-    if (!isIntraPodAddress(f, f.address)) return [];
-    if (listenersOn(f, P).length > 0) return [];
+    if (!isIntraPodAddress(f, f.address)) return undefined;
+    if (listenersOn(f, P).length > 0) return undefined;
     const declarers = declaredBy(f, P).filter((c) => c !== f.client);
-    if (declarers.length > 0) return [];
+    if (declarers.length > 0) return undefined;
     const servesP = matchesOf(f, ['server-grpc-running', 'server-http-running', 'bind-error']).some((m) => {
       const p = Number(m.groups?.port ?? findHostPorts(m.line).at(-1)?.port);
       return p === P;
     });
-    if (servesP) return [];
+    if (servesP) return undefined;
     // Without a socket table or a refusal on P, "nothing serves P" is only a guess.
-    if (!f.socketsRead && !f.refusals.some((r) => r.port === P)) return [];
+    if (!f.socketsRead && !f.refusals.some((r) => r.port === P)) return undefined;
 
     const s = new Score();
     s.support(0.3, note(`no container in pod ${f.ev.pod?.name ?? f.ev.target.pod} declares containerPort ${P} (containers: ${f.containers.map((c) => c.name).join(', ') || 'none seen'})`));
@@ -73,9 +78,21 @@ export const serverNotInPod: Rule = {
         ? `Dial the server through the Service that serves port ${P}: point ${f.client?.name ?? 'the client'} at ${svcName} instead of ${f.address}:${P}${also.length > 0 ? ` (other Services exposing ${P}: ${also.slice(0, 3).join(', ')})` : ''}.`
         : `${f.ev.steps.some((st) => st.name === 'services' && !st.ok) ? `The Services of ${ns} could not be read` : `No Service in ${ns} exposes port ${P} (${f.ev.services.length} Services read)`}: find where the server runs (\`kubectl get svc,endpointslices -A\` for port ${P}) and dial its Service's DNS name (NAME.NAMESPACE.svc.cluster.local:PORT) instead of ${f.address}:${P}, or add the server as a container of this pod.`,
     );
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };
+
+/** The dialled port has a listener in the pod's namespace, or a container of the pod declares it. */
+function ruledOut(f: Facts): string | undefined {
+  const P = f.port;
+  if (P === undefined) return undefined;
+  const held = listenersOn(f, P);
+  const declarers = declaredBy(f, P).filter((c) => c !== f.client);
+  // In a hostNetwork pod the socket table is the node's: a listener there may be any node
+  // process, so it does not put the server in this pod.
+  if (held.length > 0 && !f.ev.pod?.hostNetwork) return `The server is in this pod: port ${P} has a listener in the pod's namespace (${held.map((l) => hostPort(l.address, l.port)).join(', ')}).`;
+  return declarers.length > 0 ? `${declarers.map((c) => c.name).join(', ')} in this pod declares containerPort ${P}.` : undefined;
+}
 
 function exposes(svc: ServiceEvidence, port: number): boolean {
   return svc.ports.some((p) => p.port === port || p.targetPort === port);

@@ -1,5 +1,6 @@
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
+import type { Hypothesis } from '../types.js';
+import { neverRuledOut, type PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
 import { accepts, factsOf, hms, listenersOn, matchesOf, ms, note, quoteDial, quoteListener, quoteMatch, quoteRefusal, quoteState } from '../facts.js';
 
 /** Refusals within this many seconds of the server's start count as a startup race. */
@@ -9,24 +10,29 @@ export const STARTUP_WINDOW_S = 120;
  * server-not-ready-yet: a startup race — the client dialled before the server had bound.
  * Harmless when the client retries; it matters when the client gives up or is not retried.
  */
-export const serverNotReadyYet: Rule = {
+export const serverNotReadyYet: PodRule<'server-not-ready-yet'> = {
   id: 'server-not-ready-yet',
   doc:
     `Fires when every client refusal falls within ${STARTUP_WINDOW_S} s of the server container's (or pod's) start, the server ` +
     'has not restarted, and it listens (and accepts the client\'s address) now. Refusals long after start, or restarts, ' +
     'count against it: those point to a server that went away, or to an address/port problem.',
-  detect(ev): Hypothesis[] {
+  appLevel: true,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'The server was still starting: nothing to change if it comes up; re-check in a minute.' },
+  // Not listed as ruled out: a start race leaves no trace once the server is up.
+  ruledOut: neverRuledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const logRefusals = f.refusals.filter((r) => r.source === 'log');
-    if (logRefusals.length === 0) return [];
+    if (logRefusals.length === 0) return undefined;
     const server = f.server;
     const startedAt = server?.status?.state.startedAt ?? f.ev.pod?.startTime;
-    if (!startedAt) return [];
+    if (!startedAt) return undefined;
     const start = ms(startedAt);
     const podStart = ms(f.ev.pod?.startTime ?? startedAt);
     const early = logRefusals.filter((r) => ms(r.at) - Math.min(start, podStart) <= STARTUP_WINDOW_S * 1000);
     const late = logRefusals.filter((r) => !early.includes(r));
-    if (early.length === 0) return [];
+    if (early.length === 0) return undefined;
 
     const s = new Score();
     s.support(0.35, ...early.slice(0, 3).map(quoteRefusal));
@@ -71,6 +77,6 @@ export const serverNotReadyYet: Rule = {
       `Make the start-up order explicit: run ${name} as a native sidecar (initContainers with restartPolicy: Always and a startupProbe) so it is up before ${f.client?.name ?? 'the client'}, ` +
         `or let ${f.client?.name ?? 'the client'} retry with backoff (and gate its readiness on the server). Early refusals that stop on their own need no fix.`,
     );
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };

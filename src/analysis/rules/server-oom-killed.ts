@@ -1,7 +1,9 @@
 import type { ContainerEvidence } from '../../evidence.js';
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { bestOverServers, factsOf, matchesOf, ms, note, quoteEvent, quoteLastState, quoteMatch, quoteRefusal, quoteState, refusalsAfter, settingHome, settingHomeWhy, type Facts } from '../facts.js';
+import type { Hypothesis } from '../types.js';
+import type { ContainerRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { planOom } from '../../remediation/patches.js';
+import { serverCandidates, matchesOf, ms, note, quoteEvent, quoteLastState, quoteMatch, quoteRefusal, quoteState, refusalsAfter, settingHome, settingHomeWhy, type Facts } from '../facts.js';
 
 /**
  * server-oom-killed: the server was killed by the kernel's OOM killer (with cgroup v2 the
@@ -10,16 +12,36 @@ import { bestOverServers, factsOf, matchesOf, ms, note, quoteEvent, quoteLastSta
  * failed probes is also SIGKILL/137, so the rule wants reason=OOMKilled, an OOM event or an
  * OOM line in the logs.
  */
-export const serverOomKilled: Rule = {
+export const serverOomKilled: ContainerRule<'server-oom-killed'> = {
   id: 'server-oom-killed',
   doc:
     'Fires on lastState/state.terminated reason=OOMKilled (exit 137), OOMKilling/SystemOOM events that name the pod or ' +
     'container, or OOM log lines of the server container (a node OOM event naming neither only supports a kill it coincides with); supported by client refusals within 60 s after the OOM kill. Exit 137 without reason=OOMKilled is ' +
     'not taken as OOM (kubelet probe kills are 137 too).',
-  detect(ev): Hypothesis[] {
-    return bestOverServers(factsOf(ev), detectFor, MIN_CONFIDENCE);
-  },
+  appLevel: true,
+  remediation: { kind: 'patch', plan: planOom },
+  ruledOut,
+  candidates: serverCandidates,
+  detectFor,
 };
+
+/**
+ * The server's last termination was not OOMKilled and no OOM event, or it never terminated.
+ * kubelet stops a container with SIGTERM, then SIGKILL after terminationGracePeriodSeconds
+ * (https://kubernetes.io/docs/concepts/workloads/pods/pod-lifecycle/#pod-termination): exit 143
+ * or 137 without reason=OOMKilled.
+ */
+function ruledOut(f: Facts): string | undefined {
+  const server = f.server;
+  if (!server?.status) return undefined;
+  const ls = server.status.lastState;
+  const oomEvents = [...f.events, ...f.nodeEvents].some((e) => /OOM/i.test(e.reason));
+  if (ls?.state === 'terminated' && ls.reason !== 'OOMKilled' && server.status.state.reason !== 'OOMKilled' && !oomEvents) {
+    return `${server.name}'s last termination was ${[ls.reason && `reason=${ls.reason}`, ls.exitCode !== undefined && `exitCode=${ls.exitCode}`].filter(Boolean).join(' ')}, not OOMKilled, and there are no OOM events${ls.exitCode === 137 ? " (137 is SIGKILL: kubelet's kill after failed liveness/startup probes gives it too when the process outlives its grace period)" : ''}.`;
+  }
+  if (!ls && server.status.restartCount === 0 && !oomEvents) return `${server.name} has never been terminated (restartCount=0) and there are no OOM events.`;
+  return undefined;
+}
 
 function detectFor(f: Facts, c: ContainerEvidence): Hypothesis | undefined {
   const s = new Score();

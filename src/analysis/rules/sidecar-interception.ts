@@ -1,6 +1,7 @@
-import type { Hypothesis, Rule } from '../types.js';
-import { Score, MIN_CONFIDENCE } from '../confidence.js';
-import { accepts, factsOf, listenersOn, matchesOf, note, quoteDial, quoteListener, quoteMatch, settingHome } from '../facts.js';
+import type { Hypothesis } from '../types.js';
+import type { PodRule } from '../rule.js';
+import { Score } from '../confidence.js';
+import { accepts, factsOf, listenersOn, matchesOf, note, quoteDial, quoteListener, quoteMatch, settingHome, type Facts } from '../facts.js';
 import { isLoopback } from '../net.js';
 
 const PROXY_NAME = /^(istio-proxy|linkerd-proxy|envoy-sidecar|consul-dataplane|kuma-sidecar)$/;
@@ -13,13 +14,17 @@ const INIT_NAME = /^(istio-init|linkerd-init|istio-validation|kuma-init)$/;
  * Plain 127.0.0.1 → 127.0.0.1 traffic is not redirected by Istio/Linkerd by default, so a
  * loopback refusal with nothing listening is not the mesh's doing.
  */
-export const sidecarInterception: Rule = {
+export const sidecarInterception: PodRule<'sidecar-interception'> = {
   id: 'sidecar-interception',
   doc:
     'Fires when the pod has a mesh proxy (istio-proxy, linkerd-proxy, …; evidence.sidecars) or a redirecting init container ' +
     '(istio-init, linkerd-init) and the client fails. Raised by failures on some ports only (dials to other ports connect), ' +
     'mesh-proxy log lines and a non-loopback target; lowered when the target is loopback and nothing accepts it.',
-  detect(ev): Hypothesis[] {
+  appLevel: true,
+  // Why no patch: the change is not one field of one object podnet can name.
+  remediation: { kind: 'manual', text: 'The change is either the app bind or an Istio `Sidecar` resource; pick one (see the fix) and apply it through your mesh configuration.' },
+  ruledOut,
+  detect(ev): Hypothesis | undefined {
     const f = factsOf(ev);
     const pod = f.ev.pod;
     const proxies = [
@@ -30,9 +35,9 @@ export const sidecarInterception: Rule = {
       ]),
     ];
     const inits = (pod?.initContainers ?? []).filter((c) => INIT_NAME.test(c.name)).map((c) => c.name);
-    if (proxies.length === 0 && inits.length === 0) return [];
+    if (proxies.length === 0 && inits.length === 0) return undefined;
     const failing = f.refusals.length > 0 || f.dials.some((d) => !d.ok) || matchesOf(f, ['mesh-proxy']).length > 0;
-    if (!failing) return [];
+    if (!failing) return undefined;
 
     const s = new Score();
     s.support(0.3, { kind: 'spec', text: `mesh proxy in the pod: ${[...proxies, ...inits.map((n) => `${n} (init)`)].join(', ')}`, source: 'pod spec' });
@@ -94,6 +99,15 @@ export const sidecarInterception: Rule = {
           `if it fails only at start, start the proxy first: proxy.istio.io/config holdApplicationUntilProxyStarts: true, or native sidecars.`;
     }
     const h = s.toHypothesis('sidecar-interception', summary, fix);
-    return h.confidence >= MIN_CONFIDENCE ? [h] : [];
+    return h;
   },
 };
+
+/** No mesh proxy container and no redirecting init container in the pod. */
+function ruledOut(f: Facts): string | undefined {
+  const ev = f.ev;
+  if (ev.pod && ev.sidecars.length === 0 && !ev.pod.initContainers.some((c) => /istio-init|linkerd-init/.test(c.name)) && !ev.pod.containers.some((c) => /istio-proxy|linkerd-proxy/.test(c.name))) {
+    return 'No mesh proxy (istio-proxy, linkerd-proxy) and no istio-init/linkerd-init in the pod.';
+  }
+  return undefined;
+}
