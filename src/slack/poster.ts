@@ -148,6 +148,11 @@ export interface SlackPosterOptions {
   requestTimeoutMs?: number;
   /** The clock (response_url validity). Default Date.now. */
   now?: () => number;
+  /**
+   * How the poster waits: out a Retry-After, a backoff, another attempt's pending marker.
+   * Default a setTimeout; tests pass one that records (or holds) each wait.
+   */
+  sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
   /** Injected client (tests); otherwise one is built from the options above. */
   client?: WebClient;
@@ -161,7 +166,7 @@ export interface SlackPosterOptions {
   onRateLimited?: (wait: { method: string; retryAfterSeconds: number }) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** response_url lifetime: "up to 5 times within 30 minutes" (docs.slack.dev/interactivity/handling-user-interaction#message_responses). */
 export const RESPONSE_URL_TTL_MS = 30 * 60_000;
@@ -228,6 +233,7 @@ export class SlackPoster {
   private readonly responseUrlUses: number;
   private readonly requestTimeoutMs: number;
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly onCall?: SlackPosterOptions['onCall'];
   private rateLimitedCount = 0;
@@ -244,6 +250,7 @@ export class SlackPoster {
     this.responseUrlUses = options.responseUrlUses ?? 4;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? sleep;
     this.client =
       options.client ??
       new WebClient(options.token, {
@@ -350,7 +357,7 @@ export class SlackPoster {
       }
       const since = Number(existing.split(':')[2] ?? 0);
       if (Date.now() - since < this.pendingTimeoutMs) {
-        await sleep(200);
+        await this.sleep(200);
         continue;
       }
       // The other attempt died holding the marker. Take over only if the marker is unchanged.
@@ -555,11 +562,11 @@ export class SlackPoster {
       }
       const transient = status === 0 || status >= 500;
       if (status === 429 && retryAfter !== undefined && Date.now() - started + retryAfter * 1000 <= this.maxRetryTimeMs) {
-        await sleep(retryAfter * 1000);
+        await this.sleep(retryAfter * 1000);
         continue;
       }
       if (!transient || attempt >= this.transientAttempts) return status;
-      await sleep(this.backoff(attempt));
+      await this.sleep(this.backoff(attempt));
     }
   }
 
@@ -590,7 +597,7 @@ export class SlackPoster {
       if ((status !== 429 && attempt >= this.transientAttempts) || Date.now() - started + wait > this.maxRetryTimeMs) {
         throw new SlackCallError({ method: 'respond', slackCode: status === 0 ? 'network_error' : 'http_error', message: `Slack response_url still failing (HTTP ${status}) after retrying` });
       }
-      await sleep(wait);
+      await this.sleep(wait);
     }
   }
 
@@ -666,7 +673,7 @@ export class SlackPoster {
         if (f.kind === 'rate-limited') {
           const wait = f.retryAfter * 1000;
           if (elapsed + wait <= this.maxRetryTimeMs) {
-            await sleep(wait);
+            await this.sleep(wait);
             continue;
           }
           this.onCall?.({ method, status: 'unavailable' });
@@ -676,7 +683,7 @@ export class SlackPoster {
           const wait = this.backoff(attempt);
           if (attempt < this.transientAttempts && elapsed + wait <= this.maxRetryTimeMs) {
             this.logger.warn({ method, slackCode: f.code, attempt }, 'slack call failed; retrying');
-            await sleep(wait);
+            await this.sleep(wait);
             continue;
           }
           this.onCall?.({ method, status: 'unavailable' });

@@ -93,10 +93,9 @@ describe('startOpsServer', () => {
   });
 
   test('a hanging check is cut off at checkTimeoutMs and reported as a timeout', async () => {
+    // The check never settles, so any answer at all shows the cut-off worked.
     const ops = await start({ port: 0, checkTimeoutMs: 100, checks: { slow: () => new Promise<void>(() => undefined) } });
-    const started = Date.now();
     const res = await fetch(`${ops.url}/readyz`);
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(res.status).toBe(503);
     const body = (await res.json()) as ReadinessReport;
     expect(body.checks.slow).toMatchObject({ ok: false, error: 'timed out after 100 ms' });
@@ -225,9 +224,8 @@ describe('/metrics with the podnet metrics', () => {
     metrics.watchQueue({ name: 'stuck', getJobCounts: () => new Promise(() => undefined) });
     metrics.watchQueue({ name: 'fine', getJobCounts: async () => ({ waiting: 7 }) });
     const ops = await start({ port: 0, metrics: metrics.registry });
-    const started = Date.now();
+    // The stuck source never settles, so any answer at all shows the scrape did not wait for it.
     const text = await (await fetch(`${ops.url}/metrics`)).text();
-    expect(Date.now() - started).toBeLessThan(2000);
     expect(text).toContain('podnet_queue_depth{queue="fine",state="waiting"} 7');
     expect(text).not.toContain('queue="stuck"');
   });
