@@ -68,9 +68,21 @@ const listenFollowsSchema = z.strictObject({
   default: z.string().min(1),
 });
 
+/**
+ * Extension: a container that was still starting when the scenario was captured (no listeners
+ * yet, killed by its probes). When a patched owner rolls the pod, the new container listens on
+ * `listen` if its new probes let it live `seconds` (its start time) — see startBudgetSeconds in
+ * workloads.ts — and stays with no listener otherwise, as kubelet would kill it again.
+ */
+const startsAfterSchema = z.strictObject({
+  seconds: z.number().positive(),
+  listen: z.array(listenSchema).min(1),
+});
+
 const containerSchema = z.strictObject({
   listen: z.array(listenSchema).default([]),
   listenFollows: listenFollowsSchema.optional(),
+  startsAfter: startsAfterSchema.optional(),
   tools: z.array(z.string().min(1)).optional(),
   logs: logsSchema.optional(),
   exec: z.array(execOverrideSchema).default([]),

@@ -291,6 +291,21 @@ export function listenAddress(container: Obj, rule: ListenRule): string {
   return rule.default;
 }
 
+/**
+ * How long kubelet lets a starting container live before its probes kill it, in seconds: with a
+ * startupProbe, initialDelaySeconds + periodSeconds × failureThreshold (no liveness check runs
+ * until it passes); else the livenessProbe's same sum; with neither, no limit. Defaults:
+ * initialDelaySeconds 0, periodSeconds 10, failureThreshold 3
+ * (https://kubernetes.io/docs/reference/kubernetes-api/workload-resources/pod-v1/#Probe,
+ * https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/#protect-slow-starting-containers-with-startup-probes).
+ */
+export function startBudgetSeconds(container: Obj): number {
+  const probe = (container.startupProbe ?? container.livenessProbe) as Obj | undefined;
+  if (!probe) return Infinity;
+  const num = (v: unknown, d: number) => (typeof v === 'number' && v >= 0 ? v : d);
+  return num(probe.initialDelaySeconds, 0) + num(probe.periodSeconds, 10) * num(probe.failureThreshold, 3);
+}
+
 /** A pod replaced by its controller: new uid, start times `now`, restartCount 0, ready. */
 export function rolledPod(pod: Obj, containers: Obj[], nowIso: string, uid: string): Obj {
   const out = structuredClone(pod);

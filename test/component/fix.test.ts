@@ -86,6 +86,8 @@ describe('podnet fix', () => {
   it.each([
     { file: 'bind-address-mismatch.yaml', namespace: 'checkout', pod: 'cart-5c7b8d9f6-q8wzt', name: 'cart', cause: 'bind-address-mismatch', client: /connected/ },
     { file: 'probe-bind-mismatch.yaml', namespace: 'payments', pod: 'ledger-api-7d9c6b5f4-x2kqp', name: 'ledger-api', cause: 'probe-bind-mismatch', client: /outbox → 127\.0\.0\.1:8080 connected/ },
+    // The startupProbe patch lets llm live through its ~4 min start (scenario startsAfter), so it binds 8000.
+    { file: 'liveness-kills-slow-start.yaml', namespace: 'genai', pod: 'llm-server-7c9f8d6b4-x2k8p', name: 'llm-server', cause: 'liveness-kills-slow-start', client: /router → 127\.0\.0\.1:8000 connected/ },
   ])('Deployment-owned pod ($file): --apply patches the Deployment and verifies on the replacement pod, which has a new name', async ({ file, namespace, pod, name, cause, client }) => {
     const o = io();
     const code = await fixMain([pod, '-n', namespace, '--scenario', join(DIR, file), '--apply', '--output', 'json'], o);
@@ -97,6 +99,30 @@ describe('podnet fix', () => {
     expect(r.checks.length).toBeGreaterThanOrEqual(2);
     expect(r.checks.every((c) => c.ok && !c.causePresent && c.restarts === 0 && client.test(c.dial ?? ''))).toBe(true);
     expect(r.summary).toMatch(/^Fixed — verified/);
+  }, 60_000);
+
+  it('a startupProbe too short for the start leaves the rolled container killed before it binds: the router is still refused', async () => {
+    const s = loadScenario(join(DIR, 'liveness-kills-slow-start.yaml'));
+    const sim = await startSimulator({ scenario: s });
+    try {
+      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
+      const { applyRemediation, successorPod } = await import('../../src/remediation/apply.js');
+      const old = { namespace: 'genai', pod: 'llm-server-7c9f8d6b4-x2k8p' };
+      const labels = (await cluster.getPod(old.namespace, old.pod)).metadata?.labels ?? {};
+      const target = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'genai', name: 'llm-server' };
+      // 10 s × 12 = 120 s: less than the ~240 s start.
+      const startupProbe = { httpGet: { path: '/health', port: 8000 }, periodSeconds: 10, failureThreshold: 12 };
+      await applyRemediation(cluster, { target, why: 'test', patchType: 'strategic', patch: { spec: { template: { spec: { containers: [{ name: 'llm', startupProbe }] } } } } } as never);
+      const next = await successorPod(cluster, old.namespace, old.pod, labels, target);
+      expect(next).not.toBe(old.pod);
+      const evidence = await collectEvidence(cluster, { ...old, pod: next }, { now: () => new Date(s.now) });
+      // The router's own port is there (the probe read the table); llm's 8000 is not.
+      const ports = evidence.sockets.flatMap((t) => t.listeners.map((l) => l.port));
+      expect(ports).toContain(8080);
+      expect(ports).not.toContain(8000);
+    } finally {
+      await sim.close();
+    }
   }, 60_000);
 
   it('a patched Deployment rolls to a new ReplicaSet; the re-check follows its pod through the owner, not the old name', async () => {
