@@ -63,6 +63,11 @@ export interface SimulatorOptions {
   /** Scenario timelines only: the elapsed scenario time, for tests that drive the clock. */
   elapsedMs?: () => number;
   /**
+   * How a fault's `delayMs` is waited before the request is answered. Default a setTimeout;
+   * tests pass one that records (or holds) each delay.
+   */
+  faultDelay?: (ms: number) => Promise<void>;
+  /**
    * Lab mode: the scenario's pods become real network namespaces with real listeners, and
    * pods/exec runs the real command there (src/lab). Needs root; see labPrerequisites.
    */
@@ -384,6 +389,7 @@ const isStatus = (v: unknown): v is StatusBody => typeof v === 'object' && v !==
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const base: LoadedScenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : validateScenario(options.scenario, '(in-memory scenario)');
   const clock = timelineClock(base, options);
+  const faultDelay = options.faultDelay ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   let state = new ClusterState(base);
   let applied = 0;
   const lab = options.lab ? await startLab(base, { ...options.lab, label: options.lab.label ?? (typeof options.scenario === 'string' ? options.scenario : undefined) }) : undefined;
@@ -418,7 +424,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     log.push({ method, path, at: Date.now() });
     current();
     const fault = state.takeFault(method, path);
-    if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.delayMs) await faultDelay(fault.delayMs);
     if (fault?.status) return sendStatus(res, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
     return route(req, res, method, path, url.searchParams);
   };
@@ -787,7 +793,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
     current();
     void (async () => {
       const fault = state.takeFault(method, path);
-      if (fault?.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault?.delayMs) await faultDelay(fault.delayMs);
       if (fault?.status) return rejectUpgrade(socket, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(path);
       if (!m) return rejectUpgrade(socket, failure(400, `upgrade is not supported for ${path}`));

@@ -249,17 +249,42 @@ describe('simulator: faults', () => {
     });
   });
 
-  it('delays matching requests', async () => {
-    const scenario = smallScenario({ faults: [{ path: '/api/v1/nodes/.*', delayMs: 400, times: 1 }] });
-    await withSim(scenario, async (sim) => {
-      const core = kubeConfigFor(sim).makeApiClient(CoreV1Api);
-      let t = Date.now();
-      await core.readNode({ name: 'node-1' });
-      expect(Date.now() - t).toBeGreaterThanOrEqual(390);
-      t = Date.now();
-      await core.readNode({ name: 'node-1' });
-      expect(Date.now() - t).toBeLessThan(300);
+  it('delays matching requests, as many times as the fault says', async () => {
+    // The first read's delay lasts until the test ends it, after the second read (past
+    // `times: 1`) has been answered: the order shows which request waited, with no stopwatch.
+    // The fallback only keeps a simulator that delays both from hanging the test.
+    const delays: number[] = [];
+    const events: string[] = [];
+    let endDelay!: () => void;
+    const delayEnded = new Promise<void>((resolve) => {
+      endDelay = resolve;
     });
+    const fallback = setTimeout(() => endDelay(), 10_000);
+    const scenario = smallScenario({ faults: [{ path: '/api/v1/nodes/.*', delayMs: 400, times: 1 }] });
+    const sim = await startSimulator({
+      scenario,
+      faultDelay: async (ms) => {
+        delays.push(ms);
+        await delayEnded;
+      },
+    });
+    try {
+      const core = kubeConfigFor(sim).makeApiClient(CoreV1Api);
+      const first = core.readNode({ name: 'node-1' }).then(() => events.push('first answered'));
+      for (let i = 0; i < 400 && delays.length === 0; i += 1) await new Promise((r) => setTimeout(r, 25));
+      expect(delays).toEqual([400]);
+      await core.readNode({ name: 'node-1' });
+      events.push('second answered');
+      clearTimeout(fallback);
+      endDelay();
+      await first;
+      expect(delays).toEqual([400]);
+      expect(events).toEqual(['second answered', 'first answered']);
+    } finally {
+      clearTimeout(fallback);
+      endDelay();
+      await sim.close();
+    }
   });
 });
 

