@@ -23,7 +23,7 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { VERBS, type Verb } from '../commands/grammar.js';
+import { VERBS, type ParsedCommand } from '../commands/grammar.js';
 import { ConfigError } from '../errors.js';
 
 const slackId = (what: string) => z.string().regex(/^[A-Z0-9]{2,}$/, `expected a Slack ${what} id like C0123456789 (uppercase letters and digits)`);
@@ -163,7 +163,8 @@ export interface AuthorizeRequest {
   channel: string;
   channelName?: string;
   user: string;
-  verb: Verb;
+  /** The verb asked for; a channel's `verbs` list names Slack verbs, so a terminal-only verb is never on it. */
+  verb: ParsedCommand['verb'];
   /** The namespace the command touches, if any. */
   namespace?: string;
   /** The cluster the command targets, if it names one. */
@@ -196,7 +197,7 @@ export function authorize(policy: Policy, request: AuthorizeRequest): AuthorizeR
   }
 
   const rule = `policy channel ${entry.id ?? `#${entry.name}`}`;
-  if (entry.verbs !== undefined && !entry.verbs.includes(request.verb)) {
+  if (entry.verbs !== undefined && !(entry.verbs as readonly string[]).includes(request.verb)) {
     return { allowed: false, reason: `This channel may not run ${request.verb} (${rule} allows ${entry.verbs.join(', ')})` };
   }
   if (request.namespace !== undefined && !entry.namespaces.some((p) => globMatch(p, request.namespace as string))) {

@@ -1,6 +1,6 @@
 /**
  * `podnet analyze EVIDENCE.json` — re-runs the analysis on evidence saved by
- * `podnet check --evidence OUT` (or attached to an incident), offline: no cluster needed.
+ * `podnet check POD --evidence` (POD-evidence.json; uploaded into the thread in Slack, or attached to an incident), offline: no cluster needed.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -14,7 +14,7 @@ import { processIo, type CliIo, type OutputFormat } from './check.js';
 
 export const USAGE = `Usage: podnet analyze EVIDENCE.json [--output text|markdown|json] [--now ISO-TIME]
 
-Re-runs the diagnosis on an evidence file written by \`podnet check --evidence OUT\`.
+Re-runs the diagnosis on an evidence file written by \`podnet check POD --evidence\` (POD-evidence.json, or the file --evidence-file names) or uploaded by \`/podnet check POD --evidence\`.
 
 Options:
   -o, --output FORMAT   text (default), markdown or json
@@ -37,7 +37,7 @@ export function validateEvidence(data: unknown, file = 'the evidence'): Evidence
   if (ev.schemaVersion !== EVIDENCE_SCHEMA_VERSION) {
     throw new BadInputError(
       ev.schemaVersion === undefined
-        ? `${file} is not podnet evidence: schemaVersion is missing (write one with \`podnet check POD --evidence OUT\`)`
+        ? `${file} is not podnet evidence: schemaVersion is missing (write one with \`podnet check POD --evidence\`)`
         : `${file} has evidence schemaVersion ${JSON.stringify(ev.schemaVersion)}; this podnet reads version ${EVIDENCE_SCHEMA_VERSION}`,
     );
   }
@@ -77,7 +77,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
       return 0;
     }
     const [first, ...extra] = parsed.positionals;
-    if (first === undefined) throw new BadInputError('missing EVIDENCE.json: name the file written by `podnet check --evidence OUT`');
+    if (first === undefined) throw new BadInputError('missing EVIDENCE.json: name the file written by `podnet check POD --evidence` (POD-evidence.json)');
     if (extra.length) throw new BadInputError(`unexpected argument "${extra[0]}": analyze takes one file`);
     file = first;
     output = (parsed.values.output ?? 'text') as OutputFormat;

@@ -3,14 +3,14 @@
  * (validated by server-side dry-run), and with `--apply` applied (field manager `podnet`) and
  * verified: re-checks until the cause is gone and the server stayed up for the settle period.
  */
-import { parseArgs } from 'node:util';
 import { diagnose } from '../analysis/diagnose.js';
-import { CAUSE_IDS, type CauseId, type Diagnosis } from '../analysis/types.js';
+import type { CauseId, Diagnosis } from '../analysis/types.js';
 import { createClusterAccess, type KubeClusterAccess } from '../cluster/client.js';
 import { kubeBudgetFromEnv } from '../config.js';
 import type { ClusterAccess } from '../cluster/types.js';
-import { validateDuration, validateLabel, validatePodName, validatePort } from '../commands/validate.js';
-import { BadInputError, describeError } from '../errors.js';
+import type { FixCommand } from '../commands/grammar.js';
+import { cliHelpText, type CliHelpExtras } from '../commands/verbs/index.js';
+import { describeError } from '../errors.js';
 import type { Evidence } from '../evidence.js';
 import { collectEvidence, type CheckRequest } from '../probes/collect.js';
 import { remediationText } from '../render/remediation.js';
@@ -19,42 +19,25 @@ import { isApplicable, type Remediation, type RemediationTarget } from '../remed
 import { verifyFix, type VerifyCheck } from '../remediation/verify.js';
 import { loadScenario } from '../sim/scenario.js';
 import { startSimulator, type RunningSimulator } from '../sim/server.js';
-import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
-import type { LabOptions } from '../lab/lab.js';
-import { processIo, type CliIo } from './check.js';
-import { EXIT, exitCodeFor } from './exit.js';
+import { checkRequestOf, processIo, type CliIo } from './check.js';
+import { parseCliArgs, parseOrExit, type CliArgs, type ClusterSource } from './cli-args.js';
+import { exitCodeFor } from './exit.js';
 
-export const USAGE = `Usage: podnet fix POD [-n NAMESPACE] [--client C] [--server S] [--port P]
-                  [--cause ID] [--apply [--verify-for 5m] [--settle 60s] [--interval 5s]]
-                  [--scenario FILE | --kubeconfig FILE [--context NAME] | --in-cluster]
-                  [--output text|json] [--lab [--lab-tools SPEC]]
-
-Checks POD, then shows the fix for the leading cause (or --cause) as a patch to the object
+/** What `podnet fix --help` says besides the usage and options the spec gives. */
+const HELP: CliHelpExtras = {
+  about: `Checks POD, then shows the fix for the leading cause (or --cause) as a patch to the object
 that owns the setting — found through ownerReferences (a Seldon pod's settings live in its
 Server / ServerConfig, a Deployment's pods' in the Deployment) and validated by server-side
 dry-run. With --apply, applies it (field manager podnet) and verifies: re-checks until the
 cause is gone and the server has stayed up (no new restarts, ready, the client's dial
 connects) for the settle period, or --verify-for passes. When it is not fixed, prints the
-patch that restores the previous values.
+patch that restores the previous values.`,
+  footer: `Exit codes: 0 the fix was shown, or applied and verified; 1 no patch to apply, the apply was
+refused, or the fix was not verified; 2 bad input; 3 the API cannot be reached; 4 no such pod.`,
+};
 
-Options:
-  -n, --namespace NS   namespace of the pod (default: default)
-  --cause ID           the cause whose fix to use (default: the leading cause)
-  --apply              apply the validated patch, then verify
-  --verify-for D       give up verifying after D (default 5m; 10s..1h)
-  --settle D           how long every condition must hold (default 60s; with --scenario 3s,
-                       since the simulated cluster does not drift on its own; 1s..30m)
-  --interval D         pause between re-checks (default 5s; with --scenario 1s)
-  --scenario FILE      a simulated cluster (scenario YAML) instead of a real one
-${LAB_USAGE}
-  --kubeconfig FILE    kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME       kubeconfig context
-  --in-cluster         use the pod's service account
-  -o, --output FORMAT  text (default) or json
-  -h, --help           show this help
-
-Exit codes: 0 the fix was shown, or applied and verified; 1 no patch to apply, the apply was
-refused, or the fix was not verified; 2 bad input; 3 the API cannot be reached; 4 no such pod.`;
+/** `podnet fix --help`: usage and options from the fix spec (src/commands/verbs/fix.ts). */
+export const USAGE = cliHelpText('fix', HELP);
 
 export interface FixArgs {
   request: CheckRequest;
@@ -64,76 +47,38 @@ export interface FixArgs {
   settleMs: number;
   intervalMs: number;
   output: 'text' | 'json';
-  scenario?: string;
-  /** With --scenario: run the scenario in a lab (real network namespaces). */
-  lab?: LabOptions;
-  kubeconfig?: string;
-  context?: string;
-  inCluster: boolean;
-  help: boolean;
+  /** Where the cluster is (`--scenario`, `--kubeconfig`…). */
+  source: ClusterSource;
 }
 
-/** Parses `podnet fix` arguments; throws {@link BadInputError} saying what was wrong. */
-export function parseFixArgs(argv: string[]): FixArgs {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      strict: true,
-      options: {
-        namespace: { type: 'string', short: 'n' },
-        client: { type: 'string' },
-        server: { type: 'string' },
-        port: { type: 'string' },
-        cause: { type: 'string' },
-        apply: { type: 'boolean' },
-        'verify-for': { type: 'string' },
-        settle: { type: 'string' },
-        interval: { type: 'string' },
-        scenario: { type: 'string' },
-        ...LAB_ARG_OPTIONS,
-        kubeconfig: { type: 'string' },
-        context: { type: 'string' },
-        'in-cluster': { type: 'boolean' },
-        output: { type: 'string', short: 'o' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    throw new BadInputError(describeError(err).replace(/\. To specify.*$/, '').replace(/\.$/, ''));
-  }
-  const v = parsed.values;
-  const help = v.help === true;
-  const [pod, ...extra] = parsed.positionals;
-  if (!help && pod === undefined) throw new BadInputError('missing POD: name the pod, e.g. `podnet fix mlserver-0 -n financial-ml`');
-  if (extra.length) throw new BadInputError(`unexpected argument "${extra[0]}": fix takes one POD`);
-  const output = v.output ?? 'text';
-  if (output !== 'text' && output !== 'json') throw new BadInputError(`--output must be text or json (got "${output}")`);
-  if (v.scenario && (v.kubeconfig || v.context || v['in-cluster'])) throw new BadInputError('--scenario uses a simulated cluster: drop --kubeconfig/--context/--in-cluster, or drop --scenario');
-  if (v.cause !== undefined && !(CAUSE_IDS as readonly string[]).includes(v.cause)) throw new BadInputError(`--cause must be a cause id such as probe-bind-mismatch (got "${v.cause}")`);
-  for (const f of ['verify-for', 'settle', 'interval'] as const) if (v[f] !== undefined && !v.apply) throw new BadInputError(`--${f} only applies with --apply`);
-  const sim = v.scenario !== undefined;
-  const request: CheckRequest = { namespace: validateLabel(v.namespace ?? 'default', 'namespace'), pod: help && pod === undefined ? '' : validatePodName(pod!) };
-  if (v.client !== undefined) request.client = validateLabel(v.client, 'container name (--client)');
-  if (v.server !== undefined) request.server = validateLabel(v.server, 'container name (--server)');
-  if (v.port !== undefined) request.port = validatePort(v.port);
-  const lab = labOptionsFrom(v, v.scenario);
+const OUTPUTS = ['text', 'json'] as const;
+
+/** Verification defaults, in seconds: a simulated cluster does not drift on its own, so it settles sooner. */
+const VERIFY_DEFAULTS = { verifyFor: 300, settle: { cluster: 60, scenario: 3 }, interval: { cluster: 5, scenario: 1 } } as const;
+
+/** The fix's terminal arguments from what the grammar parsed. */
+function fixArgsOf({ command: c, source, output }: CliArgs<FixCommand, FixArgs['output']>): FixArgs {
+  const request = checkRequestOf(c);
+  const where = source.scenario !== undefined ? 'scenario' : 'cluster';
   return {
     request,
-    ...(lab ? { lab } : {}),
-    ...(v.cause ? { cause: v.cause as CauseId } : {}),
-    apply: v.apply === true,
-    verifyForMs: validateDuration(v['verify-for'] ?? '5m', '--verify-for', { min: 10, max: 3600 }) * 1000,
-    settleMs: validateDuration(v.settle ?? (sim ? '3s' : '60s'), '--settle', { min: 1, max: 1800 }) * 1000,
-    intervalMs: validateDuration(v.interval ?? (sim ? '1s' : '5s'), '--interval', { min: 1, max: 300 }) * 1000,
+    ...(c.cause !== undefined && { cause: c.cause }),
+    apply: c.apply,
+    verifyForMs: (c.verifyForSeconds ?? VERIFY_DEFAULTS.verifyFor) * 1000,
+    settleMs: (c.settleSeconds ?? VERIFY_DEFAULTS.settle[where]) * 1000,
+    intervalMs: (c.intervalSeconds ?? VERIFY_DEFAULTS.interval[where]) * 1000,
     output,
-    scenario: v.scenario,
-    kubeconfig: v.kubeconfig,
-    context: v.context,
-    inCluster: v['in-cluster'] === true,
-    help,
+    source,
   };
+}
+
+/**
+ * Parses `podnet fix` arguments through the shared grammar (the fix spec, CLI surface);
+ * `undefined` when `--help` was asked. Throws BadInputError saying what was wrong.
+ */
+export function parseFixArgs(argv: string[]): FixArgs | undefined {
+  const parsed = parseCliArgs('fix', argv, OUTPUTS);
+  return parsed && fixArgsOf(parsed);
 }
 
 /** The JSON `podnet fix --output json` prints. */
@@ -161,7 +106,8 @@ export async function checkPod(cluster: ClusterAccess, request: CheckRequest, la
   return { evidence, diagnosis };
 }
 
-function textReport(r: FixReport): string {
+/** The text `podnet fix` prints (the fix verb's renderer). */
+export function renderFixText(r: FixReport): string {
   const out = [`podnet fix: ${r.target.pod} (${r.target.namespace}) — ${r.cause}`, `Fix: ${r.fix}`];
   if (r.remediation) out.push(...remediationText(r.remediation).map((l, i) => (i === 0 ? `Remediation: ${l}` : `  ${l}`)));
   if (r.change) {
@@ -175,30 +121,23 @@ function textReport(r: FixReport): string {
 
 /** Runs `podnet fix`; returns the exit code. Never throws. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
-  let args: FixArgs;
-  try {
-    args = parseFixArgs(argv);
-  } catch (err) {
-    io.stderr(`podnet fix: ${describeError(err)}\n\n${USAGE}\n`);
-    return EXIT.badInput;
-  }
-  if (args.help) {
-    io.stdout(`${USAGE}\n`);
-    return EXIT.ok;
-  }
+  const parsed = parseOrExit('fix', argv, OUTPUTS, io, HELP, fixArgsOf);
+  if ('exit' in parsed) return parsed.exit;
+  const { args } = parsed;
   let sim: RunningSimulator | undefined;
   const progress = io.stderrIsTTY ? (s: string) => io.stderr(`${s}\n`) : () => undefined;
   try {
     let cluster: KubeClusterAccess;
     let now: (() => Date) | undefined;
-    if (args.scenario) {
-      const scenario = loadScenario(args.scenario);
+    const { source } = args;
+    if (source.scenario) {
+      const scenario = loadScenario(source.scenario);
       const clusterNow = new Date(scenario.now);
       now = () => clusterNow;
-      sim = await startSimulator({ scenario, port: 0, ...(args.lab ? { lab: args.lab } : {}) });
+      sim = await startSimulator({ scenario, port: 0, ...(source.lab ? { lab: source.lab } : {}) });
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {
-      cluster = createClusterAccess({ kubeconfigPath: args.kubeconfig, context: args.context, inCluster: args.inCluster, ...kubeBudgetFromEnv() });
+      cluster = createClusterAccess({ kubeconfigPath: source.kubeconfig, context: source.context, inCluster: source.inCluster, ...kubeBudgetFromEnv() });
     }
     const labels = (await cluster.getPod(args.request.namespace, args.request.pod)).metadata?.labels ?? {};
     const first = await checkPod(cluster, args.request, labels, now);
@@ -246,7 +185,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
         if (!result.verified) code = 1;
       }
     }
-    io.stdout(args.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : textReport(report));
+    io.stdout(args.output === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderFixText(report));
     return code;
   } catch (err) {
     io.stderr(`podnet fix: ${describeError(err)}\n`);

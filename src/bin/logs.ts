@@ -1,45 +1,32 @@
 /**
- * `podnet logs POD [-n NS] [-c CONTAINER] [--previous] [--since 10m] [--tail N] [--grep RE]
- * [--scenario FILE | --kubeconfig F --context C] [--output text|json]` — reads one container's
- * log, bounded, scans it for known signatures as it streams, masks secrets, and prints the
+ * `podnet logs POD …` (the flags: src/commands/verbs/logs.ts, shared with Slack) — reads one
+ * container's log, bounded, scans it for known signatures as it streams, masks secrets, and prints the
  * signature lines and the tail (text) or the LogEvidence (json).
  */
-import { parseArgs } from 'node:util';
 import type { ClusterAccess } from '../cluster/types.js';
-import { validateDuration, validateLabel, validatePodName, validateRegex } from '../commands/validate.js';
-import { describeError, PodnetError } from '../errors.js';
+import type { LogsCommand } from '../commands/grammar.js';
+import { cliHelpText, type CliHelpExtras } from '../commands/verbs/index.js';
+import { TAIL_LIMITS } from '../commands/verbs/logs.js';
+import { BadInputError, describeError } from '../errors.js';
+import { parseCliArgs, parseOrExit, type CliArgs, type CliOut, type ClusterSource } from './cli-args.js';
 import { EXIT, exitCodeFor } from './exit.js';
 import type { SignatureId } from '../evidence.js';
 import { compileGrep } from '../logscan/grep.js';
 import { scanLog, type LogScanResult } from '../logscan/scan.js';
-import { LAB_ARG_OPTIONS, labOptionsFrom } from '../lab/cli.js';
-import type { LabOptions } from '../lab/lab.js';
 
-export const USAGE = `Usage: podnet logs POD [-n NS] [-c CONTAINER] [--previous] [--since 10m] [--tail N] [--grep RE]
-                  [--scenario FILE [--lab] | --kubeconfig FILE --context NAME] [--output text|json]
-
-Reads one container's log (bounded), scans it for known signatures (refusals, Seldon agent
+/** What `podnet logs --help` says besides the usage and options the spec gives. */
+const HELP: CliHelpExtras = {
+  about: `Reads one container's log (bounded), scans it for known signatures (refusals, Seldon agent
 readiness, MLServer binds, tracebacks, OOM, bind errors, mesh proxies), masks secrets, and
-prints the matching lines and the last lines.
+prints the matching lines and the last lines. With --scenario the log comes from the file
+(with --lab too).`,
+};
 
-Options:
-  -n, --namespace NS     namespace (default: default)
-  -c, --container NAME   container (default: the pod's default-container annotation, or its only container)
-  -p, --previous         the previous (crashed or restarted) run of the container
-  --since DURATION       only lines newer than this, e.g. 30s, 10m, 1h (at most 7 days)
-  --tail N               only the last N lines (default ${'10000'}, at most 1000000)
-  --grep RE              also print lines matching this regular expression
-  --scenario FILE        read from a scenario file (podnet sim) instead of a cluster
-  --lab                  with --scenario: build the scenario's pods as real network namespaces
-                         (logs come from the file either way; see podnet check --help)
-  --kubeconfig FILE      kubeconfig (default: $KUBECONFIG, then ~/.kube/config)
-  --context NAME         kubeconfig context (default: its current context)
-  -o, --output FORMAT    text (default) or json
-  -h, --help             show this help`;
+/** `podnet logs --help`: usage and options from the logs spec (src/commands/verbs/logs.ts). */
+export const USAGE = cliHelpText('logs', HELP);
 
 /** Lines read when `--tail` is not given. */
-export const DEFAULT_TAIL = 10_000;
-const MAX_TAIL = 1_000_000;
+export const DEFAULT_TAIL = TAIL_LIMITS.default;
 /** Bytes read at most (limitBytes on the API, and again while scanning). */
 export const MAX_LOG_BYTES = 16 * 1024 * 1024;
 /** Time budget of one read and scan: past it the read is cancelled and the user told so. */
@@ -56,76 +43,43 @@ export interface LogsArgs {
   sinceSeconds?: number;
   tail: number;
   grep?: string;
-  scenario?: string;
-  /** With scenario: build it in a lab (real network namespaces). */
-  lab?: LabOptions;
-  kubeconfig?: string;
-  context?: string;
+  /** Where the cluster is (`--scenario`, `--kubeconfig`…). */
+  source: ClusterSource;
   output: 'text' | 'json';
 }
 
 function bad(message: string): never {
-  throw new PodnetError('bad-input', message);
+  throw new BadInputError(message);
 }
 
-/** Parses argv; throws PodnetError('bad-input') with a one-line reason. `undefined` = help asked. */
-export function parseLogsArgs(argv: string[]): LogsArgs | undefined {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; strict: true; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (err) {
-    // node:util's messages are close to right; drop its advice about `--` (not ours to give).
-    // (Read .message directly: the error may come from another realm, e.g. under jest's vm.)
-    const message = typeof (err as { message?: unknown })?.message === 'string' ? (err as Error).message : describeError(err);
-    bad(message.split('\n')[0]!.replace(/\. To specify a positional argument.*$/, '').replace(/^Unknown option/, 'unknown option'));
+const OUTPUTS = ['text', 'json'] as const;
+
+/** `--tail` (CLI only): a whole number of lines within {@link TAIL_LIMITS}. */
+function tailOf(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_TAIL;
+  if (!/^\d+$/.test(text) || Number(text) < TAIL_LIMITS.min || Number(text) > TAIL_LIMITS.max) {
+    bad(`--tail must be a number of lines from ${TAIL_LIMITS.min} to ${TAIL_LIMITS.max} (got "${text}"), e.g. --tail 500`);
   }
-  const { values, positionals } = parsed;
-  if (values.help) return undefined;
-  if (positionals.length === 0) bad('POD is required, e.g. podnet logs mlserver-0 -n financial-ml');
-  if (positionals.length > 1) bad(`one POD at a time (got ${positionals.map((p) => `"${p}"`).join(', ')})`);
-  const pod = validatePodName(positionals[0]!);
-  const namespace = validateLabel(values.namespace ?? 'default', 'namespace');
-  const container = values.container === undefined ? undefined : validateLabel(values.container, 'container name');
-  const sinceSeconds = values.since === undefined ? undefined : validateDuration(values.since, '--since', { min: 1, max: 7 * 24 * 3600 });
-  let tail = DEFAULT_TAIL;
-  if (values.tail !== undefined) {
-    if (!/^\d+$/.test(values.tail) || Number(values.tail) < 1 || Number(values.tail) > MAX_TAIL) {
-      bad(`--tail must be a number of lines from 1 to ${MAX_TAIL} (got "${values.tail}")`);
-    }
-    tail = Number(values.tail);
-  }
-  const grep = values.grep === undefined ? undefined : validateRegex(values.grep);
-  const output = values.output ?? 'text';
-  if (output !== 'text' && output !== 'json') bad(`--output must be text or json (got "${output}")`);
-  if (values.scenario !== undefined && (values.kubeconfig !== undefined || values.context !== undefined)) {
-    bad('--scenario reads a scenario file; it cannot be combined with --kubeconfig or --context');
-  }
-  const args: LogsArgs = { pod, namespace, previous: values.previous ?? false, tail, output };
-  if (container !== undefined) args.container = container;
-  if (sinceSeconds !== undefined) args.sinceSeconds = sinceSeconds;
-  if (grep !== undefined) args.grep = grep;
-  if (values.scenario !== undefined) args.scenario = values.scenario;
-  const lab = labOptionsFrom(values, values.scenario);
-  if (lab) args.lab = lab;
-  if (values.kubeconfig !== undefined) args.kubeconfig = values.kubeconfig;
-  if (values.context !== undefined) args.context = values.context;
+  return Number(text);
+}
+
+/** The logs arguments from what the grammar parsed. */
+function logsArgsOf({ command: c, source, output, values }: CliArgs<LogsCommand, LogsArgs['output']>): LogsArgs {
+  const args: LogsArgs = { pod: c.pod, namespace: c.namespace, previous: c.previous, tail: tailOf(values.get('tail')), source, output };
+  if (c.container !== undefined) args.container = c.container;
+  if (c.sinceSeconds !== undefined) args.sinceSeconds = c.sinceSeconds;
+  if (c.grep !== undefined) args.grep = c.grep;
   return args;
 }
 
-const OPTIONS = {
-  namespace: { type: 'string', short: 'n' },
-  container: { type: 'string', short: 'c' },
-  previous: { type: 'boolean', short: 'p' },
-  since: { type: 'string' },
-  tail: { type: 'string' },
-  grep: { type: 'string' },
-  scenario: { type: 'string' },
-  ...LAB_ARG_OPTIONS,
-  kubeconfig: { type: 'string' },
-  context: { type: 'string' },
-  output: { type: 'string', short: 'o' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
+/**
+ * Parses argv through the shared grammar (the logs spec, CLI surface); throws
+ * BadInputError with a one-line reason. `undefined` = help asked.
+ */
+export function parseLogsArgs(argv: string[]): LogsArgs | undefined {
+  const parsed = parseCliArgs('logs', argv, OUTPUTS);
+  return parsed && logsArgsOf(parsed);
+}
 
 /** Which container to read when `-c` was not given: kubectl's rule, but never a silent guess. */
 export function pickContainer(
@@ -212,18 +166,17 @@ function logsExitCode(err: unknown): number {
   return code === EXIT.notFound ? EXIT.failure : code;
 }
 
+/** `podnet logs` prints through the console (tests capture it there). */
+const CONSOLE: CliOut = {
+  stdout: (text) => console.log(text.replace(/\n$/, '')),
+  stderr: (text) => console.error(text.replace(/\n$/, '')),
+};
+
+/** Runs `podnet logs`; returns the exit code. Never throws. */
 export async function main(argv: string[]): Promise<number> {
-  let args: LogsArgs | undefined;
-  try {
-    args = parseLogsArgs(argv);
-  } catch (err) {
-    console.error(`podnet logs: ${describeError(err)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (!args) {
-    console.log(USAGE);
-    return 0;
-  }
+  const parsed = parseOrExit('logs', argv, OUTPUTS, CONSOLE, HELP, logsArgsOf);
+  if ('exit' in parsed) return parsed.exit;
+  const { args } = parsed;
 
   // Loaded here, not at the top: `podnet logs --help` and bad flags need no cluster client.
   const { createClusterAccess } = await import('../cluster/client.js');
@@ -231,16 +184,18 @@ export async function main(argv: string[]): Promise<number> {
   let close: (() => Promise<void>) | undefined;
   try {
     let cluster: ClusterAccess;
-    if (args.scenario !== undefined) {
+    const { source } = args;
+    if (source.scenario !== undefined) {
       const { startSimulator } = await import('../sim/server.js');
-      const sim = await startSimulator({ scenario: args.scenario, port: 0, ...(args.lab ? { lab: args.lab } : {}) });
+      const sim = await startSimulator({ scenario: source.scenario, port: 0, ...(source.lab ? { lab: source.lab } : {}) });
       close = () => sim.close();
       cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
     } else {
       cluster = createClusterAccess({
         ...kubeBudgetFromEnv(),
-        ...(args.kubeconfig !== undefined ? { kubeconfigPath: args.kubeconfig } : {}),
-        ...(args.context !== undefined ? { context: args.context } : {}),
+        ...(source.kubeconfig !== undefined ? { kubeconfigPath: source.kubeconfig } : {}),
+        ...(source.context !== undefined ? { context: source.context } : {}),
+        inCluster: source.inCluster,
       });
     }
     const result = await collectLog(cluster, args);

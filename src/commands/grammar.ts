@@ -11,14 +11,15 @@
 import { BadInputError } from '../errors.js';
 import { tokenize, type Token } from './tokenize.js';
 import { SINCE_LIMITS } from './verbs/logs.js';
-import { HelpRequest, suggest } from './verbs/scan.js';
+import { HelpRequest, scan, suggest } from './verbs/scan.js';
 import type { ParseDefaults, Surface } from './verbs/spec.js';
 import { TITLE_MAX } from './verbs/incident.js';
-import { findVerb, helpText, specOf, verbsOn, type ParsedCommand, type SlackVerb } from './verbs/index.js';
+import { findVerb, helpText, specOf, verbsOn, type Commands, type ParsedCommand, type SlackVerb, type VerbName } from './verbs/index.js';
 import { WATCH_LIMITS } from './verbs/watch.js';
 
 export type { CheckCommand } from './verbs/check.js';
 export type { ClustersCommand } from './verbs/clusters.js';
+export type { FixCommand } from './verbs/fix.js';
 export type { HelpCommand } from './verbs/help.js';
 export type { IncidentCommand } from './verbs/incident.js';
 export type { LogsCommand } from './verbs/logs.js';
@@ -40,9 +41,9 @@ export const LIMITS = {
   titleMax: TITLE_MAX,
 } as const;
 
-/** Usage line(s) for one verb, without the leading `/podnet`. */
-export function usageFor(verb: ParsedCommand['verb']): string {
-  return specOf(verb).usage;
+/** Usage line(s) for one verb on a surface (default Slack), without the leading `/podnet` or `podnet`. */
+export function usageFor(verb: ParsedCommand['verb'], surface: Surface = 'slack'): string {
+  return specOf(verb).usage(surface);
 }
 
 /** The general help text: every Slack verb with its usage and a one-line summary. */
@@ -72,7 +73,8 @@ export function parseCommand(text: string, defaults?: ParseDefaults): ParsedComm
 
 /**
  * Parses a command already split into words by a shell (the CLI's argv, e.g.
- * `['check', 'mlserver-0', '-n', 'ml']`): each element is one word, never re-split.
+ * `['check', 'mlserver-0', '-n', 'ml']`): each element is one word, never re-split. The CLI
+ * parses with `surface` `cli` (src/bin/cli-args.ts); the default is Slack's grammar.
  */
 export function parseArgv(argv: readonly string[], defaults?: ParseDefaults, surface: Surface = 'slack'): ParsedCommand {
   return parseTokens(
@@ -80,6 +82,28 @@ export function parseArgv(argv: readonly string[], defaults?: ParseDefaults, sur
     surface,
     defaults,
   );
+}
+
+/** A command typed in a terminal, with the values of the options it took. */
+export interface CliCommand<C extends ParsedCommand> {
+  command: C;
+  /** Every value option given, by key: those only the terminal takes (`scenario`, `output`…) are read from here. */
+  values: ReadonlyMap<string, string>;
+  /** Every switch given, by key. */
+  switches: ReadonlySet<string>;
+}
+
+/**
+ * Parses `podnet VERB ARGS…` through the verb's spec on the `cli` surface: the same flag table,
+ * validation and messages as Slack. `undefined` when `--help` was asked.
+ *
+ * @throws BadInputError saying what was wrong, with `.usage` of the verb on the CLI.
+ */
+export function parseCli<V extends VerbName>(verb: V, argv: readonly string[]): CliCommand<Commands[V]> | undefined {
+  const command = parseArgv([verb, ...argv], undefined, 'cli');
+  if (command.verb === 'help') return undefined;
+  const s = scan(verb, specOf(verb).flags, argv.map((text) => ({ text, quoted: false })), 'cli');
+  return { command: command as Commands[V], values: s.values, switches: s.booleans };
 }
 
 /**
@@ -100,7 +124,7 @@ export function parseTokens(tokens: Token[], surface: Surface, defaults?: ParseD
     return spec.parse({ tokens: tokens.slice(1), surface, ...(defaults !== undefined && { defaults }) });
   } catch (err) {
     if (err instanceof HelpRequest) return { verb: 'help', topic: err.topic };
-    if (err instanceof BadInputError && err.usage === undefined) throw new BadInputError(err.message, spec.usage);
+    if (err instanceof BadInputError && err.usage === undefined) throw new BadInputError(err.message, spec.usage(surface));
     throw err;
   }
 }

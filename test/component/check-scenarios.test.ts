@@ -222,7 +222,7 @@ describe('podnet check / analyze (in-process main)', () => {
     try {
       const out = join(dir, 'ev.json');
       const c = io();
-      const code = await checkMain(['mlserver-0', '-n', 'financial-ml', '--scenario', SEED, '--output', 'json', '--evidence', out], c);
+      const code = await checkMain(['mlserver-0', '-n', 'financial-ml', '--scenario', SEED, '--output', 'json', '--evidence-file', out], c);
       expect(c.err).toBe('');
       expect(code).toBe(0);
       const json = JSON.parse(c.out) as { hypotheses: { cause: string }[]; target: { port: number } };
@@ -238,7 +238,7 @@ describe('podnet check / analyze (in-process main)', () => {
 
   it.each([
     [['Bad_Pod'], /is not a valid pod name/],
-    [['mlserver-0', '--prot', '9'], /Unknown option '--prot'/],
+    [['mlserver-0', '--prot', '9'], /Unknown option "--prot" for check \(did you mean "--port"\?\)/],
     [['mlserver-0', '--port', '0'], /--port must be a port number from 1 to 65535/],
     [['mlserver-0', '-n', 'a_b'], /is not a valid namespace/],
     [['mlserver-0', '-o', 'yaml'], /--output must be one of text, markdown, json/],

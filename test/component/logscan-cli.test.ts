@@ -28,23 +28,23 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
 describe('podnet logs arguments', () => {
   it('parses the full flag set', () => {
     expect(parseLogsArgs(['mlserver-0', '-n', 'financial-ml', '-c', 'agent', '--previous', '--since', '10m', '--tail', '500', '--grep', 'refused', '-o', 'json'])).toEqual({
-      pod: 'mlserver-0', namespace: 'financial-ml', container: 'agent', previous: true, sinceSeconds: 600, tail: 500, grep: 'refused', output: 'json',
+      pod: 'mlserver-0', namespace: 'financial-ml', container: 'agent', previous: true, sinceSeconds: 600, tail: 500, grep: 'refused', output: 'json', source: { inCluster: false },
     });
     expect(parseLogsArgs(['p'])).toMatchObject({ namespace: 'default', previous: false, tail: 10000, output: 'text' });
     expect(parseLogsArgs(['--help'])).toBeUndefined();
   });
 
   it.each([
-    [['mlserver-0', '--bogus'], /unknown option '--bogus'/],
-    [[], /POD is required/],
-    [['a', 'b'], /one POD at a time/],
+    [['mlserver-0', '--bogus'], /Unknown option "--bogus" for logs: valid options: -n\/--namespace/],
+    [[], /logs needs a pod name, e.g. logs mlserver-0/],
+    [['a', 'b'], /Unexpected "b" after the pod name: logs takes 1 argument/],
     [['Bad_Pod'], /not a valid pod name.*did you mean "bad-pod"/],
     [['p', '-n', 'NS!'], /not a valid namespace/],
     [['p', '--tail', '0'], /--tail must be a number of lines from 1/],
     [['p', '--since', 'soon'], /--since must be a duration/],
     [['p', '--grep', '(['], /not a valid regular expression/],
-    [['p', '-o', 'yaml'], /--output must be text or json/],
-    [['p', '--scenario', 'f', '--kubeconfig', 'k'], /cannot be combined/],
+    [['p', '-o', 'yaml'], /--output must be one of text, json \(got "yaml"\)/],
+    [['p', '--scenario', 'f', '--kubeconfig', 'k'], /--scenario uses a simulated cluster: drop --kubeconfig/],
   ])('rejects %j with one clear line and usage, exit 2', async (argv, message) => {
     const r = await run(argv as string[]);
     expect(r.code).toBe(2);

@@ -80,12 +80,12 @@ describeLab('lab: every shipped scenario gives the same top cause in lab mode as
     for (const r of rows) expect(r.inode ?? 0).toBeLessThan(51_200_000);
   }, 120_000);
 
-  it('podnet check --lab --output json --evidence names probe-bind-mismatch for the seed incident', async () => {
+  it('podnet check --lab --output json --evidence-file names probe-bind-mismatch for the seed incident', async () => {
     const dir = mkdtempSync(join(tmpdir(), `podnet-${process.pid}-ev-`));
     try {
       let out = '';
       const io: CliIo = { stdout: (t) => (out += t), stderr: () => undefined, stdoutIsTTY: false, stderrIsTTY: false, env: {} };
-      const code = await checkMain(['mlserver-0', '-n', 'financial-ml', '--scenario', join(DIR, 'seed-incident.yaml'), '--lab', '--output', 'json', '--evidence', join(dir, 'ev.json')], io);
+      const code = await checkMain(['mlserver-0', '-n', 'financial-ml', '--scenario', join(DIR, 'seed-incident.yaml'), '--lab', '--output', 'json', '--evidence-file', join(dir, 'ev.json')], io);
       expect(code).toBe(0);
       expect((JSON.parse(out) as { hypotheses: { cause: string }[] }).hypotheses[0]?.cause).toBe('probe-bind-mismatch');
       const ev = JSON.parse(readFileSync(join(dir, 'ev.json'), 'utf8')) as Evidence;

@@ -1,8 +1,9 @@
 /** `check POD`: the full intra-pod network diagnosis of one pod. */
 import { validateImage, validateLabel, validatePort } from '../validate.js';
-import { CLUSTER_SOURCE_FLAGS, clientFlag, clusterFlag, namespaceFlag, outputFlag, portFlag, serverFlag } from './flags.js';
-import { bad, clusterOf, expectPositionals, namespaceOf, requirePod, scanInput, Words, type Scanned } from './scan.js';
-import type { FlagSpec, VerbSpec } from './spec.js';
+import { CLUSTER_SOURCE_FLAGS, clientFlag, clusterFlag, namespaceFlag, outputFlag, portFlag, serverFlag, switchFlag, valueFlag } from './flags.js';
+import { podTargetOf, scanInput, Words, type Scanned } from './scan.js';
+import type { ParseDefaults, VerbSpec } from './spec.js';
+import { synopsis } from './usage.js';
 
 /** `check POD`: full intra-pod network diagnosis of one pod. */
 export interface CheckCommand {
@@ -17,43 +18,49 @@ export interface CheckCommand {
   /** Opt-in ephemeral debug container image (an intrusive action). */
   debugContainerImage?: string;
   /**
-   * `--evidence`: also hand over the collected evidence as JSON (`POD-evidence.json`, the file
-   * `podnet analyze` reads) — uploaded into the check's thread in Slack, written to a file by
-   * the CLI. `true`, or on the CLI the file named with `--evidence=FILE`.
+   * `--evidence`: also hand over the collected evidence as JSON, `POD-evidence.json` (the file
+   * `podnet analyze` reads) — uploaded into the check's thread in Slack, written to the working
+   * directory by the CLI (or to the file `--evidence-file` names).
    */
-  evidence?: true | string;
+  evidence?: true;
   cluster?: string;
 }
 
-const debugFlag = {
-  key: 'debug', names: ['--debug-container'], kind: 'string', surfaces: ['slack', 'cli'], metavar: 'IMAGE',
-  valueName: 'an image', example: '--debug-container busybox:1.36',
+const debugFlag = valueFlag(['--debug-container'], {
+  key: 'debug', metavar: 'IMAGE', valueName: 'an image', sample: 'busybox:1.36',
   help: 'when no container can dial, attach an ephemeral container with IMAGE (e.g. busybox:1.36) and dial from it (changes the pod spec)',
-} as const satisfies FlagSpec;
+});
 
-/** `--evidence[=FILE]`: the same switch on both surfaces; only the CLI can name a file. */
-export const evidenceFlag = {
-  key: 'evidence', names: ['--evidence'], kind: 'optional', surfaces: ['slack', 'cli'], metavar: 'FILE',
-  help: 'also give the collected evidence as JSON (POD-evidence.json; --evidence=FILE names the file): re-analyse it with `podnet analyze FILE`',
-} as const satisfies FlagSpec;
+/** `--evidence`: one switch, one meaning on both surfaces; only a terminal can name the file. */
+export const evidenceFlag = switchFlag(
+  ['--evidence'],
+  "also give the collected evidence as JSON, POD-evidence.json (Slack: uploaded into the check's thread; CLI: written here): re-analyse it with `podnet analyze FILE`",
+  { valueInstead: '--evidence-file FILE (in a terminal) to name the file' },
+);
 
-const timelinePngFlag = {
-  key: 'timeline-png', names: ['--timeline-png'], kind: 'string', surfaces: ['cli'], metavar: 'OUT', valueName: 'a file name', example: '--timeline-png t.png',
+/** `--evidence-file FILE` (CLI): the evidence written to FILE instead of POD-evidence.json. */
+export const evidenceFileFlag = valueFlag(['--evidence-file'], {
+  metavar: 'FILE', valueName: 'a file name', sample: 'ev.json', surfaces: ['cli'], help: 'write the evidence to FILE instead (implies --evidence)',
+});
+
+const timelinePngFlag = valueFlag(['--timeline-png'], {
+  metavar: 'OUT', valueName: 'a file name', sample: 't.png', surfaces: ['cli'],
   help: "also draw the incident timeline (containers, kubelet, refusals, podnet's dials, on the cluster's clock) as a PNG to OUT",
-} as const satisfies FlagSpec;
+});
 
-const timelineSvgFlag = {
-  key: 'timeline-svg', names: ['--timeline-svg'], kind: 'string', surfaces: ['cli'], metavar: 'OUT', valueName: 'a file name', example: '--timeline-svg t.svg',
-  help: 'the same chart as SVG to OUT',
-} as const satisfies FlagSpec;
+const timelineSvgFlag = valueFlag(['--timeline-svg'], {
+  metavar: 'OUT', valueName: 'a file name', sample: 't.svg', surfaces: ['cli'], help: 'the same chart as SVG to OUT',
+});
 
 /** The check's target options, shared with `fix` (which diagnoses first). */
 export const TARGET_FLAGS = [namespaceFlag, clientFlag, serverFlag, portFlag] as const;
 
-/** The target part of a check or fix: pod, namespace, client, server, port. */
-export function parseTarget(verb: string, s: Scanned, defaults: Parameters<typeof namespaceOf>[1]): Omit<CheckCommand, 'verb'> {
-  expectPositionals(verb, s.positionals, 1, 'the pod name');
-  const out: Omit<CheckCommand, 'verb'> = { pod: requirePod(verb, s), namespace: namespaceOf(s, defaults) };
+/** The pod a check or fix diagnoses: pod, namespace, `--cluster`, and the client, server and port when given. */
+export type CheckTarget = Omit<CheckCommand, 'verb' | 'debugContainerImage' | 'evidence'>;
+
+/** The target part of a check or fix: pod, namespace, cluster, client, server, port. */
+export function parseTarget(verb: string, s: Scanned, defaults: ParseDefaults | undefined): CheckTarget {
+  const out: CheckTarget = podTargetOf(verb, s, defaults);
   const client = s.values.get('client');
   const server = s.values.get('server');
   const port = s.values.get('port');
@@ -63,20 +70,19 @@ export function parseTarget(verb: string, s: Scanned, defaults: Parameters<typeo
   return out;
 }
 
-function evidenceOf(s: Scanned, surface: 'slack' | 'cli'): { evidence?: true | string } {
-  const file = s.values.get('evidence');
-  if (file !== undefined && surface === 'slack') {
-    bad(`--evidence takes no value in Slack (got "${file}"): write just --evidence, and the evidence file is uploaded into the check's thread`);
-  }
-  return file !== undefined ? { evidence: file } : s.booleans.has('evidence') ? { evidence: true } : {};
+/** The canonical words of a check or fix target: `POD -n NS [--client C] [--server S] [--port P]`. */
+export function targetWords(c: CheckTarget): Words {
+  return new Words().push(c.pod).opt('-n', c.namespace).opt('--client', c.client).opt('--server', c.server).opt('--port', c.port);
 }
 
-const FLAGS = [...TARGET_FLAGS, debugFlag, evidenceFlag, clusterFlag, ...CLUSTER_SOURCE_FLAGS, outputFlag(['text', 'markdown', 'json']), timelinePngFlag, timelineSvgFlag];
+const FLAGS = [
+  ...TARGET_FLAGS, debugFlag, evidenceFlag, evidenceFileFlag, clusterFlag, ...CLUSTER_SOURCE_FLAGS, outputFlag(['text', 'markdown', 'json']), timelinePngFlag, timelineSvgFlag,
+];
 
 export const checkVerb = {
   name: 'check',
   aliases: [],
-  usage: 'check POD [-n NS] [--client C] [--server S] [--port P] [--debug-container IMAGE] [--evidence] [--cluster NAME]',
+  usage: (surface) => synopsis('check POD', FLAGS, surface),
   summary: 'diagnose intra-pod networking of one pod (sockets, netns, dial, logs, events, policies)',
   surfaces: ['slack', 'cli'],
   flags: FLAGS,
@@ -85,18 +91,13 @@ export const checkVerb = {
     const cmd: CheckCommand = { verb: 'check', ...parseTarget('check', s, input.defaults) };
     const debug = s.values.get('debug');
     if (debug !== undefined) cmd.debugContainerImage = validateImage(debug);
-    return { ...cmd, ...evidenceOf(s, input.surface), ...clusterOf(s) };
+    if (s.booleans.has('evidence') || s.values.has('evidence-file')) cmd.evidence = true;
+    return cmd;
   },
   format: (c) =>
-    new Words()
-      .push(c.pod)
-      .opt('-n', c.namespace)
-      .opt('--client', c.client)
-      .opt('--server', c.server)
-      .opt('--port', c.port)
+    targetWords(c)
       .opt('--debug-container', c.debugContainerImage)
-      .flag('--evidence', c.evidence === true)
-      .inline('--evidence', typeof c.evidence === 'string' ? c.evidence : undefined)
+      .flag('--evidence', c.evidence)
       .opt('--cluster', c.cluster).parts,
   describe: (c) => `check of ${c.pod} in ${c.namespace}${c.debugContainerImage ? ` (debug container ${c.debugContainerImage})` : ''}`,
   routes: () => true,

@@ -9,13 +9,13 @@ export interface ClustersCommand {
 export const clustersVerb = {
   name: 'clusters',
   aliases: [],
-  usage: 'clusters',
+  usage: () => 'clusters',
   summary: 'list the clusters with a live podnet worker, and when each was last seen',
   surfaces: ['slack'],
   flags: [],
   parse(input) {
     const s = scanInput('clusters', [], input);
-    expectPositionals('clusters', s.positionals, 0, 'clusters');
+    expectPositionals('clusters', s, 0, 'clusters');
     return { verb: 'clusters' };
   },
   format: () => [],

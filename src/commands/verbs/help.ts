@@ -22,7 +22,7 @@ export function helpVerb(source: HelpSource) {
   return {
     name: 'help',
     aliases: [],
-    usage: 'help [VERB]',
+    usage: () => 'help [VERB]',
     summary: 'this help, or the usage of one command',
     surfaces: ['slack'],
     flags: [],

@@ -13,7 +13,7 @@ export const TITLE_MAX = 150;
 export const incidentVerb = {
   name: 'incident',
   aliases: [],
-  usage: 'incident open TITLE…  |  incident summary  |  incident close',
+  usage: () => 'incident open TITLE…  |  incident summary  |  incident close',
   summary: 'open a threaded incident; every check and action in it lands on its timeline',
   surfaces: ['slack'],
   flags: [],

@@ -10,6 +10,7 @@
  */
 import { checkVerb, type CheckCommand } from './check.js';
 import { clustersVerb, type ClustersCommand } from './clusters.js';
+import { fixVerb, type FixCommand } from './fix.js';
 import { helpVerb, type HelpCommand } from './help.js';
 import { incidentVerb, type IncidentCommand } from './incident.js';
 import { logsVerb, type LogsCommand } from './logs.js';
@@ -17,12 +18,14 @@ import { runbookVerb, type RunbookCommand } from './runbook.js';
 import { flagsOn } from './scan.js';
 import type { Surface, VerbSpec } from './spec.js';
 import { sweepVerb, type SweepCommand } from './sweep.js';
+import { optionList, wrapWords } from './usage.js';
 import { versionVerb, type VersionCommand } from './version.js';
 import { watchVerb, type WatchCommand } from './watch.js';
 
 /** The parsed command of every verb, by name. */
 export interface Commands {
   check: CheckCommand;
+  fix: FixCommand;
   logs: LogsCommand;
   watch: WatchCommand;
   sweep: SweepCommand;
@@ -44,6 +47,7 @@ export type Registry = { readonly [V in VerbName]: VerbSpec<Commands[V]> };
 /** Every verb, in help order. */
 export const REGISTRY = {
   check: checkVerb,
+  fix: fixVerb,
   logs: logsVerb,
   watch: watchVerb,
   sweep: sweepVerb,
@@ -93,18 +97,42 @@ export function findVerb(word: string, surface: Surface): VerbSpec<ParsedCommand
   return SPECS.find((s) => s.surfaces.includes(surface) && (s.name === w || s.aliases.includes(w)));
 }
 
-/** The general help text (no topic) or one verb's usage and summary. */
+/** The general help text of Slack (no topic) or one verb's usage and summary. */
 export function helpText(topic: string | undefined): string {
   const spec = topic === undefined ? undefined : findVerb(topic, 'slack');
-  if (spec) return `${spec.usage}\n${spec.summary}`;
+  if (spec) return `${spec.usage('slack')}\n${spec.summary}`;
   return [
     'podnet — find the true cause of intra-pod network failures.',
     '',
-    ...verbsOn('slack').map((v) => `• ${REGISTRY[v].usage}\n    ${REGISTRY[v].summary}`),
+    ...verbsOn('slack').map((v) => `• ${REGISTRY[v].usage('slack')}\n    ${REGISTRY[v].summary}`),
     '',
     'Namespace defaults to the channel\'s (policy), else "default". Durations: 30s, 10m, 1h.',
     'Example: check mlserver-0 -n financial-ml --client agent --server mlserver --port 9500',
   ].join('\n');
+}
+
+/** What `podnet VERB --help` adds to what the spec says. */
+export interface CliHelpExtras {
+  /** Paragraph(s) after the usage; default the verb's summary. */
+  about?: string;
+  /** Text after the option list (exit codes). */
+  footer?: string;
+}
+
+/** `Usage: podnet VERB …` on the CLI, wrapped: the first line of `--help` and of every bad-input message. */
+export function cliUsage(verb: VerbName): string {
+  const head = 'Usage: podnet ';
+  const usage = REGISTRY[verb].usage('cli');
+  return wrapWords(`${head}${usage}`, { indent: head.length + usage.indexOf(' ', usage.indexOf(' ') + 1) + 1 });
+}
+
+/**
+ * The text of `podnet VERB --help`: the usage and option list built from the verb's flag table
+ * for the CLI (the table `help VERB` in Slack and the parser read), then `extras`.
+ */
+export function cliHelpText(verb: VerbName, extras: CliHelpExtras = {}): string {
+  const spec = REGISTRY[verb];
+  return [cliUsage(verb), '', extras.about ?? `${spec.summary}.`, '', 'Options:', optionList(spec.flags, 'cli'), ...(extras.footer !== undefined ? ['', extras.footer] : [])].join('\n');
 }
 
 const PARTS = ['name', 'aliases', 'usage', 'summary', 'surfaces', 'flags', 'parse', 'format', 'describe', 'routes', 'permission', 'run'] as const;

@@ -12,7 +12,7 @@ export type RunbookCommand =
 const FLAGS = [namespaceFlag, clusterFlag] as const satisfies readonly FlagSpec[];
 
 function parseRun(s: Scanned, d: ParseDefaults | undefined): RunbookCommand {
-  expectPositionals('runbook', s.positionals, 2, 'the runbook name and pod');
+  expectPositionals('runbook', s, 2, 'the runbook name and pod');
   const name = s.positionals[0];
   if (name === undefined) bad('runbook run needs a runbook name and a pod, e.g. runbook run oom-triage mlserver-0 -n financial-ml');
   const pod = s.positionals[1];
@@ -23,7 +23,7 @@ function parseRun(s: Scanned, d: ParseDefaults | undefined): RunbookCommand {
 export const runbookVerb = {
   name: 'runbook',
   aliases: [],
-  usage: 'runbook list  |  runbook show NAME  |  runbook run NAME POD [-n NS] [--cluster NAME]',
+  usage: () => 'runbook list  |  runbook show NAME  |  runbook run NAME POD [-n NS] [--cluster NAME]',
   summary: 'list, show or run an on-call runbook',
   surfaces: ['slack'],
   flags: FLAGS,
@@ -37,11 +37,11 @@ export const runbookVerb = {
     switch (action) {
       case 'list':
         noFlags();
-        expectPositionals('runbook', s.positionals, 0, 'runbook list');
+        expectPositionals('runbook', s, 0, 'runbook list');
         return { verb: 'runbook', action: 'list' };
       case 'show': {
         noFlags();
-        expectPositionals('runbook', s.positionals, 1, 'the runbook name');
+        expectPositionals('runbook', s, 1, 'the runbook name');
         const name = s.positionals[0];
         if (name === undefined) bad('runbook show needs a runbook name (see runbook list)');
         return { verb: 'runbook', action: 'show', name: validateRunbookName(name) };

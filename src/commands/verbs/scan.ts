@@ -11,10 +11,12 @@ import type { FlagSpec, ParseDefaults, ParseInput, Surface } from './spec.js';
 /** Options and positionals of one command. */
 export interface Scanned {
   positionals: string[];
-  /** Values of string flags and of optional flags given a value, by key. */
+  /** Values of string flags, by key. */
   values: Map<string, string>;
-  /** Boolean flags and optional flags given without a value, by key. */
+  /** Switches given, by key. */
   booleans: Set<string>;
+  /** A positional typed right after a switch (by its index): the switch, for "takes no value" messages. */
+  afterSwitch: Map<number, { name: string; spec: FlagSpec }>;
   help: boolean;
 }
 
@@ -101,12 +103,16 @@ export function scan(verb: string, flags: readonly FlagSpec[], tokens: Token[], 
   const specs = flagsOn(flags, surface);
   const byName = new Map<string, FlagSpec>();
   for (const s of specs) for (const n of s.names) byName.set(n, s);
-  const out: Scanned = { positionals: [], values: new Map(), booleans: new Set(), help: false };
+  const out: Scanned = { positionals: [], values: new Map(), booleans: new Set(), afterSwitch: new Map(), help: false };
   const seen = new Map<string, string>();
+  let lastSwitch: { name: string; spec: FlagSpec } | undefined;
 
   for (let i = 0; i < tokens.length; i += 1) {
     const token = tokens[i] as Token;
+    const previousSwitch = lastSwitch;
+    lastSwitch = undefined;
     if (!looksLikeFlag(token)) {
+      if (previousSwitch) out.afterSwitch.set(out.positionals.length, previousSwitch);
       out.positionals.push(token.text);
       continue;
     }
@@ -128,9 +134,10 @@ export function scan(verb: string, flags: readonly FlagSpec[], tokens: Token[], 
     if (previous !== undefined) bad(`${name} is given twice (already ${previous}): give it once`);
     seen.set(spec.key, name);
 
-    if (spec.kind === 'boolean' || (spec.kind === 'optional' && inline === undefined)) {
-      if (inline !== undefined) bad(`${name} takes no value (got "${inline}"): write just ${name}`);
+    if (spec.kind === 'boolean') {
+      if (inline !== undefined) bad(`${name} takes no value (got "${inline}"): ${noValueAdvice(name, spec)}`);
       out.booleans.add(spec.key);
+      lastSwitch = { name, spec };
       continue;
     }
     let value = inline;
@@ -154,12 +161,18 @@ export function scanInput(verb: string, flags: readonly FlagSpec[], input: Parse
   return s;
 }
 
-/** Refuses positionals past `max`. */
-export function expectPositionals(verb: string, got: string[], max: number, what: string): void {
-  if (got.length > max) {
-    const extra = got[max] as string;
-    bad(`Unexpected "${extra}" after ${what}: ${verb} takes ${max === 0 ? 'no arguments' : `${max} argument${max === 1 ? '' : 's'}`} (quote values that contain spaces)`);
-  }
+/** What to write when a switch was given a value. */
+function noValueAdvice(name: string, spec: FlagSpec): string {
+  return spec.valueInstead !== undefined ? `write just ${name}, or ${spec.valueInstead}` : `write just ${name}`;
+}
+
+/** Refuses positionals past `max`; a word right after a switch is named as a value the switch does not take. */
+export function expectPositionals(verb: string, s: Scanned, max: number, what: string): void {
+  if (s.positionals.length <= max) return;
+  const extra = s.positionals[max] as string;
+  const after = s.afterSwitch.get(max);
+  if (after) bad(`Unexpected "${extra}" after ${after.name}: ${after.name} takes no value; ${noValueAdvice(after.name, after.spec)}`);
+  bad(`Unexpected "${extra}" after ${what}: ${verb} takes ${max === 0 ? 'no arguments' : `${max} argument${max === 1 ? '' : 's'}`} (quote values that contain spaces)`);
 }
 
 /** `-n`, else the channel's namespace, else `default`. */
@@ -172,6 +185,23 @@ export function namespaceOf(s: Scanned, defaults: ParseDefaults | undefined): st
 export function clusterOf(s: Scanned): { cluster?: string } {
   const c = s.values.get('cluster');
   return c === undefined ? {} : { cluster: validateLabel(c, 'cluster name') };
+}
+
+/** The target of a verb that acts on one pod. */
+export interface PodTarget {
+  pod: string;
+  namespace: string;
+  /** `--cluster`, when given (Slack). */
+  cluster?: string;
+}
+
+/**
+ * The one pod a verb acts on: exactly one positional (the pod), `-n` (else the default
+ * namespace) and `--cluster` when given, each validated.
+ */
+export function podTargetOf(verb: string, s: Scanned, defaults: ParseDefaults | undefined): PodTarget {
+  expectPositionals(verb, s, 1, 'the pod name');
+  return { pod: requirePod(verb, s), namespace: namespaceOf(s, defaults), ...clusterOf(s) };
 }
 
 /** The pod named at `index`, validated. */
@@ -198,12 +228,6 @@ export class Words {
   /** Adds `flag value` when the value is present. */
   opt(flag: string, value: string | number | undefined): this {
     if (value !== undefined) this.parts.push(flag, quote(String(value)));
-    return this;
-  }
-
-  /** Adds `flag=value` when the value is present (optional-value flags). */
-  inline(flag: string, value: string | undefined): this {
-    if (value !== undefined) this.parts.push(`${flag}=${quote(value)}`);
     return this;
   }
 

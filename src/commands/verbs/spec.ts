@@ -15,27 +15,27 @@ import type { Token } from '../tokenize.js';
 export type Surface = 'slack' | 'cli';
 
 /**
- * One option of a verb. `kind`:
+ * One option of a verb, the same on every surface that takes it. `kind`:
  * - `string`: takes a value, as the next word or inline (`--port 9500`, `--port=9500`);
- * - `boolean`: takes no value;
- * - `optional`: a switch that may carry a value inline only (`--evidence`, `--evidence=FILE`),
- *   so the word after it is never swallowed.
+ * - `boolean`: a switch, takes no value.
  */
 export interface FlagSpec {
   /** Key under which the scanner stores it (unique per verb). */
   key: string;
   /** Every spelling, e.g. `['-n', '--namespace']` (unique per verb). */
   names: readonly string[];
-  kind: 'string' | 'boolean' | 'optional';
+  kind: 'string' | 'boolean';
   /** Which surfaces take it; on another surface it is an unknown option. */
   surfaces: readonly Surface[];
-  /** The value as a usage text names it, e.g. `NS` (string and optional flags). */
+  /** The value as a usage text names it, e.g. `NS` (string flags). */
   metavar?: string;
   /** How "needs a value" messages name the value, e.g. `a namespace`. */
   valueName?: string;
   example?: string;
-  /** One line for the CLI's option list. */
+  /** One line for the option list of `podnet VERB --help`. */
   help: string;
+  /** Switches only: what to write instead when a value is given to it (e.g. `--evidence-file FILE`). */
+  valueInstead?: string;
 }
 
 /** What a parse needs besides the words. */
@@ -97,8 +97,12 @@ export interface VerbSpec<C extends { verb: string }> {
   name: C['verb'];
   /** Other words that select the verb (none today; checked for collisions with every name). */
   aliases: readonly string[];
-  /** Usage line(s) without the leading `/podnet` or `podnet`, on every surface the verb has. */
-  usage: string;
+  /**
+   * Usage line(s) on one surface, without the leading `/podnet` or `podnet`: `help`, the CLI's
+   * `--help` and every bad-input message show it. Verbs of one form build it from their flags
+   * ({@link FlagSpec}, ./usage.ts `synopsis`), so a flag added to the table appears in it.
+   */
+  usage(surface: Surface): string;
   /** One line for `help`. */
   summary: string;
   surfaces: readonly Surface[];

@@ -1,8 +1,9 @@
 /** `sweep`: check every matching pod of a namespace; one summary table. */
 import { validateSelector } from '../validate.js';
-import { clusterFlag, namespaceFlag } from './flags.js';
+import { clusterFlag, namespaceFlag, valueFlag } from './flags.js';
 import { clusterOf, expectPositionals, namespaceOf, scanInput, Words } from './scan.js';
-import type { FlagSpec, VerbSpec } from './spec.js';
+import type { VerbSpec } from './spec.js';
+import { synopsis } from './usage.js';
 
 /** `sweep`: check every matching pod, one summary table. */
 export interface SweepCommand {
@@ -14,23 +15,20 @@ export interface SweepCommand {
 
 const FLAGS = [
   namespaceFlag,
-  {
-    key: 'selector', names: ['-l', '--selector'], kind: 'string', surfaces: ['slack'], metavar: 'SELECTOR',
-    valueName: 'a label selector', example: '-l app=mlserver', help: 'only the pods matching this label selector',
-  },
+  valueFlag(['-l', '--selector'], { metavar: 'SELECTOR', valueName: 'a label selector', sample: 'app=mlserver', surfaces: ['slack'], help: 'only the pods matching this label selector' }),
   clusterFlag,
-] as const satisfies readonly FlagSpec[];
+];
 
 export const sweepVerb = {
   name: 'sweep',
   aliases: [],
-  usage: 'sweep [-n NS] [-l SELECTOR] [--cluster NAME]',
+  usage: (surface) => synopsis('sweep', FLAGS, surface),
   summary: 'check every matching pod; one summary table',
   surfaces: ['slack'],
   flags: FLAGS,
   parse(input) {
     const s = scanInput('sweep', FLAGS, input);
-    expectPositionals('sweep', s.positionals, 0, 'sweep');
+    expectPositionals('sweep', s, 0, 'sweep');
     const selector = s.values.get('selector');
     return { verb: 'sweep', namespace: namespaceOf(s, input.defaults), ...(selector !== undefined && { selector: validateSelector(selector) }), ...clusterOf(s) };
   },

@@ -30,13 +30,13 @@ export function versionText(version: string, clusters: ClusterSummary[] | undefi
 export const versionVerb = {
   name: 'version',
   aliases: [],
-  usage: 'version',
+  usage: () => 'version',
   summary: "podnet's version, and each live worker's (from their heartbeats)",
   surfaces: ['slack'],
   flags: [],
   parse(input) {
     const s = scanInput('version', [], input);
-    expectPositionals('version', s.positionals, 0, 'version');
+    expectPositionals('version', s, 0, 'version');
     return { verb: 'version' };
   },
   format: () => [],

@@ -1,8 +1,8 @@
 /** `watch POD` and `watch stop [POD]`: repeated checks that post only on change. */
 import { formatDuration, validateDuration, validatePodName } from '../validate.js';
-import { clusterFlag, namespaceFlag } from './flags.js';
-import { bad, clusterOf, expectPositionals, namespaceOf, requirePod, scanInput, Words, type Scanned } from './scan.js';
-import type { FlagSpec, ParseDefaults, VerbSpec } from './spec.js';
+import { clusterFlag, namespaceFlag, valueFlag } from './flags.js';
+import { bad, expectPositionals, namespaceOf, podTargetOf, scanInput, Words, type Scanned } from './scan.js';
+import type { ParseDefaults, VerbSpec } from './spec.js';
 
 /** `watch POD`: repeated checks, posting only on change. */
 export interface WatchStartCommand {
@@ -32,13 +32,13 @@ export const WATCH_DEFAULTS = { everySeconds: 30, forSeconds: 30 * 60 } as const
 
 const FLAGS = [
   namespaceFlag,
-  { key: 'every', names: ['--every'], kind: 'string', surfaces: ['slack'], metavar: '30s', valueName: 'a duration', example: '--every 30s', help: 'time between checks (10s..24h)' },
-  { key: 'for', names: ['--for'], kind: 'string', surfaces: ['slack'], metavar: '30m', valueName: 'a duration', example: '--for 30m', help: 'how long to watch (10s..24h)' },
+  valueFlag(['--every'], { metavar: '30s', valueName: 'a duration', sample: '30s', surfaces: ['slack'], help: 'time between checks (10s..24h)' }),
+  valueFlag(['--for'], { metavar: '30m', valueName: 'a duration', sample: '30m', surfaces: ['slack'], help: 'how long to watch (10s..24h)' }),
   clusterFlag,
-] as const satisfies readonly FlagSpec[];
+];
 
 function parseStop(s: Scanned, d: ParseDefaults | undefined): WatchStopCommand {
-  expectPositionals('watch', s.positionals, 2, 'watch stop POD');
+  expectPositionals('watch', s, 2, 'watch stop POD');
   for (const k of ['every', 'for', 'cluster']) {
     if (s.values.has(k)) bad(`--${k} does not apply to watch stop: write watch stop [POD] [-n NS]`);
   }
@@ -54,8 +54,7 @@ function parseStop(s: Scanned, d: ParseDefaults | undefined): WatchStopCommand {
 }
 
 function parseStart(s: Scanned, d: ParseDefaults | undefined): WatchStartCommand {
-  expectPositionals('watch', s.positionals, 1, 'the pod name');
-  const pod = requirePod('watch', s);
+  const target = podTargetOf('watch', s, d);
   const every = s.values.get('every');
   const forText = s.values.get('for');
   const everySeconds = every === undefined ? WATCH_DEFAULTS.everySeconds : validateDuration(every, '--every', { min: WATCH_LIMITS.everyMin, max: WATCH_LIMITS.everyMax });
@@ -63,13 +62,13 @@ function parseStart(s: Scanned, d: ParseDefaults | undefined): WatchStartCommand
   if (forSeconds < everySeconds) {
     bad(`--for ${formatDuration(forSeconds)} is shorter than --every ${formatDuration(everySeconds)}: the watch would never check twice`);
   }
-  return { verb: 'watch', action: 'start', pod, namespace: namespaceOf(s, d), everySeconds, forSeconds, ...clusterOf(s) };
+  return { verb: 'watch', action: 'start', ...target, everySeconds, forSeconds };
 }
 
 export const watchVerb = {
   name: 'watch',
   aliases: [],
-  usage: 'watch POD [-n NS] [--every 30s] [--for 30m] [--cluster NAME]  |  watch stop [POD] [-n NS]',
+  usage: () => 'watch POD [-n NS] [--every 30s] [--for 30m] [--cluster NAME]  |  watch stop [POD] [-n NS]',
   summary: 'check a pod repeatedly and post only when the finding changes',
   surfaces: ['slack'],
   flags: FLAGS,
