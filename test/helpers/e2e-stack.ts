@@ -76,6 +76,8 @@ export interface E2EStackOptions {
   producer?: Omit<ProducerOptions, 'connection' | 'prefix' | 'cluster'>;
   /** Cluster client rate limit. Default qps 50, burst 100. */
   qps?: number;
+  /** How the workers' SlackPoster waits (Retry-After, backoff): SlackPosterOptions.sleep. Default a real setTimeout. */
+  slackSleep?: (ms: number) => Promise<void>;
   burst?: number;
 }
 
@@ -89,7 +91,7 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
   const clusterAccess = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: options.qps ?? 50, burst: options.burst ?? 100 });
   // The worker's real retry settings: a 429 is waited out for exactly its Retry-After (no
   // backoff on top), so a storm test takes as long as Slack asks and no longer.
-  const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:` });
+  const poster = new SlackPoster({ token: 'xoxb-e2e', slackApiUrl: slack.url, redis, keyPrefix: `${prefix}:posted:`, ...(options.slackSleep && { sleep: options.slackSleep }) });
   const clusterNow = options.clusterNow;
   const base = { ...defaultDeps(), ...(options.fixVerify && { fixVerify: options.fixVerify }) };
   const deps = clusterNow
