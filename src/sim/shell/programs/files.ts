@@ -1,4 +1,5 @@
 /** Files the simulator synthesizes, and the programs that read them: cat, readlink. */
+import { kubeletHostsFile } from '../../../lab/files.js';
 import { procNetTcp } from '../../netmodel.js';
 import type { ExecContext, Writer } from '../context.js';
 
@@ -15,18 +16,9 @@ export function readModelFile(ctx: ExecContext, path: string): string | undefine
   return undefined;
 }
 
-/** The hosts file kubelet writes into a pod (pkg/kubelet/kubelet_pods.go managedHostsFileContent). */
+/** The hosts file kubelet writes into a pod (pkg/kubelet/kubelet_pods.go managedHostsFileContent): the lab's, one pod IP. */
 function etcHosts(ctx: ExecContext): string {
-  let text =
-    '# Kubernetes-managed hosts file.\n' +
-    '127.0.0.1\tlocalhost\n' +
-    '::1\tlocalhost ip6-localhost ip6-loopback\n' +
-    'fe00::0\tip6-localnet\n' +
-    'fe00::0\tip6-mcastprefix\n' +
-    'fe00::1\tip6-allnodes\n' +
-    'fe00::2\tip6-allrouters\n';
-  if (ctx.podIP) text += `${ctx.podIP}\t${ctx.pod}\n`;
-  return text;
+  return kubeletHostsFile(ctx.podIP ? [ctx.podIP] : [], ctx.pod);
 }
 
 /** coreutils cat: files from the model, `-` (or none) is stdin. */
