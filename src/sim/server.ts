@@ -45,7 +45,7 @@ import { clusterNetwork } from './cluster-net.js';
 import type { SimListener } from './netmodel.js';
 import { policyDenialRejects } from './policy.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_CONTENT_TYPES, PatchError, type PatchKind } from './patch.js';
-import { applyTemplateChange, CUSTOM_KINDS, deploymentRollout, listenAddress, startBudgetSeconds, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
+import { applyTemplateChange, CUSTOM_KINDS, deploymentRollout, listenAddress, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
 
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -385,434 +385,40 @@ function intParam(q: URLSearchParams, name: string, min: number): number | undef
 }
 const isStatus = (v: unknown): v is StatusBody => typeof v === 'object' && v !== null && (v as StatusBody).kind === 'Status';
 
+/** What the request handlers share: the cluster as the timeline stands, the writes made through the API, open watches, the lab. */
+interface Sim {
+  /** The scenario as loaded; a timeline step rebuilds the cluster from it. */
+  readonly base: LoadedScenario;
+  readonly clock: ReturnType<typeof timelineClock>;
+  /** How a fault's `delayMs` is waited (SimulatorOptions.faultDelay). */
+  readonly faultDelay: (ms: number) => Promise<void>;
+  /** The cluster now: replaced (see currentState) when another timeline entry falls due. */
+  state: ClusterState;
+  /** How many timeline entries `state` has applied. */
+  applied: number;
+  /** Every stored write, replayed when a timeline step rebuilds the cluster. */
+  readonly writes: Write[];
+  readonly watchers: Set<Watcher>;
+  /** Method, path and arrival time (epoch ms) of every request so far. */
+  readonly log: { method: string; path: string; at: number }[];
+  readonly lab: Lab | undefined;
+  /** A timeline change the kernel refused (a listener it cannot open); every later exec reports it. */
+  labError: Error | undefined;
+  /** The port the server listens on (0 until it listens). */
+  port: number;
+}
+
 /** Starts the simulator on 127.0.0.1. */
 export async function startSimulator(options: SimulatorOptions): Promise<RunningSimulator> {
   const base: LoadedScenario = typeof options.scenario === 'string' ? loadScenario(options.scenario) : validateScenario(options.scenario, '(in-memory scenario)');
   const clock = timelineClock(base, options);
   const faultDelay = options.faultDelay ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  let state = new ClusterState(base);
-  let applied = 0;
+  const state = new ClusterState(base);
   const lab = options.lab ? await startLab(base, { ...options.lab, label: options.lab.label ?? (typeof options.scenario === 'string' ? options.scenario : undefined) }) : undefined;
-  /** A timeline change the kernel refused (a listener it cannot open); every later exec reports it. */
-  let labError: Error | undefined;
-  /** The cluster as the timeline stands now: rebuilt only when another entry falls due. */
-  const current = (): ClusterState => {
-    if (!clock) return state;
-    const elapsed = clock.elapsedMs();
-    const due = clock.schedule.filter((e) => e.atMs <= elapsed).length;
-    if (due !== applied) {
-      const next = new ClusterState({ ...applyTimeline(base, base.timeline ?? [], elapsed), baseDir: base.baseDir });
-      next.inheritFaults(state);
-      // Writes made through the API outlive a timeline step, as they would on a cluster.
-      for (const w of writes) applyWrite(next, w);
-      state = next;
-      applied = due;
-      lab?.sync(state.scenario).catch((err: unknown) => (labError = err as Error));
-    }
-    return state;
-  };
-  const log: { method: string; path: string; at: number }[] = [];
-  /** Every stored write, replayed when a timeline step rebuilds the cluster. */
-  const writes: Write[] = [];
-  const watchers = new Set<Watcher>();
-  let port = 0;
-
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const path = url.pathname.replace(/\/+$/, '') || '/';
-    log.push({ method, path, at: Date.now() });
-    current();
-    const fault = state.takeFault(method, path);
-    if (fault?.delayMs) await faultDelay(fault.delayMs);
-    if (fault?.status) return sendStatus(res, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
-    return route(req, res, method, path, url.searchParams);
-  };
-
-  const route = async (req: IncomingMessage, res: ServerResponse, method: string, path: string, q: URLSearchParams): Promise<void> => {
-    if (path === '/version') return sendJson(res, 200, versionInfo(state.scenario.cluster.version));
-    if (path === '/healthz' || path === '/livez' || path === '/readyz') {
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-      return void res.end('ok');
-    }
-    if (path === '/api') return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${port}` }] });
-    if (path === '/apis') return sendJson(res, 200, groupList(state));
-    const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
-    let group: string;
-    let version: string;
-    let rest: string[];
-    if (parts[0] === 'api' && parts[1] === 'v1') {
-      group = '';
-      version = 'v1';
-      rest = parts.slice(2);
-    } else if (parts[0] === 'apis' && parts[1]) {
-      group = parts[1];
-      const g = groupList(state).groups.find((x) => x.name === group);
-      if (!g) return sendStatus(res, RESOURCE_NOT_FOUND());
-      if (!parts[2]) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
-      version = parts[2];
-      if (!g.versions.some((v) => v.version === version)) return sendStatus(res, RESOURCE_NOT_FOUND());
-      rest = parts.slice(3);
-    } else return sendStatus(res, RESOURCE_NOT_FOUND());
-
-    if (rest.length === 0) return sendJson(res, 200, resourceList(state, group, version));
-
-    // `namespaces/NS/<resource>...` is namespaced; `namespaces[/NS]` alone is the Namespace kind itself.
-    let namespace: string | undefined;
-    if (rest[0] === 'namespaces' && rest.length >= 3) {
-      namespace = rest[1];
-      rest = rest.slice(2);
-    }
-    const [plural, name, sub] = rest as [string, string | undefined, string | undefined];
-    if (rest.length > 3) return sendStatus(res, RESOURCE_NOT_FOUND());
-    const type = state.typeOf(group, version, plural);
-    if (!type) return sendStatus(res, RESOURCE_NOT_FOUND());
-    // A namespaced kind asked for by name without a namespace (or the reverse) is not a route.
-    if (name !== undefined && type.namespaced !== (namespace !== undefined)) return sendStatus(res, RESOURCE_NOT_FOUND());
-
-    if (name === undefined) {
-      if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
-      return list(res, req, type, namespace, q);
-    }
-    const obj = state.find(type, namespace, name);
-    if (sub === undefined && method === 'PATCH') {
-      if (!obj) return sendStatus(res, notFound(type, name));
-      return patch(req, res, type, obj, q);
-    }
-    if (sub === undefined || sub === 'status') {
-      if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
-      if (!obj) return sendStatus(res, notFound(type, name));
-      if (wantsTable(req.headers.accept)) return sendJson(res, 200, toTable(type.kind, [obj], { now: state.now, resourceVersion: state.resourceVersion(), includeObject: includeObject(q) }));
-      return sendJson(res, 200, obj);
-    }
-    if (type.kind !== 'Pod' || type.group !== '') return sendStatus(res, RESOURCE_NOT_FOUND());
-    if (!obj) return sendStatus(res, notFound(type, name));
-    switch (sub) {
-      case 'log':
-        if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
-        return podLog(res, obj, q);
-      case 'exec':
-        return sendStatus(res, failure(400, 'Upgrade request required'));
-      case 'ephemeralcontainers':
-        if (method === 'GET') return sendJson(res, 200, obj);
-        if (method === 'PATCH' || method === 'PUT') return ephemeral(req, res, method, obj);
-        return sendStatus(res, methodNotAllowed(method));
-      default:
-        return sendStatus(res, RESOURCE_NOT_FOUND());
-    }
-  };
-
-  const list = (res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams): void => {
-    let items: Obj[];
-    let matches: (o: Obj) => boolean;
-    try {
-      const byLabel = parseLabelSelector(q.get('labelSelector') ?? undefined);
-      const byField = parseFieldSelector(q.get('fieldSelector') ?? undefined, type.kind);
-      matches = (o) => byLabel(o) && byField(o);
-      items = state.itemsOf(type, namespace).filter(matches);
-    } catch (err) {
-      if (err instanceof SelectorError) return sendStatus(res, failure(400, err.message));
-      throw err;
-    }
-    if (q.get('watch') === 'true' || q.get('watch') === '1') return watch(res, req, type, namespace, q, items, matches);
-    const rv = state.resourceVersion();
-    const listMeta: Obj = { resourceVersion: rv };
-    const limit = Number(q.get('limit') ?? '0');
-    const offset = q.get('continue') ? Number.parseInt(Buffer.from(q.get('continue') as string, 'base64url').toString('utf8'), 10) : 0;
-    if (Number.isNaN(offset) || offset < 0) return sendStatus(res, failure(400, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
-    if (Number.isInteger(limit) && limit > 0) {
-      const page = items.slice(offset, offset + limit);
-      if (offset + limit < items.length) {
-        listMeta.continue = Buffer.from(String(offset + limit)).toString('base64url');
-        listMeta.remainingItemCount = items.length - offset - limit;
-      }
-      items = page;
-    } else if (offset > 0) items = items.slice(offset);
-    if (wantsTable(req.headers.accept)) {
-      const table = toTable(type.kind, items, { now: state.now, resourceVersion: rv, includeObject: includeObject(q) });
-      (table.metadata as Obj).continue = listMeta.continue;
-      return sendJson(res, 200, table);
-    }
-    return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: type.group ? `${type.group}/${type.version}` : type.version, metadata: listMeta, items });
-  };
-
-  /**
-   * A watch: the current objects as ADDED (unless the client resumes from a resourceVersion,
-   * as informers and `kubectl get -w` do after their list), then changes as they happen,
-   * until `timeoutSeconds` or the client leaves.
-   */
-  const watch = (res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams, items: Obj[], matches: (o: Obj) => boolean): void => {
-    const asTable = wantsTable(req.headers.accept);
-    const wire = (o: Obj): Obj => (asTable ? toTable(type.kind, [o], { now: state.now, resourceVersion: state.resourceVersion(), includeObject: includeObject(q) }) : o);
-    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-    const send = (kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void => void res.write(`${JSON.stringify({ type: kind, object: wire(o) })}\n`);
-    const from = q.get('resourceVersion');
-    if (!from || from === '0') for (const o of items) send('ADDED', o);
-    const watcher: Watcher = { type, namespace, matches, send };
-    watchers.add(watcher);
-    const timeout = Number(q.get('timeoutSeconds') ?? '0');
-    const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
-    res.on('close', () => {
-      watchers.delete(watcher);
-      if (timer) clearTimeout(timer);
-    });
-  };
-
-  /** Tells open watches about a changed object. */
-  const notify = (kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void => {
-    for (const w of watchers) {
-      if (w.type.kind !== o.kind || (w.namespace !== undefined && w.namespace !== nsOf(o)) || !w.matches(o)) continue;
-      w.send(kind, o);
-    }
-  };
-
-  const podLog = async (res: ServerResponse, pod: Obj, q: URLSearchParams): Promise<void> => {
-    const podName = nameOf(pod);
-    const ns = nsOf(pod) as string;
-    const spec = (pod.spec ?? {}) as Obj;
-    const regular = ((spec.containers ?? []) as Obj[]).map(nameOf2);
-    let container = q.get('container') ?? '';
-    if (!container) {
-      if (regular.length === 1) container = regular[0] as string;
-      else {
-        const init = ((spec.initContainers ?? []) as Obj[]).map(nameOf2);
-        const eph = ((spec.ephemeralContainers ?? []) as Obj[]).map(nameOf2);
-        let msg = `a container name must be specified for pod ${podName}, choose one of: [${regular.join(' ')}]`;
-        if (init.length) msg += ` or one of the init containers: [${init.join(' ')}]`;
-        if (eph.length) msg += ` or one of the ephemeral containers: [${eph.join(' ')}]`;
-        return sendStatus(res, failure(400, msg));
-      }
-    }
-    if (!containerNames(pod as Scenario['objects'][number]).includes(container)) return sendStatus(res, failure(400, `container ${container} is not valid for pod ${podName}`));
-    const previous = q.get('previous') === 'true';
-    const params: (keyof LogQuery)[] = ['tailLines', 'limitBytes', 'sinceSeconds'];
-    const query: LogQuery = { timestamps: q.get('timestamps') === 'true' };
-    for (const p of params) {
-      const v = intParam(q, p, p === 'tailLines' ? 0 : 1);
-      if (isStatus(v)) return sendStatus(res, v);
-      if (v !== undefined) (query as unknown as Record<string, number>)[p] = v;
-    }
-    const sinceTime = q.get('sinceTime');
-    if (sinceTime) {
-      if (query.sinceSeconds !== undefined) return sendStatus(res, failure(422, 'PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified', {}, 'Invalid'));
-      query.sinceTime = sinceTime;
-    }
-    const logs = state.scenario.pods[`${ns}/${podName}`]?.containers[container]?.logs;
-    const source = logSource(state.scenario, logs, previous, state.now);
-    if (!source) {
-      if (previous) return sendStatus(res, failure(400, `previous terminated container "${container}" in pod "${podName}" not found`));
-      const waiting = containerStatus(pod, container)?.state as Obj | undefined;
-      const reason = str((waiting?.waiting as Obj | undefined)?.reason);
-      if (waiting?.waiting && reason && (containerStatus(pod, container)?.restartCount ?? 0) === 0) {
-        return sendStatus(res, failure(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`));
-      }
-    }
-    res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
-    if (source) {
-      try {
-        await streamLog(source, query, state.now, res);
-      } catch {
-        // The client went away or the file vanished mid-stream; nothing more to send.
-        res.destroy();
-        return;
-      }
-    }
-    res.end();
-  };
-
-  /**
-   * PATCH of a Pod owner (or a pod's mutable fields): merge, strategic merge (built-in kinds
-   * only) or JSON patch; `dryRun=All` validates and answers without storing; otherwise the
-   * object is stored (resourceVersion, generation, managedFields) and its pods roll.
-   */
-  const patch = async (req: IncomingMessage, res: ServerResponse, type: ResourceType, obj: Obj, q: URLSearchParams): Promise<void> => {
-    const attrs: RequestAttributes = { verb: 'patch', resource: type.plural, group: type.group, name: nameOf(obj), ...(nsOf(obj) ? { namespace: nsOf(obj) } : {}) };
-    if (!rbacAllows(state.scenario, attrs)) return sendStatus(res, forbidden(attrs));
-    if (!PATCHABLE_KINDS.has(type.kind)) return sendStatus(res, methodNotAllowed('PATCH'));
-    const dryRun = q.getAll('dryRun');
-    // apiserver: PatchOptions validation accepts only "All" (k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateDryRun).
-    const badDry = dryRun.find((d) => d !== 'All');
-    if (badDry !== undefined) return sendStatus(res, failure(422, `PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["${badDry}"]: supported values: "All"`, {}, 'Invalid'));
-    const manager = q.get('fieldManager') ?? 'unknown';
-    if (manager.length > 128) return sendStatus(res, failure(422, `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes`, {}, 'Invalid'));
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    const kind = (Object.entries(PATCH_CONTENT_TYPES) as [string, string][]).find(([, v]) => v === contentType)?.[0];
-    if (!kind || kind === 'apply' || (kind === 'strategic' && CUSTOM_KINDS.has(type.kind))) {
-      const accepted = CUSTOM_KINDS.has(type.kind)
-        ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
-        : 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json';
-      const why = kind === 'apply' ? ' (the simulator does not implement server-side apply)' : '';
-      return sendStatus(res, failure(415, `the body of the request was in an unknown format - accepted media types include: ${accepted}${why}`, {}, 'UnsupportedMediaType'));
-    }
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return sendStatus(res, failure(400, `error decoding patch: invalid character in ${contentType} body`));
-    }
-    const write: Write = { kind: type.kind, group: type.group, namespace: nsOf(obj), name: nameOf(obj), patchKind: kind as PatchKind, body, manager };
-    const result = applyWrite(state, write, dryRun.length > 0);
-    if (isStatus(result)) return sendStatus(res, result);
-    if (dryRun.length === 0) {
-      writes.push(write);
-      notify('MODIFIED', result);
-    }
-    return sendJson(res, 200, result);
-  };
-
-  const ephemeral = async (req: IncomingMessage, res: ServerResponse, method: string, pod: Obj): Promise<void> => {
-    const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
-    let body: unknown;
-    try {
-      body = JSON.parse(await readBody(req));
-    } catch {
-      return sendStatus(res, failure(400, `error decoding patch: invalid JSON in ${method} body`));
-    }
-    const spec = (pod.spec ??= {}) as Obj;
-    const existing = ((spec.ephemeralContainers ?? []) as Obj[]).map(clone);
-    let next: Obj[];
-    if (method === 'PUT') {
-      next = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
-    } else if (contentType === 'application/json-patch+json') {
-      let r: Obj;
-      try {
-        r = applyJsonPatch({ spec: { ephemeralContainers: existing } }, body) as Obj;
-      } catch (err) {
-        if (err instanceof PatchError) return sendStatus(res, err.status);
-        throw err;
-      }
-      next = (((r.spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[]);
-    } else if (contentType === 'application/merge-patch+json') {
-      const given = ((body as Obj).spec as Obj | undefined)?.ephemeralContainers;
-      next = given === undefined ? existing : Array.isArray(given) ? (given as Obj[]) : [];
-    } else if (contentType === 'application/strategic-merge-patch+json') {
-      // ephemeralContainers merge by name (patchMergeKey: name).
-      const given = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
-      next = existing.slice();
-      for (const c of Array.isArray(given) ? given : []) {
-        const i = next.findIndex((e) => e.name === c.name);
-        if (i >= 0) next[i] = { ...next[i], ...c };
-        else next.push(c);
-      }
-    } else {
-      return sendStatus(res, failure(415, `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`, {}, 'UnsupportedMediaType'));
-    }
-    const invalid = validateEphemeral(pod, existing, next);
-    if (invalid) return sendStatus(res, invalid);
-    spec.ephemeralContainers = next;
-    const status = (pod.status ??= {}) as Obj;
-    const statuses = ((status.ephemeralContainerStatuses ?? []) as Obj[]).slice();
-    const startedAt = new Date(state.now).toISOString().replace(/\.\d+Z$/, 'Z');
-    for (const c of next) {
-      if (statuses.some((s) => s.name === c.name)) continue;
-      statuses.push({
-        name: c.name, image: c.image, imageID: `${String(c.image)}@sha256:${createHash('sha256').update(String(c.image)).digest('hex')}`,
-        containerID: `containerd://${createHash('sha256').update(`${nameOf(pod)}/${String(c.name)}`).digest('hex')}`,
-        ready: false, restartCount: 0, state: { running: { startedAt } },
-      });
-    }
-    status.ephemeralContainerStatuses = statuses;
-    meta(pod).resourceVersion = String(state.nextRv());
-    notify('MODIFIED', pod);
-    return sendJson(res, 200, pod);
-  };
-
-  const execResolver = (namespace: string, podName: string, container: string): ExecContext | { status: number; reason: string; message: string } => {
-    const pod = state.pod(namespace, podName);
-    if (!pod) return { status: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
-    const spec = (pod.spec ?? {}) as Obj;
-    const regular = ((spec.containers ?? []) as Obj[]).map(nameOf2);
-    const eph = ((spec.ephemeralContainers ?? []) as Obj[]).map(nameOf2);
-    let name = container;
-    if (!name) {
-      if (regular.length !== 1) return { status: 400, reason: 'BadRequest', message: `a container name must be specified for pod ${podName}, choose one of: [${regular.join(' ')}]` };
-      name = regular[0] as string;
-    }
-    if (!containerNames(pod as Scenario['objects'][number]).includes(name)) return { status: 400, reason: 'BadRequest', message: `container ${name} is not valid for pod ${podName}` };
-    const cs = containerStatus(pod, name);
-    const running = cs ? !!(cs.state as Obj | undefined)?.running : true;
-    // kubelet's answer for a container that is not running; clients print it as "unable to upgrade connection: …".
-    if (!running) return { status: 500, reason: 'InternalError', message: `container not found ("${name}")` };
-    const key = `${namespace}/${podName}`;
-    const sim = state.scenario.pods[key];
-    const isEphemeral = eph.includes(name);
-    let inode: number;
-    if (isEphemeral && sim?.netns === 'per-container') {
-      // A broken runtime: the debug container lands in its target's namespace, or a fresh one.
-      const target = str(((spec.ephemeralContainers as Obj[]).find((c) => c.name === name) ?? {}).targetContainerName);
-      inode = target ? state.netnsInode(key, target) : state.netnsInode(key, name);
-    } else inode = state.netnsInode(key, isEphemeral ? undefined : name);
-    const simC = sim?.containers[name];
-    const ctx: ExecContext = {
-      namespace, pod: podName, container: name,
-      tools: isEphemeral ? [...EPHEMERAL_TOOLS] : [...(simC?.tools ?? DEFAULT_TOOLS)],
-      netnsInode: inode,
-      listeners: state.listeners(key, inode),
-      overrides: (simC?.exec ?? []).map((o) => ({ ...o })),
-    };
-    const podIP = str((pod.status as Obj | undefined)?.podIP);
-    if (podIP) ctx.podIP = podIP;
-    ctx.network = clusterNetwork({
-      objects: state.objects,
-      listenersOf: (podKey) => (state.scenario.pods[podKey]?.netns === 'per-container' ? undefined : state.listeners(podKey, state.netnsInode(podKey, undefined))),
-      rejects: policyDenialRejects(state.scenario.cluster),
-    }, key);
-    return ctx;
-  };
-
-  /** Lab mode: the scenario's exact replies still win; anything else runs for real in the container's namespace. */
-  const labRunner: ExecRunner | undefined = lab
-    ? async (ctx, argv, signal) => {
-        const override = ctx.overrides.find((o) => o.argv.length === argv.length && o.argv.every((a, i) => a === argv[i]));
-        if (override) return { stdout: override.stdout ?? '', stderr: override.stderr ?? '', exitCode: override.exitCode ?? 0 };
-        // The cluster as it stands now (a timeline entry, or a PATCH that rolled the pod and moved its listeners).
-        await lab.sync(state.scenario).catch((err: unknown) => (labError = err as Error));
-        if (labError) throw labError;
-        const spec = (state.pod(ctx.namespace, ctx.pod)?.spec ?? {}) as Obj;
-        const eph = ((spec.ephemeralContainers ?? []) as Obj[]).find((c) => c.name === ctx.container);
-        const target = eph ? str(eph.targetContainerName) : undefined;
-        return lab.exec({
-          pod: `${ctx.namespace}/${ctx.pod}`, container: ctx.container, tools: ctx.tools, argv, signal,
-          ...(eph ? { ephemeral: target ? { target } : {} } : {}),
-        });
-      }
-    : undefined;
-
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendStatus(res, failure(500, `Internal error occurred: ${(err as Error).message}`));
-      else res.destroy();
-    });
-  });
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on('error', () => socket.destroy());
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const method = req.method ?? 'GET';
-    const path = url.pathname.replace(/\/+$/, '');
-    log.push({ method, path, at: Date.now() });
-    current();
-    void (async () => {
-      const fault = state.takeFault(method, path);
-      if (fault?.delayMs) await faultDelay(fault.delayMs);
-      if (fault?.status) return rejectUpgrade(socket, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(path);
-      if (!m) return rejectUpgrade(socket, failure(400, `upgrade is not supported for ${path}`));
-      handleExecUpgrade(req, socket, head, execResolver, labRunner);
-    })().catch(() => socket.destroy());
-  });
-  // kubectl keeps connections alive; do not let an idle one hold close() up for long.
-  server.keepAliveTimeout = 5000;
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (err: NodeJS.ErrnoException) => {
-      lab?.closeSync();
-      reject(new PodnetError('bad-input', err.code === 'EADDRINUSE' ? `port ${options.port ?? 0} on 127.0.0.1 is already in use; pick another with --port` : `cannot listen on 127.0.0.1:${options.port ?? 0}: ${err.message}`));
-    });
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  port = typeof address === 'object' && address ? address.port : 0;
-  const url = `http://127.0.0.1:${port}`;
+  const sim: Sim = { base, clock, faultDelay, state, applied: 0, writes: [], watchers: new Set(), log: [], lab, labError: undefined, port: 0 };
+  const server = createSimServer(sim);
+  sim.port = await listen(server, options.port ?? 0, lab);
+  const url = `http://127.0.0.1:${sim.port}`;
   const kubeconfigYaml = (): string => kubeconfigFor(url, base);
   if (options.kubeconfigPath) {
     writeFileSync(options.kubeconfigPath, kubeconfigYaml(), { mode: 0o600 });
@@ -822,10 +428,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
 
   return {
     url,
-    port,
+    port: sim.port,
     kubeconfigYaml,
-    requestCount: () => log.length,
-    requests: () => log.map((r) => ({ ...r })),
+    requestCount: () => sim.log.length,
+    requests: () => sim.log.map((r) => ({ ...r })),
     ...(lab ? { lab } : {}),
     close: async () => {
       await new Promise<void>((resolve) => {
@@ -834,6 +440,450 @@ export async function startSimulator(options: SimulatorOptions): Promise<Running
       });
       await lab?.close();
     },
+  };
+}
+
+/** The HTTP server: requests through handleRequest, pods/exec upgrades to the exec WebSocket. */
+function createSimServer(sim: Sim): Server {
+  const server: Server = createServer((req, res) => {
+    handleRequest(sim, req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendStatus(res, failure(500, `Internal error occurred: ${(err as Error).message}`));
+      else res.destroy();
+    });
+  });
+  const labRunner = sim.lab ? labExecRunner(sim, sim.lab) : undefined;
+  const execResolver = (namespace: string, podName: string, container: string): ReturnType<typeof resolveExec> => resolveExec(sim, namespace, podName, container);
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on('error', () => socket.destroy());
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const method = req.method ?? 'GET';
+    const path = url.pathname.replace(/\/+$/, '');
+    sim.log.push({ method, path, at: Date.now() });
+    currentState(sim);
+    void (async () => {
+      const fault = sim.state.takeFault(method, path);
+      if (fault?.delayMs) await sim.faultDelay(fault.delayMs);
+      if (fault?.status) return rejectUpgrade(socket, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(path);
+      if (!m) return rejectUpgrade(socket, failure(400, `upgrade is not supported for ${path}`));
+      handleExecUpgrade(req, socket, head, execResolver, labRunner);
+    })().catch(() => socket.destroy());
+  });
+  // kubectl keeps connections alive; do not let an idle one hold close() up for long.
+  server.keepAliveTimeout = 5000;
+  return server;
+}
+
+/** Listens on 127.0.0.1:`port` (0 = any free port) and gives the port; a clear error (and the lab closed) when it cannot. */
+async function listen(server: Server, port: number, lab: Lab | undefined): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      lab?.closeSync();
+      reject(new PodnetError('bad-input', err.code === 'EADDRINUSE' ? `port ${port} on 127.0.0.1 is already in use; pick another with --port` : `cannot listen on 127.0.0.1:${port}: ${err.message}`));
+    });
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+/** The cluster as the timeline stands now: rebuilt only when another entry falls due. */
+function currentState(sim: Sim): ClusterState {
+  const { base, clock } = sim;
+  if (!clock) return sim.state;
+  const elapsed = clock.elapsedMs();
+  const due = clock.schedule.filter((e) => e.atMs <= elapsed).length;
+  if (due !== sim.applied) {
+    const next = new ClusterState({ ...applyTimeline(base, base.timeline ?? [], elapsed), baseDir: base.baseDir });
+    next.inheritFaults(sim.state);
+    // Writes made through the API outlive a timeline step, as they would on a cluster.
+    for (const w of sim.writes) applyWrite(next, w);
+    sim.state = next;
+    sim.applied = due;
+    sim.lab?.sync(sim.state.scenario).catch((err: unknown) => (sim.labError = err as Error));
+  }
+  return sim.state;
+}
+
+/** One HTTP request: logged, the timeline brought up to date, a scenario fault or the route. */
+async function handleRequest(sim: Sim, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const method = req.method ?? 'GET';
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  sim.log.push({ method, path, at: Date.now() });
+  currentState(sim);
+  const fault = sim.state.takeFault(method, path);
+  if (fault?.delayMs) await sim.faultDelay(fault.delayMs);
+  if (fault?.status) return sendStatus(res, faultStatus(fault.status, attributesFor(method, path, url.searchParams)));
+  return route(sim, req, res, method, path, url.searchParams);
+}
+
+/** The routing table: health and discovery, then `/api/v1/...` and `/apis/GROUP/VERSION/...`. */
+async function route(sim: Sim, req: IncomingMessage, res: ServerResponse, method: string, path: string, q: URLSearchParams): Promise<void> {
+  const { state } = sim;
+  if (path === '/version') return sendJson(res, 200, versionInfo(state.scenario.cluster.version));
+  if (path === '/healthz' || path === '/livez' || path === '/readyz') {
+    res.writeHead(200, { 'Content-Type': 'text/plain' });
+    return void res.end('ok');
+  }
+  if (path === '/api') return sendJson(res, 200, { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: `127.0.0.1:${sim.port}` }] });
+  if (path === '/apis') return sendJson(res, 200, groupList(state));
+  const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
+  let group: string;
+  let version: string;
+  let rest: string[];
+  if (parts[0] === 'api' && parts[1] === 'v1') {
+    group = '';
+    version = 'v1';
+    rest = parts.slice(2);
+  } else if (parts[0] === 'apis' && parts[1]) {
+    group = parts[1];
+    const g = groupList(state).groups.find((x) => x.name === group);
+    if (!g) return sendStatus(res, RESOURCE_NOT_FOUND());
+    if (!parts[2]) return sendJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...g });
+    version = parts[2];
+    if (!g.versions.some((v) => v.version === version)) return sendStatus(res, RESOURCE_NOT_FOUND());
+    rest = parts.slice(3);
+  } else return sendStatus(res, RESOURCE_NOT_FOUND());
+
+  if (rest.length === 0) return sendJson(res, 200, resourceList(state, group, version));
+  return routeResource(sim, req, res, method, { group, version, rest }, q);
+}
+
+/** `[namespaces/NS/]PLURAL[/NAME[/SUB]]` under one group version: list/watch, get, patch, pod subresources. */
+function routeResource(
+  sim: Sim,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  at: { group: string; version: string; rest: string[] },
+  q: URLSearchParams,
+): Promise<void> | void {
+  const { state } = sim;
+  const { group, version } = at;
+  let { rest } = at;
+  // `namespaces/NS/<resource>...` is namespaced; `namespaces[/NS]` alone is the Namespace kind itself.
+  let namespace: string | undefined;
+  if (rest[0] === 'namespaces' && rest.length >= 3) {
+    namespace = rest[1];
+    rest = rest.slice(2);
+  }
+  const [plural, name, sub] = rest as [string, string | undefined, string | undefined];
+  if (rest.length > 3) return sendStatus(res, RESOURCE_NOT_FOUND());
+  const type = state.typeOf(group, version, plural);
+  if (!type) return sendStatus(res, RESOURCE_NOT_FOUND());
+  // A namespaced kind asked for by name without a namespace (or the reverse) is not a route.
+  if (name !== undefined && type.namespaced !== (namespace !== undefined)) return sendStatus(res, RESOURCE_NOT_FOUND());
+
+  if (name === undefined) {
+    if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
+    return listObjects(sim, res, req, type, namespace, q);
+  }
+  const obj = state.find(type, namespace, name);
+  if (sub === undefined && method === 'PATCH') {
+    if (!obj) return sendStatus(res, notFound(type, name));
+    return patchObject(sim, req, res, type, obj, q);
+  }
+  if (sub === undefined || sub === 'status') {
+    if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
+    if (!obj) return sendStatus(res, notFound(type, name));
+    if (wantsTable(req.headers.accept)) return sendJson(res, 200, toTable(type.kind, [obj], { now: state.now, resourceVersion: state.resourceVersion(), includeObject: includeObject(q) }));
+    return sendJson(res, 200, obj);
+  }
+  if (type.kind !== 'Pod' || type.group !== '') return sendStatus(res, RESOURCE_NOT_FOUND());
+  if (!obj) return sendStatus(res, notFound(type, name));
+  switch (sub) {
+    case 'log':
+      if (method !== 'GET') return sendStatus(res, methodNotAllowed(method));
+      return podLog(sim, res, obj, q);
+    case 'exec':
+      return sendStatus(res, failure(400, 'Upgrade request required'));
+    case 'ephemeralcontainers':
+      if (method === 'GET') return sendJson(res, 200, obj);
+      if (method === 'PATCH' || method === 'PUT') return patchEphemeral(sim, req, res, method, obj);
+      return sendStatus(res, methodNotAllowed(method));
+    default:
+      return sendStatus(res, RESOURCE_NOT_FOUND());
+  }
+}
+
+/** A list (paged with `limit`/`continue`, as a Table when asked), or a watch with `watch=true`. */
+function listObjects(sim: Sim, res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams): void {
+  let items: Obj[];
+  let matches: (o: Obj) => boolean;
+  try {
+    const byLabel = parseLabelSelector(q.get('labelSelector') ?? undefined);
+    const byField = parseFieldSelector(q.get('fieldSelector') ?? undefined, type.kind);
+    matches = (o) => byLabel(o) && byField(o);
+    items = sim.state.itemsOf(type, namespace).filter(matches);
+  } catch (err) {
+    if (err instanceof SelectorError) return sendStatus(res, failure(400, err.message));
+    throw err;
+  }
+  if (q.get('watch') === 'true' || q.get('watch') === '1') return watchObjects(sim, res, req, type, namespace, q, items, matches);
+  const rv = sim.state.resourceVersion();
+  const listMeta: Obj = { resourceVersion: rv };
+  const limit = Number(q.get('limit') ?? '0');
+  const offset = q.get('continue') ? Number.parseInt(Buffer.from(q.get('continue') as string, 'base64url').toString('utf8'), 10) : 0;
+  if (Number.isNaN(offset) || offset < 0) return sendStatus(res, failure(400, 'continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)'));
+  if (Number.isInteger(limit) && limit > 0) {
+    const page = items.slice(offset, offset + limit);
+    if (offset + limit < items.length) {
+      listMeta.continue = Buffer.from(String(offset + limit)).toString('base64url');
+      listMeta.remainingItemCount = items.length - offset - limit;
+    }
+    items = page;
+  } else if (offset > 0) items = items.slice(offset);
+  if (wantsTable(req.headers.accept)) {
+    const table = toTable(type.kind, items, { now: sim.state.now, resourceVersion: rv, includeObject: includeObject(q) });
+    (table.metadata as Obj).continue = listMeta.continue;
+    return sendJson(res, 200, table);
+  }
+  return sendJson(res, 200, { kind: `${type.kind}List`, apiVersion: type.group ? `${type.group}/${type.version}` : type.version, metadata: listMeta, items });
+}
+
+/**
+ * A watch: the current objects as ADDED (unless the client resumes from a resourceVersion,
+ * as informers and `kubectl get -w` do after their list), then changes as they happen,
+ * until `timeoutSeconds` or the client leaves.
+ */
+function watchObjects(sim: Sim, res: ServerResponse, req: IncomingMessage, type: ResourceType, namespace: string | undefined, q: URLSearchParams, items: Obj[], matches: (o: Obj) => boolean): void {
+  const asTable = wantsTable(req.headers.accept);
+  const wire = (o: Obj): Obj => (asTable ? toTable(type.kind, [o], { now: sim.state.now, resourceVersion: sim.state.resourceVersion(), includeObject: includeObject(q) }) : o);
+  res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  const send = (kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void => void res.write(`${JSON.stringify({ type: kind, object: wire(o) })}\n`);
+  const from = q.get('resourceVersion');
+  if (!from || from === '0') for (const o of items) send('ADDED', o);
+  const watcher: Watcher = { type, namespace, matches, send };
+  sim.watchers.add(watcher);
+  const timeout = Number(q.get('timeoutSeconds') ?? '0');
+  const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : undefined;
+  res.on('close', () => {
+    sim.watchers.delete(watcher);
+    if (timer) clearTimeout(timer);
+  });
+}
+
+/** Tells open watches about a changed object. */
+function notifyWatchers(sim: Sim, kind: 'ADDED' | 'MODIFIED' | 'DELETED', o: Obj): void {
+  for (const w of sim.watchers) {
+    if (w.type.kind !== o.kind || (w.namespace !== undefined && w.namespace !== nsOf(o)) || !w.matches(o)) continue;
+    w.send(kind, o);
+  }
+}
+
+/** pods/log: the container (or the only one), the kubelet's query checks, the scenario's log stream. */
+async function podLog(sim: Sim, res: ServerResponse, pod: Obj, q: URLSearchParams): Promise<void> {
+  const podName = nameOf(pod);
+  const ns = nsOf(pod) as string;
+  const spec = (pod.spec ?? {}) as Obj;
+  const regular = ((spec.containers ?? []) as Obj[]).map(nameOf2);
+  let container = q.get('container') ?? '';
+  if (!container) {
+    if (regular.length === 1) container = regular[0] as string;
+    else {
+      const init = ((spec.initContainers ?? []) as Obj[]).map(nameOf2);
+      const eph = ((spec.ephemeralContainers ?? []) as Obj[]).map(nameOf2);
+      let msg = `a container name must be specified for pod ${podName}, choose one of: [${regular.join(' ')}]`;
+      if (init.length) msg += ` or one of the init containers: [${init.join(' ')}]`;
+      if (eph.length) msg += ` or one of the ephemeral containers: [${eph.join(' ')}]`;
+      return sendStatus(res, failure(400, msg));
+    }
+  }
+  if (!containerNames(pod as Scenario['objects'][number]).includes(container)) return sendStatus(res, failure(400, `container ${container} is not valid for pod ${podName}`));
+  const previous = q.get('previous') === 'true';
+  const params: (keyof LogQuery)[] = ['tailLines', 'limitBytes', 'sinceSeconds'];
+  const query: LogQuery = { timestamps: q.get('timestamps') === 'true' };
+  for (const p of params) {
+    const v = intParam(q, p, p === 'tailLines' ? 0 : 1);
+    if (isStatus(v)) return sendStatus(res, v);
+    if (v !== undefined) (query as unknown as Record<string, number>)[p] = v;
+  }
+  const sinceTime = q.get('sinceTime');
+  if (sinceTime) {
+    if (query.sinceSeconds !== undefined) return sendStatus(res, failure(422, 'PodLogOptions "" is invalid: sinceSeconds: Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified', {}, 'Invalid'));
+    query.sinceTime = sinceTime;
+  }
+  const logs = sim.state.scenario.pods[`${ns}/${podName}`]?.containers[container]?.logs;
+  const source = logSource(sim.state.scenario, logs, previous, sim.state.now);
+  if (!source) {
+    if (previous) return sendStatus(res, failure(400, `previous terminated container "${container}" in pod "${podName}" not found`));
+    const waiting = containerStatus(pod, container)?.state as Obj | undefined;
+    const reason = str((waiting?.waiting as Obj | undefined)?.reason);
+    if (waiting?.waiting && reason && (containerStatus(pod, container)?.restartCount ?? 0) === 0) {
+      return sendStatus(res, failure(400, `container "${container}" in pod "${podName}" is waiting to start: ${reason}`));
+    }
+  }
+  res.writeHead(200, { 'Content-Type': 'text/plain', 'Cache-Control': 'no-cache, private', 'Transfer-Encoding': 'chunked' });
+  if (source) {
+    try {
+      await streamLog(source, query, sim.state.now, res);
+    } catch {
+      // The client went away or the file vanished mid-stream; nothing more to send.
+      res.destroy();
+      return;
+    }
+  }
+  res.end();
+}
+
+/**
+ * PATCH of a Pod owner (or a pod's mutable fields): merge, strategic merge (built-in kinds
+ * only) or JSON patch; `dryRun=All` validates and answers without storing; otherwise the
+ * object is stored (resourceVersion, generation, managedFields) and its pods roll.
+ */
+async function patchObject(sim: Sim, req: IncomingMessage, res: ServerResponse, type: ResourceType, obj: Obj, q: URLSearchParams): Promise<void> {
+  const attrs: RequestAttributes = { verb: 'patch', resource: type.plural, group: type.group, name: nameOf(obj), ...(nsOf(obj) ? { namespace: nsOf(obj) } : {}) };
+  if (!rbacAllows(sim.state.scenario, attrs)) return sendStatus(res, forbidden(attrs));
+  if (!PATCHABLE_KINDS.has(type.kind)) return sendStatus(res, methodNotAllowed('PATCH'));
+  const dryRun = q.getAll('dryRun');
+  // apiserver: PatchOptions validation accepts only "All" (k8s.io/apimachinery/pkg/apis/meta/v1/validation ValidateDryRun).
+  const badDry = dryRun.find((d) => d !== 'All');
+  if (badDry !== undefined) return sendStatus(res, failure(422, `PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: ["${badDry}"]: supported values: "All"`, {}, 'Invalid'));
+  const manager = q.get('fieldManager') ?? 'unknown';
+  if (manager.length > 128) return sendStatus(res, failure(422, `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Too long: may not be more than 128 bytes`, {}, 'Invalid'));
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+  const kind = (Object.entries(PATCH_CONTENT_TYPES) as [string, string][]).find(([, v]) => v === contentType)?.[0];
+  if (!kind || kind === 'apply' || (kind === 'strategic' && CUSTOM_KINDS.has(type.kind))) {
+    const accepted = CUSTOM_KINDS.has(type.kind)
+      ? 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml'
+      : 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json';
+    const why = kind === 'apply' ? ' (the simulator does not implement server-side apply)' : '';
+    return sendStatus(res, failure(415, `the body of the request was in an unknown format - accepted media types include: ${accepted}${why}`, {}, 'UnsupportedMediaType'));
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    return sendStatus(res, failure(400, `error decoding patch: invalid character in ${contentType} body`));
+  }
+  const write: Write = { kind: type.kind, group: type.group, namespace: nsOf(obj), name: nameOf(obj), patchKind: kind as PatchKind, body, manager };
+  const result = applyWrite(sim.state, write, dryRun.length > 0);
+  if (isStatus(result)) return sendStatus(res, result);
+  if (dryRun.length === 0) {
+    sim.writes.push(write);
+    notifyWatchers(sim, 'MODIFIED', result);
+  }
+  return sendJson(res, 200, result);
+}
+
+/** pods/ephemeralcontainers (PATCH or PUT): a debug container added to the pod, started at once. */
+async function patchEphemeral(sim: Sim, req: IncomingMessage, res: ServerResponse, method: string, pod: Obj): Promise<void> {
+  const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim() ?? '';
+  let body: unknown;
+  try {
+    body = JSON.parse(await readBody(req));
+  } catch {
+    return sendStatus(res, failure(400, `error decoding patch: invalid JSON in ${method} body`));
+  }
+  const spec = (pod.spec ??= {}) as Obj;
+  const existing = ((spec.ephemeralContainers ?? []) as Obj[]).map(clone);
+  let next: Obj[];
+  if (method === 'PUT') {
+    next = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
+  } else if (contentType === 'application/json-patch+json') {
+    let r: Obj;
+    try {
+      r = applyJsonPatch({ spec: { ephemeralContainers: existing } }, body) as Obj;
+    } catch (err) {
+      if (err instanceof PatchError) return sendStatus(res, err.status);
+      throw err;
+    }
+    next = (((r.spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[]);
+  } else if (contentType === 'application/merge-patch+json') {
+    const given = ((body as Obj).spec as Obj | undefined)?.ephemeralContainers;
+    next = given === undefined ? existing : Array.isArray(given) ? (given as Obj[]) : [];
+  } else if (contentType === 'application/strategic-merge-patch+json') {
+    // ephemeralContainers merge by name (patchMergeKey: name).
+    const given = (((body as Obj).spec as Obj | undefined)?.ephemeralContainers ?? []) as Obj[];
+    next = existing.slice();
+    for (const c of Array.isArray(given) ? given : []) {
+      const i = next.findIndex((e) => e.name === c.name);
+      if (i >= 0) next[i] = { ...next[i], ...c };
+      else next.push(c);
+    }
+  } else {
+    return sendStatus(res, failure(415, `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json`, {}, 'UnsupportedMediaType'));
+  }
+  const invalid = validateEphemeral(pod, existing, next);
+  if (invalid) return sendStatus(res, invalid);
+  spec.ephemeralContainers = next;
+  const status = (pod.status ??= {}) as Obj;
+  const statuses = ((status.ephemeralContainerStatuses ?? []) as Obj[]).slice();
+  const startedAt = new Date(sim.state.now).toISOString().replace(/\.\d+Z$/, 'Z');
+  for (const c of next) {
+    if (statuses.some((s) => s.name === c.name)) continue;
+    statuses.push({
+      name: c.name, image: c.image, imageID: `${String(c.image)}@sha256:${createHash('sha256').update(String(c.image)).digest('hex')}`,
+      containerID: `containerd://${createHash('sha256').update(`${nameOf(pod)}/${String(c.name)}`).digest('hex')}`,
+      ready: false, restartCount: 0, state: { running: { startedAt } },
+    });
+  }
+  status.ephemeralContainerStatuses = statuses;
+  meta(pod).resourceVersion = String(sim.state.nextRv());
+  notifyWatchers(sim, 'MODIFIED', pod);
+  return sendJson(res, 200, pod);
+}
+
+/** pods/exec: what the command can see in the container (tools, netns, listeners, the cluster network), or why it cannot run. */
+function resolveExec(sim: Sim, namespace: string, podName: string, container: string): ExecContext | { status: number; reason: string; message: string } {
+  const pod = sim.state.pod(namespace, podName);
+  if (!pod) return { status: 404, reason: 'NotFound', message: `pods "${podName}" not found` };
+  const spec = (pod.spec ?? {}) as Obj;
+  const regular = ((spec.containers ?? []) as Obj[]).map(nameOf2);
+  const eph = ((spec.ephemeralContainers ?? []) as Obj[]).map(nameOf2);
+  let name = container;
+  if (!name) {
+    if (regular.length !== 1) return { status: 400, reason: 'BadRequest', message: `a container name must be specified for pod ${podName}, choose one of: [${regular.join(' ')}]` };
+    name = regular[0] as string;
+  }
+  if (!containerNames(pod as Scenario['objects'][number]).includes(name)) return { status: 400, reason: 'BadRequest', message: `container ${name} is not valid for pod ${podName}` };
+  const cs = containerStatus(pod, name);
+  const running = cs ? !!(cs.state as Obj | undefined)?.running : true;
+  // kubelet's answer for a container that is not running; clients print it as "unable to upgrade connection: …".
+  if (!running) return { status: 500, reason: 'InternalError', message: `container not found ("${name}")` };
+  const key = `${namespace}/${podName}`;
+  const podModel = sim.state.scenario.pods[key];
+  const isEphemeral = eph.includes(name);
+  let inode: number;
+  if (isEphemeral && podModel?.netns === 'per-container') {
+    // A broken runtime: the debug container lands in its target's namespace, or a fresh one.
+    const target = str(((spec.ephemeralContainers as Obj[]).find((c) => c.name === name) ?? {}).targetContainerName);
+    inode = target ? sim.state.netnsInode(key, target) : sim.state.netnsInode(key, name);
+  } else inode = sim.state.netnsInode(key, isEphemeral ? undefined : name);
+  const simC = podModel?.containers[name];
+  const ctx: ExecContext = {
+    namespace, pod: podName, container: name,
+    tools: isEphemeral ? [...EPHEMERAL_TOOLS] : [...(simC?.tools ?? DEFAULT_TOOLS)],
+    netnsInode: inode,
+    listeners: sim.state.listeners(key, inode),
+    overrides: (simC?.exec ?? []).map((o) => ({ ...o })),
+  };
+  const podIP = str((pod.status as Obj | undefined)?.podIP);
+  if (podIP) ctx.podIP = podIP;
+  ctx.network = clusterNetwork({
+    objects: sim.state.objects,
+    listenersOf: (podKey) => (sim.state.scenario.pods[podKey]?.netns === 'per-container' ? undefined : sim.state.listeners(podKey, sim.state.netnsInode(podKey, undefined))),
+    rejects: policyDenialRejects(sim.state.scenario.cluster),
+  }, key);
+  return ctx;
+}
+
+/** Lab mode: the scenario's exact replies still win; anything else runs for real in the container's namespace. */
+function labExecRunner(sim: Sim, lab: Lab): ExecRunner {
+  return async (ctx, argv, signal) => {
+    const override = ctx.overrides.find((o) => o.argv.length === argv.length && o.argv.every((a, i) => a === argv[i]));
+    if (override) return { stdout: override.stdout ?? '', stderr: override.stderr ?? '', exitCode: override.exitCode ?? 0 };
+    // The cluster as it stands now (a timeline entry, or a PATCH that rolled the pod and moved its listeners).
+    await lab.sync(sim.state.scenario).catch((err: unknown) => (sim.labError = err as Error));
+    if (sim.labError) throw sim.labError;
+    const spec = (sim.state.pod(ctx.namespace, ctx.pod)?.spec ?? {}) as Obj;
+    const eph = ((spec.ephemeralContainers ?? []) as Obj[]).find((c) => c.name === ctx.container);
+    const target = eph ? str(eph.targetContainerName) : undefined;
+    return lab.exec({
+      pod: `${ctx.namespace}/${ctx.pod}`, container: ctx.container, tools: ctx.tools, argv, signal,
+      ...(eph ? { ephemeral: target ? { target } : {} } : {}),
+    });
   };
 }
 
@@ -939,10 +989,9 @@ function rollPod(state: ClusterState, pod: Obj, objectsBefore: Obj[]): void {
   for (const [cname, c] of Object.entries(next.containers)) {
     // A new container: its old logs went with the old pod; nothing ran before it.
     c.logs = undefined;
+    if (!c.listenFollows) continue;
     const spec = containers.find((x) => x.name === cname);
     if (!spec) continue;
-    if (c.startsAfter && startBudgetSeconds(spec) >= c.startsAfter.seconds) c.listen = c.startsAfter.listen;
-    if (!c.listenFollows) continue;
     const address = listenAddress(spec, c.listenFollows);
     c.listen = c.listen.map((l) => ({ ...l, address, proto: address.includes(':') ? 'tcp6' : 'tcp' }));
   }
