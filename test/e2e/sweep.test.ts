@@ -44,15 +44,22 @@ describe('sweep through Slack, Redis, workers and the simulator', () => {
     expect(messages[1]!.files?.[0]).toMatchObject({ name: 'sweep-shop.png', title: 'Sweep of shop: pods by top cause' });
     const chart = stack.slack.files().find((f) => f.filename === 'sweep-shop.png');
     expect(Buffer.from(chart!.content!).subarray(1, 4).toString()).toBe('PNG');
-    // Progress: the first post, then updates as pods complete, each at least ~1 s apart.
+    // Progress: the first post, then updates in place as pods complete (the first pod done
+    // always sends one), at most one a second.
     const first = stack.slack.calls('chat.postMessage').find((c) => c.ok && c.params.channel === CHANNEL)!;
     expect(String(first.params.text)).toBe('Sweeping shop: listing pods…');
     const updates = stack.slack.calls('chat.update').filter((c) => c.ok && c.params.ts === m.ts);
     const progress = updates.filter((c) => String(c.params.text).startsWith('Sweeping shop:'));
-    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.length).toBeGreaterThanOrEqual(1);
     expect(String(progress.at(-1)!.params.text)).toMatch(/^Sweeping shop: \d+\/40 pods, \d+ unhealthy so far$/);
-    for (let i = 1; i < progress.length; i++) expect(progress[i]!.at - progress[i - 1]!.at).toBeGreaterThanOrEqual(900);
-    expect((job.returnvalue as { progressUpdates: number }).progressUpdates).toBe(progress.length);
+    const result = job.returnvalue as { progressUpdates: number; durationMs: number };
+    expect(result.progressUpdates).toBe(progress.length);
+    // The throttle as a count against the sweep's own duration (every update is sent while
+    // the sweep runs, each ≥ 1 s after the one before; 900 allows a timer's rounding), not a
+    // stopwatch on Slack's arrival times: a slower machine only loosens it, and without the
+    // throttle each of the 39 pods before the last would send one.
+    expect(progress.length).toBeLessThanOrEqual(Math.floor(result.durationMs / 900) + 1);
+    expect(progress.length).toBeLessThan(39);
     // The last update is the table.
     expect(updates.at(-1)!.params.text).toBe('Sweep of shop: 40 pods, 8 unhealthy, 8 checked in depth');
     expect(m.text).toBe('Sweep of shop: 40 pods, 8 unhealthy, 8 checked in depth');
