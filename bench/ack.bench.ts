@@ -19,7 +19,7 @@ import { parsePolicy } from '../src/authz/policy.js';
 import { memoryAuditLog } from '../src/authz/audit.js';
 import { queueName } from '../src/queue/contracts.js';
 import { startHeartbeat } from '../src/queue/heartbeat.js';
-import { createBot } from '../src/slack/bot.js';
+import { createBot } from '../src/compose/bot.js';
 import { signSlackRequest, slashCommandBody } from '../src/slack/testing.js';
 import { check, info, percentile, type Bench, type Figure } from './harness.js';
 
@@ -75,7 +75,7 @@ export const bench: Bench = {
     const secret = randomBytes(16).toString('hex');
     const prefix = `podnet-bench-${randomUUID().slice(0, 8)}`;
     const enqueueTimes: number[] = [];
-    // The bot exactly as `podnet bot` composes it (src/slack/bot.ts): cluster gate, incident
+    // The bot exactly as `podnet bot` composes it (src/compose/bot.ts): cluster gate, incident
     // routing, producer. A heartbeat stands in for a live worker of the cluster.
     const heartbeat = await startHeartbeat({ redis, cluster: CLUSTER, prefix });
     const bot = createBot({

@@ -25,7 +25,7 @@ import { silentLogger } from '../src/logger.js';
 import { removePrefix } from '../src/queue/cleanup.js';
 import { defaultDeps } from '../src/queue/default-deps.js';
 import { startWorkers } from '../src/compose/workers.js';
-import { createBot } from '../src/slack/bot.js';
+import { createBot } from '../src/compose/bot.js';
 import { SlackPoster } from '../src/slack/poster.js';
 import { startSlackStandIn } from '../src/slack/stand-in.js';
 import { postSigned, slashCommandBody } from '../src/slack/testing.js';

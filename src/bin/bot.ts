@@ -11,7 +11,7 @@ import { describeError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { installProcessHandlers } from '../ops/process-handlers.js';
 import { createRedisClient } from '../queue/redis.js';
-import { createBot } from '../slack/bot.js';
+import { createBot } from '../compose/bot.js';
 import { countCommands, startBotOps } from '../ops/bot-ops.js';
 
 const USAGE = `Usage: podnet bot

@@ -28,7 +28,7 @@ import { connectRedis, type RedisClient } from '../queue/redis.js';
 import { startWorkers } from '../compose/workers.js';
 import { startSimulator } from '../sim/server.js';
 import { LAB_ARG_OPTIONS, LAB_USAGE, labOptionsFrom } from '../lab/cli.js';
-import { createBot } from '../slack/bot.js';
+import { createBot } from '../compose/bot.js';
 import { SlackPoster } from '../slack/poster.js';
 import { startSlackStandIn, type SlackStandIn, type StoredMessage } from '../slack/stand-in.js';
 import { blockActionBody, postSigned, slashCommandBody } from '../slack/testing.js';

@@ -20,7 +20,7 @@ import type { ClusterAccess } from '../../src/cluster/types.js';
 import { SlackPoster } from '../../src/slack/poster.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import type { SlackApp } from '../../src/slack/app.js';
-import { createBot } from '../../src/slack/bot.js';
+import { createBot } from '../../src/compose/bot.js';
 import { postSigned, slashCommandBody } from '../../src/slack/testing.js';
 import { memoryAuditLog } from '../../src/authz/audit.js';
 import { parsePolicy } from '../../src/authz/policy.js';

@@ -12,15 +12,15 @@ import { describeError } from '../errors.js';
 import { createIncidentHooks, type IncidentHooks } from '../incidents/slack-hooks.js';
 import type { Logger } from '../logger.js';
 import { withTimeout } from '../ops/with-timeout.js';
-import { createProducer, type Producer, type ProducerOptions } from '../compose/producer.js';
+import { createProducer, type Producer, type ProducerOptions } from './producer.js';
 import { createClusterGate, podnetVersion, type ClusterGate } from '../queue/heartbeat.js';
 import { clustersText } from '../render/clusters.js';
 import { withClusterGate } from '../queue/routing.js';
-import { createSlackApp, type SlackApp, type SlackAppOptions } from './app.js';
-import { createEventDeduper } from './request-guards.js';
+import { createSlackApp, type SlackApp, type SlackAppOptions } from '../slack/app.js';
+import { createEventDeduper } from '../slack/request-guards.js';
 import { authorize } from '../authz/policy.js';
 import { commandNamespace } from '../commands/grammar.js';
-import { createFixButtons, type FixButtons } from './fix-buttons.js';
+import { createFixButtons, type FixButtons } from '../slack/fix-buttons.js';
 
 export interface BotOptions {
   config: Pick<Config, 'slack' | 'defaultCluster' | 'queuePrefix'>;
