@@ -1,7 +1,9 @@
 /**
  * `podnet` — one executable, many subcommands. Each subcommand lives in its own entry-point
- * module under src/bin and is loaded only when used, so `podnet check` never loads Bolt.
+ * module under src/bin and is loaded only when used, so `podnet check` never loads Bolt. The
+ * registered verbs (check, logs, fix) take their summary from the verb registry, as `help` does.
  */
+import { specOf } from '../commands/verbs/index.js';
 import { describeError, PodnetError } from '../errors.js';
 import { EXIT } from './exit.js';
 
@@ -9,10 +11,10 @@ import { EXIT } from './exit.js';
 export type Main = (argv: string[]) => Promise<number>;
 
 const SUBCOMMANDS: Record<string, { load: () => Promise<{ main: Main }>; summary: string }> = {
-  check: { load: () => import('./check.js'), summary: 'diagnose one pod (intra-pod networking)' },
-  fix: { load: () => import('./fix.js'), summary: 'show the fix as a validated patch; --apply applies and verifies it' },
+  check: { load: () => import('./check.js'), summary: specOf('check').summary },
+  fix: { load: () => import('./fix.js'), summary: specOf('fix').summary },
   analyze: { load: () => import('./analyze.js'), summary: 're-run the analysis on a saved evidence file' },
-  logs: { load: () => import('./logs.js'), summary: 'collect and scan a container log' },
+  logs: { load: () => import('./logs.js'), summary: specOf('logs').summary },
   sim: { load: () => import('./sim.js'), summary: 'serve a scenario file over the Kubernetes API' },
   bot: { load: () => import('./bot.js'), summary: 'run the Slack app (Bolt)' },
   worker: { load: () => import('./worker.js'), summary: 'run the BullMQ workers that talk to the cluster' },
