@@ -133,10 +133,21 @@ describe('watch through Slack, Redis, workers and a simulator timeline', () => {
     expect(JSON.stringify(ended.blocks)).not.toContain('podnet_watch_stop');
     expect(text(ended)).toContain('Watch ended: stopped by');
 
-    // Nothing after the end.
+    // Nothing after the end: once no job of this queue is left to run (a run in flight at the
+    // Stop, or a next run left delayed, would be waited for here), nothing more was posted.
+    // Waiting for that event, not a fixed pause.
     const calls = stack.slack.calls('chat.postMessage').length;
-    await new Promise((r) => setTimeout(r, 2500));
+    const runsAtEnd = await runs();
+    await waitFor(
+      async () => {
+        const counts = await stack.checks.getJobCounts('active', 'waiting', 'delayed', 'prioritized', 'waiting-children');
+        return Object.values(counts).every((n) => n === 0) ? true : undefined;
+      },
+      15_000,
+      'no watch run left to run',
+    );
     expect(stack.slack.calls('chat.postMessage').length).toBe(calls);
+    expect(await runs()).toBe(runsAtEnd);
     expect(replies()).toHaveLength(5);
     expect(stack.slack.calls().filter((c) => !c.ok)).toEqual([]);
   }, 120_000);
