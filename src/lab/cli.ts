@@ -1,18 +1,15 @@
 /**
  * `--lab` and `--lab-tools` as every command that takes `--scenario` reads them (check, sim,
- * logs, demo): one parser and one usage text.
+ * logs, demo): one parser, and one usage text from the flags' specs.
  */
+import { labFlag, labToolsFlag } from '../commands/verbs/flags.js';
+import { optionList } from '../commands/verbs/usage.js';
 import { BadInputError } from '../errors.js';
 import type { LabOptions } from './lab.js';
 import type { NcVariant, ShVariant, ToolVariants } from './tools.js';
 
-/** Usage lines for the lab flags (aligned with the commands' option lists). */
-export const LAB_USAGE = `  --lab                     run the scenario's pods as real network namespaces of this
-                            kernel, with real listeners and real tools (needs root, iproute2,
-                            nftables; see README "Lab mode")
-  --lab-tools SPEC          with --lab: which real programs the tools are, e.g.
-                            nc=ncat,sh=busybox (nc: openbsd|ncat|busybox|traditional;
-                            sh: dash|bash|busybox; busybox: every applet is busybox's)`;
+/** Usage lines for the lab flags: the option list of their specs (src/commands/verbs/flags.ts), as `podnet check --help` shows them. */
+export const LAB_USAGE = optionList([labFlag, labToolsFlag], 'cli', { withHelp: false });
 
 /** parseArgs option definitions for the lab flags. */
 export const LAB_ARG_OPTIONS = { lab: { type: 'boolean' }, 'lab-tools': { type: 'string' } } as const;

@@ -57,12 +57,19 @@ function spellings(flag: FlagSpec): string {
 /** Column where an option's help starts in {@link optionList}. */
 const HELP_COLUMN = 28;
 
+/** Options for {@link optionList}. */
+export interface OptionListOptions {
+  /** End with `-h, --help` (default true). */
+  withHelp?: boolean;
+}
+
 /**
  * The option list of a verb on one surface, one flag a line (its spellings, then its help,
  * wrapped under the help column), ending with `-h, --help`.
  */
-export function optionList(flags: readonly FlagSpec[], surface: Surface): string {
-  const rows = [...flagsOn(flags, surface).map((f) => [spellings(f), f.help] as const), ['-h, --help', 'show this help'] as const];
+export function optionList(flags: readonly FlagSpec[], surface: Surface, options: OptionListOptions = {}): string {
+  const help = options.withHelp === false ? [] : [['-h, --help', 'show this help'] as const];
+  const rows = [...flagsOn(flags, surface).map((f) => [spellings(f), f.help] as const), ...help];
   return rows
     .map(([names, help]) => {
       const lead = `  ${names}`;
