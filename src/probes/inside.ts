@@ -195,6 +195,29 @@ function runningNames(pod: V1Pod): Set<string> {
   return new Set(statuses.filter((s) => s.state?.running).map((s) => s.name));
 }
 
+/** One run of the inside probes: the pod, what is known of its containers, and the evidence filled so far. */
+interface InsideRun {
+  cluster: ClusterAccess;
+  ns: string;
+  name: string;
+  podIP: string | undefined;
+  target: TargetEvidence;
+  sink: StepSink;
+  options: InsideOptions;
+  ev: InsideEvidence;
+  tools: ToolState;
+  /** Running containers (exec only works in those). */
+  usable: string[];
+  /** The container that dials: the target's client, else the first that is not the server. */
+  client: string | undefined;
+  /** Where to read the socket table, server first. */
+  tableOrder: string[];
+  address: string;
+  port: number | undefined;
+  execOpts: { timeoutMs: number | undefined };
+  dialExecOpts: { timeoutMs: number };
+}
+
 /**
  * Runs the inside probes. Failures (403 on exec, missing tools, timeouts) become steps and
  * `missingTools`; this never throws.
@@ -206,192 +229,228 @@ export async function probeInside(
   sink: StepSink,
   options: InsideOptions = {},
 ): Promise<InsideEvidence> {
-  const ns = pod.metadata?.namespace ?? target.namespace;
-  const name = pod.metadata?.name ?? target.pod;
-  const podIP = pod.status?.podIP;
-  const ev: InsideEvidence = { sockets: [], netns: [], dials: [], missingTools: [] };
-  const tools: ToolState = { noSh: new Set(), noNc: new Set() };
+  const run = insideRun(cluster, pod, target, sink, options);
+  if (run.usable.length === 0) {
+    recordStep(sink, { name: 'exec', ok: false, code: 'exec-failed', error: `no container of ${run.ns}/${run.name} is running: cannot look inside the pod` });
+    return run.ev;
+  }
+  await Promise.all([readTables(run), dial(run)]);
+  return run.ev;
+}
+
+function insideRun(cluster: ClusterAccess, pod: V1Pod, target: TargetEvidence, sink: StepSink, options: InsideOptions): InsideRun {
   const all = containerNames(pod);
   const running = runningNames(pod);
   // Exec only works in running containers; a crash-looping server is skipped, not failed.
   const usable = all.filter((c) => running.has(c));
-  const execOpts = { timeoutMs: options.execTimeoutMs };
-  // The dial exec runs up to two bounded dials: give it their bound (dial.ts), never less.
-  const dialExecOpts = { timeoutMs: Math.max(options.execTimeoutMs ?? 10_000, DIAL_EXEC_TIMEOUT_MS) };
-  const missing = (container: string, tool: string) => {
-    if (!ev.missingTools.some((m) => m.container === container && m.tool === tool)) ev.missingTools.push({ container, tool });
-    (tool === 'sh' ? tools.noSh : tools.noNc).add(container);
-  };
-  const noteNetns = (container: string, out: ScriptOutput) => {
-    if (ev.netns.some((n) => n.container === container)) return;
-    ev.netns.push(out.netns ? { container, netns: out.netns } : { container, error: out.netnsError ?? 'no output from readlink /proc/self/ns/net' });
-  };
-  const exec = (container: string, argv: string[]) => cluster.exec(ns, name, container, argv, execOpts);
-
-  if (usable.length === 0) {
-    recordStep(sink, { name: 'exec', ok: false, code: 'exec-failed', error: `no container of ${ns}/${name} is running: cannot look inside the pod` });
-    return ev;
-  }
-
   const client = target.client && usable.includes(target.client) ? target.client : usable.find((c) => c !== target.server);
   const tableOrder = [target.server, ...usable.filter((c) => c !== target.server && c !== client), client].filter(
     (c, i, a): c is string => !!c && usable.includes(c) && a.indexOf(c) === i,
   );
+  return {
+    cluster,
+    ns: pod.metadata?.namespace ?? target.namespace,
+    name: pod.metadata?.name ?? target.pod,
+    podIP: pod.status?.podIP,
+    target,
+    sink,
+    options,
+    ev: { sockets: [], netns: [], dials: [], missingTools: [] },
+    tools: { noSh: new Set(), noNc: new Set() },
+    usable,
+    client,
+    tableOrder,
+    address: target.address ?? '127.0.0.1',
+    port: target.port,
+    execOpts: { timeoutMs: options.execTimeoutMs },
+    // The dial exec runs up to two bounded dials: give it their bound (dial.ts), never less.
+    dialExecOpts: { timeoutMs: Math.max(options.execTimeoutMs ?? 10_000, DIAL_EXEC_TIMEOUT_MS) },
+  };
+}
 
-  /** Socket table + netns from the first container with sh (server first). */
-  const readTables = async (): Promise<void> => {
-    for (const container of tableOrder) {
-      const ok = await runStep(sink, `exec:sockets:${container}`, async () => {
-        const r = await exec(container, ['sh', '-c', TABLE_SCRIPT]);
-        const tool = missingExecutable(r);
-        if (tool) {
-          missing(container, tool);
-          throw new PodnetError('no-tool', `container ${container} has no ${tool}: cannot read the socket table there`);
-        }
-        const out = parseScriptOutput(r.stdout);
-        noteNetns(container, out);
-        if (out.tcp === undefined && out.tcp6 === undefined) {
-          throw new PodnetError('exec-failed', `reading /proc/net/tcp in ${container} printed nothing${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
-        }
-        ev.sockets.push({
-          readFrom: container,
-          ...(out.netns ? { netns: out.netns } : {}),
-          listeners: [...parseProcNetTcp(out.tcp ?? '', 'tcp'), ...parseProcNetTcp(out.tcp6 ?? '', 'tcp6')],
-        });
-        return true;
-      });
-      if (ok) return;
-      // Only a missing shell is worth trying elsewhere; a 403 or timeout would repeat.
-      if (!tools.noSh.has(container)) return;
+function exec(run: InsideRun, container: string, argv: string[]): Promise<ExecResult> {
+  return run.cluster.exec(run.ns, run.name, container, argv, run.execOpts);
+}
+
+/** Records that `container` lacks `tool` (once), so fallbacks know where not to try. */
+function noteMissing(run: InsideRun, container: string, tool: string): void {
+  if (!run.ev.missingTools.some((m) => m.container === container && m.tool === tool)) run.ev.missingTools.push({ container, tool });
+  (tool === 'sh' ? run.tools.noSh : run.tools.noNc).add(container);
+}
+
+/** The first network namespace a container printed (or why it printed none). */
+function noteNetns(run: InsideRun, container: string, out: ScriptOutput): void {
+  if (run.ev.netns.some((n) => n.container === container)) return;
+  run.ev.netns.push(out.netns ? { container, netns: out.netns } : { container, error: out.netnsError ?? 'no output from readlink /proc/self/ns/net' });
+}
+
+/** Socket table + netns from the first container with sh (server first); without any sh, plain argv. */
+async function readTables(run: InsideRun): Promise<void> {
+  for (const container of run.tableOrder) {
+    const ok = await runStep(run.sink, `exec:sockets:${container}`, () => readTableWithShell(run, container));
+    if (ok) return;
+    // Only a missing shell is worth trying elsewhere; a 403 or timeout would repeat.
+    if (!run.tools.noSh.has(container)) return;
+  }
+  // No container has sh: plain argv, no shell at all, in the first candidate.
+  const container = run.tableOrder[0];
+  if (!container) return;
+  await runStep(run.sink, `exec:sockets-argv:${container}`, () => readTableWithArgv(run, container));
+}
+
+async function readTableWithShell(run: InsideRun, container: string): Promise<true> {
+  const r = await exec(run, container, ['sh', '-c', TABLE_SCRIPT]);
+  const tool = missingExecutable(r);
+  if (tool) {
+    noteMissing(run, container, tool);
+    throw new PodnetError('no-tool', `container ${container} has no ${tool}: cannot read the socket table there`);
+  }
+  const out = parseScriptOutput(r.stdout);
+  noteNetns(run, container, out);
+  if (out.tcp === undefined && out.tcp6 === undefined) {
+    throw new PodnetError('exec-failed', `reading /proc/net/tcp in ${container} printed nothing${r.stderr ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`);
+  }
+  run.ev.sockets.push({
+    readFrom: container,
+    ...(out.netns ? { netns: out.netns } : {}),
+    listeners: [...parseProcNetTcp(out.tcp ?? '', 'tcp'), ...parseProcNetTcp(out.tcp6 ?? '', 'tcp6')],
+  });
+  return true;
+}
+
+async function readTableWithArgv(run: InsideRun, container: string): Promise<void> {
+  const [tcp, tcp6, link] = await Promise.all([
+    exec(run, container, ['cat', '/proc/net/tcp']),
+    exec(run, container, ['cat', '/proc/net/tcp6']),
+    exec(run, container, ['readlink', '/proc/self/ns/net']),
+  ]);
+  const netns = link.exitCode === 0 ? link.stdout.trim() : undefined;
+  run.ev.netns.push(netns ? { container, netns } : { container, error: link.failure ?? link.stderr.trim() });
+  if (tcp.exitCode !== 0) {
+    const tool = missingExecutable(tcp);
+    if (tool) noteMissing(run, container, tool);
+    throw new PodnetError(tool ? 'no-tool' : 'exec-failed', `cannot read /proc/net/tcp in ${container}: ${tcp.failure ?? tcp.stderr.trim()}`);
+  }
+  run.ev.sockets.push({
+    readFrom: container,
+    ...(netns ? { netns } : {}),
+    listeners: [...parseProcNetTcp(tcp.stdout, 'tcp'), ...(tcp6.exitCode === 0 ? parseProcNetTcp(tcp6.stdout, 'tcp6') : [])],
+  });
+}
+
+function dialArgs(run: InsideRun): string[] {
+  if (run.port === undefined) return ['sh', '-c', NETNS_SCRIPT];
+  // The pod IP as $3 (empty when it is the address already: one dial is enough).
+  const second = run.podIP && run.podIP !== run.address ? run.podIP : '';
+  return dialArgv(run.address, run.port, second);
+}
+
+/** One dial attempt from `container`; true when a dial result was recorded. */
+async function dialFrom(run: InsideRun, container: string, stepName: string): Promise<boolean> {
+  const { port, address } = run;
+  const done = await runStep(run.sink, stepName, async () => {
+    const r = await run.cluster.exec(run.ns, run.name, container, dialArgs(run), port === undefined ? run.execOpts : run.dialExecOpts);
+    const tool = missingExecutable(r);
+    if (tool) {
+      noteMissing(run, container, tool);
+      throw new PodnetError('no-tool', `container ${container} has no ${tool}: cannot dial from it`);
     }
-    // No container has sh: plain argv, no shell at all, in the first candidate.
-    const container = tableOrder[0];
-    if (!container) return;
-    await runStep(sink, `exec:sockets-argv:${container}`, async () => {
-      const [tcp, tcp6, link] = await Promise.all([
-        exec(container, ['cat', '/proc/net/tcp']),
-        exec(container, ['cat', '/proc/net/tcp6']),
-        exec(container, ['readlink', '/proc/self/ns/net']),
-      ]);
-      const netns = link.exitCode === 0 ? link.stdout.trim() : undefined;
-      ev.netns.push(netns ? { container, netns } : { container, error: link.failure ?? link.stderr.trim() });
-      if (tcp.exitCode !== 0) {
-        const tool = missingExecutable(tcp);
-        if (tool) missing(container, tool);
-        throw new PodnetError(tool ? 'no-tool' : 'exec-failed', `cannot read /proc/net/tcp in ${container}: ${tcp.failure ?? tcp.stderr.trim()}`);
+    const out = parseScriptOutput(r.stdout);
+    noteNetns(run, container, out);
+    if (port === undefined) return true;
+    let dialled = false;
+    for (const { host, port: dialPort, variant, reading } of readDials(out)) {
+      if (reading.outcome === 'no-tool') {
+        noteMissing(run, container, 'nc');
+        continue;
       }
-      ev.sockets.push({
-        readFrom: container,
-        ...(netns ? { netns } : {}),
-        listeners: [...parseProcNetTcp(tcp.stdout, 'tcp'), ...(tcp6.exitCode === 0 ? parseProcNetTcp(tcp6.stdout, 'tcp6') : [])],
+      dialled = true;
+      run.ev.dials.push({
+        from: container,
+        host,
+        port: dialPort,
+        ok: reading.outcome === 'connected',
+        outcome: reading.outcome,
+        ...(reading.detail ? { detail: reading.detail } : {}),
+        tool: dialToolLabel(variant),
       });
+    }
+    if (!dialled) throw new PodnetError('no-tool', `container ${container} has neither nc nor bash: cannot dial ${address}:${port} from it`);
+    return true;
+  });
+  return done === true;
+}
+
+/**
+ * The dial: from the client; when only tools were missing there, nc with plain argv, then
+ * another container or an ephemeral debug one; a step saying what to do when none could.
+ */
+async function dial(run: InsideRun): Promise<void> {
+  const { client, port, address, target, sink, tools } = run;
+  if (!client) return;
+  if (port !== undefined && !isDialableHost(address)) {
+    recordStep(sink, {
+      name: 'exec:dial',
+      ok: false,
+      code: 'bad-input',
+      error: `not dialling ${JSON.stringify(address.slice(0, 80))}: it is not an IP address or host name (from ${target.inferredFrom.find((w) => w.startsWith('address')) ?? 'the target'}); the dial was skipped`,
     });
-  };
-
-  const address = target.address ?? '127.0.0.1';
-  const port = target.port;
-  const dialArgs = (): string[] => {
-    if (port === undefined) return ['sh', '-c', NETNS_SCRIPT];
-    // The pod IP as $3 (empty when it is the address already: one dial is enough).
-    const second = podIP && podIP !== address ? podIP : '';
-    return dialArgv(address, port, second);
-  };
-
-  /** One dial attempt from `container`; true when a dial result was recorded. */
-  const dialFrom = async (container: string, stepName: string): Promise<boolean> => {
-    const done = await runStep(sink, stepName, async () => {
-      const r = await cluster.exec(ns, name, container, dialArgs(), port === undefined ? execOpts : dialExecOpts);
-      const tool = missingExecutable(r);
-      if (tool) {
-        missing(container, tool);
-        throw new PodnetError('no-tool', `container ${container} has no ${tool}: cannot dial from it`);
-      }
-      const out = parseScriptOutput(r.stdout);
-      noteNetns(container, out);
-      if (port === undefined) return true;
-      let dialled = false;
-      for (const { host, port: dialPort, variant, reading } of readDials(out)) {
-        if (reading.outcome === 'no-tool') {
-          missing(container, 'nc');
-          continue;
-        }
-        dialled = true;
-        ev.dials.push({
-          from: container,
-          host,
-          port: dialPort,
-          ok: reading.outcome === 'connected',
-          outcome: reading.outcome,
-          ...(reading.detail ? { detail: reading.detail } : {}),
-          tool: dialToolLabel(variant),
-        });
-      }
-      if (!dialled) throw new PodnetError('no-tool', `container ${container} has neither nc nor bash: cannot dial ${address}:${port} from it`);
-      return true;
+    return;
+  }
+  if (port === undefined) {
+    recordStep(sink, { name: 'exec:dial', ok: false, code: 'bad-input', error: 'no target port known: pass --port to dial it' });
+  }
+  if (await dialFrom(run, client, `exec:dial:${client}`)) return;
+  if (port === undefined) return;
+  const onlyToolsMissing = tools.noSh.has(client) || tools.noNc.has(client);
+  if (!onlyToolsMissing) return; // a 403 or a timeout: another container would fare no better
+  if (tools.noSh.has(client) && !tools.noNc.has(client) && (await dialWithArgv(run, client, port))) return;
+  if (await dialFromAnother(run, client)) return;
+  if (run.ev.dials.length === 0) {
+    const lacking = run.ev.missingTools.map((m) => `${m.container}: no ${m.tool}`).join('; ');
+    recordStep(sink, {
+      name: 'exec:dial',
+      ok: false,
+      code: 'no-tool',
+      error: `no container could dial ${address}:${port} (${lacking}) — rerun with --debug-container ${SUGGESTED_DEBUG_IMAGE} to dial from an ephemeral container`,
     });
-    return done === true;
-  };
+  }
+}
 
-  const dial = async (): Promise<void> => {
-    if (!client) return;
-    if (port !== undefined && !isDialableHost(address)) {
-      recordStep(sink, {
-        name: 'exec:dial',
-        ok: false,
-        code: 'bad-input',
-        error: `not dialling ${JSON.stringify(address.slice(0, 80))}: it is not an IP address or host name (from ${target.inferredFrom.find((w) => w.startsWith('address')) ?? 'the target'}); the dial was skipped`,
-      });
-      return;
+/** No shell, maybe nc: dial with plain argv (the address and port are argv elements). True when recorded. */
+async function dialWithArgv(run: InsideRun, client: string, port: number): Promise<boolean> {
+  const { address } = run;
+  const ok = await runStep(run.sink, `exec:dial-argv:${client}`, async () => {
+    const r = await exec(run, client, ['nc', '-v', '-z', '-w', String(DIAL_CONNECT_TIMEOUT_S), address, String(port)]);
+    const tool = missingExecutable(r);
+    if (tool) {
+      noteMissing(run, client, tool);
+      throw new PodnetError('no-tool', `container ${client} has no ${tool}: cannot dial from it`);
     }
-    if (port === undefined) {
-      recordStep(sink, { name: 'exec:dial', ok: false, code: 'bad-input', error: 'no target port known: pass --port to dial it' });
-    }
-    if (await dialFrom(client, `exec:dial:${client}`)) return;
-    if (port === undefined) return;
-    const onlyToolsMissing = tools.noSh.has(client) || tools.noNc.has(client);
-    if (!onlyToolsMissing) return; // a 403 or a timeout: another container would fare no better
-    if (tools.noSh.has(client) && !tools.noNc.has(client)) {
-      // No shell, maybe nc: dial with plain argv (the address and port are argv elements).
-      const ok = await runStep(sink, `exec:dial-argv:${client}`, async () => {
-        const r = await exec(client, ['nc', '-v', '-z', '-w', String(DIAL_CONNECT_TIMEOUT_S), address, String(port)]);
-        const tool = missingExecutable(r);
-        if (tool) {
-          missing(client, tool);
-          throw new PodnetError('no-tool', `container ${client} has no ${tool}: cannot dial from it`);
-        }
-        const reading = classifyDial({ variant: 'nc', host: address, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
-        if (reading.outcome === 'no-tool') throw new PodnetError('no-tool', `container ${client} has no nc`);
-        ev.dials.push({ from: client, host: address, port, ok: reading.outcome === 'connected', outcome: reading.outcome, ...(reading.detail ? { detail: reading.detail } : {}), tool: 'nc' });
-        return true;
-      });
-      if (ok) return;
-    }
-    // The pod shares one network namespace: a dial from another container (or an ephemeral
-    // debug container) to the same address tests the same listener.
-    if (options.debugContainerImage) {
-      const debug = await attachDebugContainer(cluster, ns, name, options.debugContainerImage, sink, options.debugStartTimeoutMs ?? 30_000);
-      if (debug) {
-        ev.debugContainer = { name: debug, image: options.debugContainerImage };
-        if (await dialFrom(debug, `exec:dial:${debug}`)) return;
-      }
-    } else {
-      for (const other of usable.filter((c) => c !== client && !tools.noSh.has(c) && !tools.noNc.has(c)).slice(0, 1)) {
-        if (await dialFrom(other, `exec:dial:${other}`)) return;
-      }
-    }
-    if (ev.dials.length === 0) {
-      const lacking = ev.missingTools.map((m) => `${m.container}: no ${m.tool}`).join('; ');
-      recordStep(sink, {
-        name: 'exec:dial',
-        ok: false,
-        code: 'no-tool',
-        error: `no container could dial ${address}:${port} (${lacking}) — rerun with --debug-container ${SUGGESTED_DEBUG_IMAGE} to dial from an ephemeral container`,
-      });
-    }
-  };
+    const reading = classifyDial({ variant: 'nc', host: address, exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+    if (reading.outcome === 'no-tool') throw new PodnetError('no-tool', `container ${client} has no nc`);
+    run.ev.dials.push({ from: client, host: address, port, ok: reading.outcome === 'connected', outcome: reading.outcome, ...(reading.detail ? { detail: reading.detail } : {}), tool: 'nc' });
+    return true;
+  });
+  return ok === true;
+}
 
-  await Promise.all([readTables(), dial()]);
-  return ev;
+/**
+ * The pod shares one network namespace: a dial from another container (or an ephemeral debug
+ * container, when the user asked for one) to the same address tests the same listener.
+ */
+async function dialFromAnother(run: InsideRun, client: string): Promise<boolean> {
+  const { options, tools } = run;
+  if (options.debugContainerImage) {
+    const debug = await attachDebugContainer(run.cluster, run.ns, run.name, options.debugContainerImage, run.sink, options.debugStartTimeoutMs ?? 30_000);
+    if (!debug) return false;
+    run.ev.debugContainer = { name: debug, image: options.debugContainerImage };
+    return dialFrom(run, debug, `exec:dial:${debug}`);
+  }
+  for (const other of run.usable.filter((c) => c !== client && !tools.noSh.has(c) && !tools.noNc.has(c)).slice(0, 1)) {
+    if (await dialFrom(run, other, `exec:dial:${other}`)) return true;
+  }
+  return false;
 }
 
 /**
