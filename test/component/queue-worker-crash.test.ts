@@ -54,8 +54,8 @@ function startWorker(env: Record<string, string>): Promise<{ proc: ChildProcess;
   });
   const next = (line: string): Promise<void> =>
     seen.has(line) ? Promise.resolve() : new Promise((resolve, reject) => {
-      // Generous: a cold `node --import register-ts` start takes ~15 s on a loaded 2-core machine.
-      const timer = setTimeout(() => reject(new Error(`worker did not print ${line}`)), 45_000);
+      // Generous: a cold `node --import register-ts` start takes ~15 s on a loaded 2-core machine, far more at load 16.
+      const timer = setTimeout(() => reject(new Error(`worker did not print ${line}`)), 120_000);
       waiting.set(line, () => {
         clearTimeout(timer);
         resolve();
@@ -76,11 +76,12 @@ test('a worker SIGKILLed mid-check: another worker finishes it, and every messag
   a.proc.kill('SIGKILL');
   await new Promise((r) => a.proc.once('exit', r));
 
-  // Worker B: the stalled check returns A's probe to the queue once A's lock expires.
-  await startWorker({ SLOW_MS: '0', LOCK_MS: '1500' });
+  // Worker B: the stalled check returns A's probe to the queue once A's lock expires. B's own
+  // lock is long, so a busy machine starving its renewals cannot stall the job a second time.
+  await startWorker({ SLOW_MS: '0', LOCK_MS: '10000' });
   const checks = new Queue(queueName(CLUSTER, 'checks'), { connection: redis, prefix });
   try {
-    const job = await waitForJob(checks, jobId, 20_000);
+    const job = await waitForJob(checks, jobId, 60_000);
     expect(await job.getState()).toBe('completed');
   } finally {
     await checks.close();
@@ -93,7 +94,7 @@ test('a worker SIGKILLed mid-check: another worker finishes it, and every messag
   // One progress post + two replies; the summary went out as exactly one chat.update.
   expect(slack.calls('chat.postMessage').filter((c) => c.ok)).toHaveLength(3);
   expect(slack.calls('chat.update').filter((c) => c.ok && String(c.params.text).startsWith('summary'))).toHaveLength(1);
-}, 120_000);
+}, 420_000);
 
 test('a job that stalls past the limit (its worker killed twice) is failed by stall detection, and the user is told', async () => {
   const producer = createProducer({ connection: redis, prefix, cluster: CLUSTER });
@@ -109,19 +110,20 @@ test('a job that stalls past the limit (its worker killed twice) is failed by st
     w.proc.kill('SIGKILL');
     await new Promise((r) => w.proc.once('exit', r));
   }
-  await startWorker({ SLOW_MS: '0', LOCK_MS: '1000' });
+  // The survivor's lock is long, so a busy machine starving its renewals adds no stall of its own.
+  await startWorker({ SLOW_MS: '0', LOCK_MS: '10000' });
   const checks = new Queue(queueName(CLUSTER, 'checks'), { connection: redis, prefix });
   try {
-    const job = await waitForJob(checks, jobId, 20_000);
+    const job = await waitForJob(checks, jobId, 60_000);
     expect(await job.getState()).toBe('failed');
     expect(job.failedReason).toBe('job stalled more than allowable limit');
   } finally {
     await checks.close();
   }
   // The failed handler of the worker that failed it posts where the answer would have gone.
-  const deadline = Date.now() + 10_000;
+  const deadline = Date.now() + 30_000;
   while (slack.messages('C0MLONCALL').length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
   const [notice] = slack.messages('C0MLONCALL');
   expect(notice?.text).toContain('`/podnet logs mlserver-0 -n financial-ml` did not finish');
   expect(notice?.text).toContain('run the command again');
-}, 180_000);
+}, 540_000);

@@ -66,7 +66,7 @@ test('heartbeat, readiness with the Kubernetes API, metrics after a check, sign-
   const producer = createProducer({ connection: redis, prefix, cluster: 'ops-a' });
   const checks = new Queue(queueName('ops-a', 'checks'), { connection: redis, prefix });
   try {
-    await waitFor(() => (/podnet worker ready/.test(w.output()) ? true : undefined), 20_000, 'the worker to be ready');
+    await waitFor(() => (/podnet worker ready/.test(w.output()) ? true : undefined), 90_000, 'the worker to be ready');
     expect(await isClusterLive(redis, 'ops-a', prefix)).toBe(true);
     const { workers } = await clusterWorkers(redis, 'ops-a', prefix);
     expect(workers).toHaveLength(1);
@@ -82,7 +82,7 @@ test('heartbeat, readiness with the Kubernetes API, metrics after a check, sign-
     const job = await waitFor(async () => {
       const j = await Job.fromId(checks, jobId);
       return j?.finishedOn ? j : undefined;
-    }, 25_000, 'the check to finish');
+    }, 60_000, 'the check to finish');
     expect(job.failedReason).toBeUndefined();
     const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
     expect(metrics).toMatch(/podnet_kube_requests_total\{verb="get",resource="pods",status="200",component="worker",cluster="ops-a"\} \d+/);
@@ -92,7 +92,7 @@ test('heartbeat, readiness with the Kubernetes API, metrics after a check, sign-
     await waitFor(async () => {
       const text = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
       return /podnet_job_duration_seconds_count\{[^}]*job="check"[^}]*\} 1/.test(text) ? true : undefined;
-    }, 5_000, 'the check job duration in /metrics');
+    }, 20_000, 'the check job duration in /metrics');
 
     w.proc.kill('SIGTERM');
     expect(await w.exited).toBe(0);
@@ -109,7 +109,7 @@ test('heartbeat, readiness with the Kubernetes API, metrics after a check, sign-
     await cleanup(redis);
     await redis.quit();
   }
-}, 60_000);
+}, 240_000);
 
 test('/readyz is 503 naming the Kubernetes check when the API server is down', async () => {
   const { prefix, cleanup } = testPrefix();
@@ -120,7 +120,7 @@ test('/readyz is 503 naming the Kubernetes check when the API server is down', a
   const opsPort = await freePort();
   const w = startWorker('ops-down', prefix, opsPort, broken);
   try {
-    await waitFor(() => (/podnet worker ready/.test(w.output()) ? true : undefined), 20_000, 'the worker to start');
+    await waitFor(() => (/podnet worker ready/.test(w.output()) ? true : undefined), 90_000, 'the worker to start');
     const res = await fetch(`http://127.0.0.1:${opsPort}/readyz`);
     const report = (await res.json()) as ReadinessReport;
     expect(res.status).toBe(503);
@@ -133,4 +133,4 @@ test('/readyz is 503 naming the Kubernetes check when the API server is down', a
     await cleanup(redis);
     await redis.quit();
   }
-}, 60_000);
+}, 240_000);

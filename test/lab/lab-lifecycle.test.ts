@@ -67,5 +67,5 @@ describeLab('lab: clean-up', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(listNetns().filter((n) => n.startsWith(`podnet-${child.pid}-`))).toEqual([]);
-  }, 60_000);
+  }, 180_000);
 });
