@@ -1,14 +1,16 @@
 /**
  * `check` benchmark: one full check of the seed incident against the simulator, in-process —
  * collectEvidence (real client-node over HTTP/WebSocket) + diagnose + renderText — N times.
- * Each check gets its own cluster client, as each CLI run does, so the client-side rate limit
- * (5 qps, burst 10) applies within a check but does not carry over between checks.
+ * Each check gets its own cluster client, as each CLI run does, with the CLI's in-process
+ * budget (the default 50 qps, burst 100; src/cluster/rate-limit.ts): a check's 12 requests fit
+ * in the burst, and the budget does not carry over between checks.
  *
  * Then the same check through Slack: a signed `/podnet check` to the bot (createBot, as
- * `podnet bot` runs it) → Redis → a worker (its own client at the default rate limit) → the
- * simulator → the Slack stand-in; the figure is the time from sending the command to the
- * channel message carrying the summary (the first findings posted), each check started on an
- * idle worker (see IDLE_MS).
+ * `podnet bot` runs it) → Redis → a worker in this process (its own client with the default
+ * in-process budget, 50/100) → the simulator → the Slack stand-in; the figure is the time from
+ * sending the command to the channel message carrying the summary (the first findings posted),
+ * each check started on an idle worker (see IDLE_MS). bench/budget.bench.ts measures checks in
+ * a row, bursts, and `podnet worker` processes sharing one cluster's budget.
  */
 import { join } from 'node:path';
 import { diagnose } from '../src/analysis/diagnose.js';
@@ -35,10 +37,12 @@ const N = 30;
 /** Checks through Slack, one at a time. */
 const SLACK_N = 10;
 /**
- * Idle time before each Slack-path check, so each is "one check" on an idle worker: the
- * worker's client keeps client-go's default limit (5 qps, burst 10) across checks, and its
- * burst takes 2 s to refill. Back-to-back checks are paced by that limit instead (~2.6 s each
- * for the seed's 13 requests) — a sweep's concern, measured by the sweep benchmark.
+ * Idle time before each Slack-path check, so each is "one check" on an idle worker: it gives
+ * the previous check's thread replies and timeline chart, which follow its summary, time to
+ * be posted. The budget needs no such pause: at 50 qps a check's 19 requests (queued path)
+ * refill in 0.4 s. Under client-go's 5 qps / burst 10, each worker's old limit, checks in a
+ * row were paced at 19 / 5 ≈ 3.8 s each (~2.6 s when a check made 13); bench/budget.bench.ts
+ * measures both.
  */
 const IDLE_MS = 2500;
 const REQUEST = { namespace: 'financial-ml', pod: 'mlserver-0' };

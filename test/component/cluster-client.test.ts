@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import { loadScenario } from '../../src/sim/scenario.js';
 import { createClusterAccess, type ClusterOptions } from '../../src/cluster/client.js';
+import type { Clock } from '../../src/cluster/rate-limit.js';
 import { PodnetError } from '../../src/errors.js';
 import { FIXTURES } from '../helpers/cluster-fixtures.js';
 
@@ -147,28 +148,66 @@ describe('faults', () => {
     }));
 });
 
+/**
+ * A clock whose time moves only when the test says: each sleeper is kept until `advanceTo`
+ * reaches its wake-up time, so what the limiter let through is read from counts, not from how
+ * fast a loaded machine ran.
+ */
+function manualClock(): Clock & { sleepers(): number[]; advanceTo(t: number): void } {
+  let t = 0;
+  const sleeping: { until: number; wake: () => void }[] = [];
+  return {
+    now: () => t,
+    sleep: (ms) => new Promise<void>((resolve) => void sleeping.push({ until: t + ms, wake: resolve })),
+    sleepers: () => sleeping.map((s) => s.until).sort((a, b) => a - b),
+    advanceTo(to) {
+      t = to;
+      for (const s of sleeping.filter((x) => x.until <= t)) {
+        sleeping.splice(sleeping.indexOf(s), 1);
+        s.wake();
+      }
+    },
+  };
+}
+
+/** Turns the event loop (real I/O included) until `cond` holds. */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await new Promise((r) => setImmediate(r));
+}
+
 describe('rate limit', () => {
-  it('never exceeds burst + qps in any one-second window, as the simulator saw it', async () => {
+  it('sends the burst at once, then one request per 1/qps of the clock, and never more than burst + qps per second', async () => {
     const sim = await startSimulator({ scenario: SCENARIO, port: 0 });
     try {
-      const c = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: 20, burst: 5 });
-      const times: number[] = [];
-      const started = performance.now();
-      await Promise.all(
+      const clock = manualClock();
+      const c = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml(), qps: 20, burst: 5, clock });
+      const sentAt: number[] = []; // the clock's time when each request was answered
+      const all = Promise.all(
         Array.from({ length: 45 }, async () => {
           await c.getPod(NS, POD);
-          times.push(performance.now());
+          sentAt.push(clock.now());
         }),
       );
-      const elapsed = performance.now() - started;
-      // 45 requests, 5 free, 40 at 20/s: at least ~2 s.
-      expect(elapsed).toBeGreaterThan(1900);
-      for (const t of times) {
-        expect(times.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(5 + 20 + 1);
+      // With the clock standing still, only the burst reaches the simulator; the other 40 wait
+      // for tokens, one every 50 ms (20/s).
+      await until(() => sentAt.length + clock.sleepers().length === 45);
+      expect(sentAt.length).toBe(5);
+      expect(sim.requestCount()).toBe(5);
+      expect(clock.sleepers()).toEqual(Array.from({ length: 40 }, (_, i) => 50 * (i + 1)));
+      // Each step of the clock lets exactly the requests whose tokens are due through.
+      for (let i = 1; i <= 40; i++) {
+        clock.advanceTo(50 * i);
+        await until(() => sentAt.length === 5 + i);
+        expect(sim.requestCount()).toBe(5 + i);
       }
-      expect(sim.requestCount()).toBe(45);
+      await all;
+      for (const t of sentAt) {
+        expect(sentAt.filter((x) => x >= t && x < t + 1000).length).toBeLessThanOrEqual(5 + 20);
+      }
+      expect(sentAt.at(-1)).toBe(2000); // 45 requests: 5 free, 40 at 20/s
     } finally {
       await sim.close();
     }
   });
 });
+
