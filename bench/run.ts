@@ -2,7 +2,7 @@
 import type { Bench, Figure } from './harness.js';
 
 /** Each name loads bench/NAME.bench.ts; the order is the order they run in. */
-const BENCHES = ['logscan', 'linear', 'check', 'ack', 'worker', 'sweep', 'simlog'];
+const BENCHES = ['logscan', 'linear', 'check', 'budget', 'ack', 'worker', 'sweep', 'simlog'];
 const load = (name: string): Promise<{ bench: Bench }> => import(`./${name}.bench.js`);
 
 function format(f: Figure): string {

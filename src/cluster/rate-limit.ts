@@ -42,13 +42,15 @@ export interface RateLimiterOptions {
 /**
  * One budget per cluster, for all of its workers together: 50 requests/s sustained, bursts of
  * 100. client-go's default for one client is 5 qps / burst 10 (DefaultQPS, DefaultBurst in
- * k8s.io/client-go/rest/config.go); that paced back-to-back checks of one pod (13 requests) at
- * ~2.6 s each. kube-scheduler, a single control-plane client, defaults to --kube-api-qps=50
- * --kube-api-burst=100 (https://kubernetes.io/docs/reference/command-line-tools-reference/kube-scheduler/),
+ * k8s.io/client-go/rest/config.go); that paced back-to-back checks of one pod at 13 / 5 = 2.6 s
+ * each when a check made 13 requests (19 / 5 = 3.8 s at today's 19). kube-scheduler, a single
+ * control-plane client, defaults to --kube-api-qps=50 --kube-api-burst=100 (https://kubernetes.io/docs/reference/command-line-tools-reference/kube-scheduler/),
  * and kubectl gives its discovery client 50 qps / burst 300 (WithDiscoveryQPS(50.0),
- * WithDiscoveryBurst(300) in k8s.io/kubectl/pkg/cmd/cmd.go). A burst of 100 lets ten people's
- * checks (13 requests each) start at once at the start of an incident; 50/s then serves about
- * four checks a second — for the whole installation, not per worker. The API server's own
+ * WithDiscoveryBurst(300) in k8s.io/kubectl/pkg/cmd/cmd.go). A worker's check of the seed pod
+ * makes 19 requests (13 for the evidence, 6 for the fix's owners and its server-side dry-run):
+ * a burst of 100 lets five through at once and ten people's checks through within 2 s at the
+ * start of an incident; 50/s then serves about 2.6 checks a second — for all workers of one
+ * cluster together, not per worker (bench/budget.bench.ts measures both). The API server's own
  * protection (API Priority and Fairness) still answers 429 when it is overloaded, and podnet
  * then pauses the whole budget (see `pause`).
  */
