@@ -5,13 +5,14 @@
  * time until a check's summary (its first findings) is in the channel, and every target is a
  * ratio against a baseline measured in this run:
  *
- * - idle: single checks, each on an idle worker with a full budget (the baseline);
- * - back-to-back: 20 checks one after the other on one worker at the default budget (50/100),
- *   and the same at client-go's old per-client default (5/10) for comparison;
- * - burst: 50 checks sent at once from 10 channels to one worker;
- * - throughput: checks per second of one worker and of three workers of one cluster, at the
- *   default budget and at a small one that is the bottleneck (where the rate must not grow
- *   with the workers: the budget is shared, and the API server's arrival log must stay within it).
+ * - idle: single checks, each sent once the worker finished the previous one, with a full
+ *   budget (the baseline: to the summary, and to the job done with thread replies and chart);
+ * - in a row: 20 checks on one worker at the default budget (50/100), each sent when the
+ *   previous summary is in, and 6 at client-go's old per-client default (5/10) for comparison;
+ * - burst: 50 checks sent at once from 10 channels, to one worker and to three;
+ * - throughput: checks per second of one worker and of three workers of one cluster in that
+ *   burst, and of three workers at 5/10, where the budget is the bottleneck and the rate must
+ *   stay within what it allows for all three together (the API server's arrival log too).
  */
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
