@@ -38,7 +38,7 @@ import { parseFieldSelector, parseLabelSelector, SelectorError } from './selecto
 import { toTable, wantsTable, type IncludeObject } from './table.js';
 import { streamLog, type LogQuery, type LogSource } from './logs.js';
 import { handleExecUpgrade, type ExecRunner } from './exec-ws.js';
-import type { ExecContext } from './shell/index.js';
+import { overrideReply, type ExecContext } from './shell/index.js';
 import { startLab, type Lab, type LabOptions } from '../lab/lab.js';
 import { applyTimeline, scheduleOf } from './timeline.js';
 import { clusterNetwork } from './cluster-net.js';
@@ -872,8 +872,8 @@ function resolveExec(sim: Sim, namespace: string, podName: string, container: st
 /** Lab mode: the scenario's exact replies still win; anything else runs for real in the container's namespace. */
 function labExecRunner(sim: Sim, lab: Lab): ExecRunner {
   return async (ctx, argv, signal) => {
-    const override = ctx.overrides.find((o) => o.argv.length === argv.length && o.argv.every((a, i) => a === argv[i]));
-    if (override) return { stdout: override.stdout ?? '', stderr: override.stderr ?? '', exitCode: override.exitCode ?? 0 };
+    const override = overrideReply(ctx, argv);
+    if (override) return override;
     // The cluster as it stands now (a timeline entry, or a PATCH that rolled the pod and moved its listeners).
     await lab.sync(sim.state.scenario).catch((err: unknown) => (sim.labError = err as Error));
     if (sim.labError) throw sim.labError;

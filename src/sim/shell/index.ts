@@ -28,4 +28,4 @@
  * parameter (`ProgramRunner`), so imports go one way.
  */
 export type { ExecContext, ExecOutcome, ExecOverride } from './context.js';
-export { runCommand, runtimeFailure } from './runtime.js';
+export { overrideReply, runCommand, runtimeFailure } from './runtime.js';

@@ -1,7 +1,7 @@
 /** The container runtime's side of an exec: an override, a missing executable, or the program. */
 import { createHash } from 'node:crypto';
 import { SimClock } from '../clock.js';
-import { findOverride, hasTool, Output, type ExecContext, type ExecOutcome, type ExecOverride } from './context.js';
+import { findOverride, hasTool, Output, type ExecContext, type ExecOutcome } from './context.js';
 import { runProgram } from './programs/index.js';
 
 /**
@@ -12,8 +12,8 @@ import { runProgram } from './programs/index.js';
 export function runCommand(execCtx: ExecContext, argv: string[]): ExecOutcome {
   const ctx: ExecContext = { ...execCtx, clock: new SimClock() };
   const sink = new Output();
-  const override = findOverride(ctx, argv);
-  if (override) return overrideOutcome(override);
+  const override = overrideReply(ctx, argv);
+  if (override) return override;
   const name = argv[0];
   if (name === undefined || name === '') {
     return { stdout: '', stderr: '', exitCode: 0, failure: runtimeFailure(ctx, argv, 'exec: "": executable file not found in $PATH') };
@@ -37,6 +37,8 @@ export function runtimeFailure(ctx: ExecContext, argv: string[], why: string): s
   );
 }
 
-function overrideOutcome(o: ExecOverride): ExecOutcome {
-  return { stdout: o.stdout ?? '', stderr: o.stderr ?? '', exitCode: o.exitCode ?? 0 };
+/** The scenario's exact reply for this argv, if it has one (it wins over any program, in lab mode too). */
+export function overrideReply(ctx: ExecContext, argv: string[]): ExecOutcome | undefined {
+  const o = findOverride(ctx, argv);
+  return o ? { stdout: o.stdout ?? '', stderr: o.stderr ?? '', exitCode: o.exitCode ?? 0 } : undefined;
 }
