@@ -37,8 +37,9 @@ test('an event delivered three times (X-Slack-Retry-Num 1, 2) runs its command o
     expect(res.status).toBe(200);
   }
   await waitFor(() => stack.slack.messages(CHANNEL)[0]?.replies[0], 30_000, 'the logs answer and its file');
-  // Give any duplicate time to show up before counting.
-  await new Promise((r) => setTimeout(r, 1500));
+  // Every delivery has been answered, so any duplicate job is queued by now: wait until none is
+  // left to run (an event, not a fixed pause), then count.
+  await waitFor(async () => ((await stack.checks.getJobCountByTypes('active', 'waiting', 'delayed', 'prioritized')) === 0 ? true : undefined), 30_000, 'no job left to run');
   expect(stack.slack.ephemerals(CHANNEL).filter((e) => e.text?.includes('Queued'))).toHaveLength(1);
   expect(stack.slack.messages(CHANNEL)).toHaveLength(1);
   expect(await stack.checks.getJobCountByTypes('completed', 'active', 'waiting', 'failed', 'delayed')).toBe(1);
