@@ -166,6 +166,31 @@ export function execResultFromStatus(status: V1Status | undefined, stdout: strin
   return { stdout, stderr, exitCode: /not found|no such file/i.test(message) ? 127 : 126, failure: message };
 }
 
+/** Where and how the hand-made requests go: the kubeconfig (auth, TLS), the server, the per-request bound. */
+interface ApiEndpoint {
+  kc: KubeConfig;
+  server: string;
+  timeoutMs: number;
+}
+
+/** The generated clients' configuration: the cluster's server and auth, every request bounded by `timeoutMs`. */
+function apiConfiguration(api: ApiEndpoint): Configuration {
+  return createConfiguration({
+    baseServer: new ServerConfiguration(api.server, {}),
+    authMethods: { default: api.kc },
+    promiseMiddleware: [
+      {
+        pre: async (ctx) => {
+          // Bounds the whole request, body included; an abort surfaces as a timeout.
+          ctx.setSignal(AbortSignal.timeout(api.timeoutMs));
+          return ctx;
+        },
+        post: async (rsp) => rsp,
+      },
+    ],
+  });
+}
+
 /**
  * Builds a {@link ClusterAccess}. Throws {@link ConfigError} when the kubeconfig cannot be
  * loaded or names no usable context; network problems surface on the first call instead.
@@ -180,20 +205,8 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
   const logger = options.logger;
   let requests = 0;
 
-  const config: Configuration = createConfiguration({
-    baseServer: new ServerConfiguration(server, {}),
-    authMethods: { default: kc },
-    promiseMiddleware: [
-      {
-        pre: async (ctx) => {
-          // Bounds the whole request, body included; an abort surfaces as a timeout.
-          ctx.setSignal(AbortSignal.timeout(timeoutMs));
-          return ctx;
-        },
-        post: async (rsp) => rsp,
-      },
-    ],
-  });
+  const api: ApiEndpoint = { kc, server, timeoutMs };
+  const config = apiConfiguration(api);
   const core = new CoreV1Api(config);
   const networking = new NetworkingV1Api(config);
   const versionApi = new VersionApi(config);
@@ -224,161 +237,8 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
     );
   }
 
-  async function openLog(namespace: string, pod: string, opts: LogOptions): Promise<http.IncomingMessage> {
-    const url = new URL(`${server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
-    url.searchParams.set('container', opts.container);
-    if (opts.previous) url.searchParams.set('previous', 'true');
-    if (opts.timestamps) url.searchParams.set('timestamps', 'true');
-    if (opts.tailLines !== undefined) url.searchParams.set('tailLines', String(opts.tailLines));
-    if (opts.limitBytes !== undefined) url.searchParams.set('limitBytes', String(opts.limitBytes));
-    if (opts.sinceSeconds !== undefined) url.searchParams.set('sinceSeconds', String(opts.sinceSeconds));
-    const httpsOpts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(httpsOpts);
-    const lib = url.protocol === 'https:' ? https : http;
-    return new Promise((resolve, reject) => {
-      const req = lib.request(url, { method: 'GET', agent: httpsOpts.agent, headers: httpsOpts.headers, auth: httpsOpts.auth });
-      // An idle socket (no headers, or a stalled body) is abandoned after timeoutMs.
-      req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
-      req.on('error', reject);
-      req.on('response', (res) => {
-        if (res.statusCode === 200) {
-          resolve(res);
-          return;
-        }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          if (size < ERROR_BODY_CAP) chunks.push(c);
-          size += c.length;
-        });
-        res.on('end', () => reject(new HttpStatusError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers)));
-        res.on('error', reject);
-      });
-      req.end();
-    });
-  }
-
-  /** The generic calls reach only the kinds the RBAC manifests grant (src/cluster/resources.ts). */
-  function refuseUnlisted(verb: 'get' | 'list' | 'patch', r: { group: string; resource: string }): void {
-    if (!allowedFor(verb, r)) throw new PodnetError('bad-input', `podnet does not ${verb} ${r.resource}${r.group ? `.${r.group}` : ''} (not in src/cluster/resources.ts)`);
-  }
-
-  /** One JSON request outside the generated clients (arbitrary kinds, PATCH with dryRun). */
-  async function requestJson(method: string, path: string, body?: { contentType: string; data: unknown }): Promise<KubeObject> {
-    const url = new URL(`${server}${path}`);
-    const httpsOpts: https.RequestOptions = {};
-    await kc.applyToHTTPSOptions(httpsOpts);
-    const lib = url.protocol === 'https:' ? https : http;
-    const payload = body ? JSON.stringify(body.data) : undefined;
-    return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = { ...((httpsOpts.headers as http.OutgoingHttpHeaders | undefined) ?? {}), Accept: 'application/json' };
-      if (payload !== undefined && body) {
-        headers['Content-Type'] = body.contentType;
-        headers['Content-Length'] = Buffer.byteLength(payload);
-      }
-      const req = lib.request(url, { method, agent: httpsOpts.agent, headers, auth: httpsOpts.auth });
-      req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
-      req.on('error', reject);
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (c: Buffer) => {
-          size += c.length;
-          if (size <= EXEC_OUTPUT_CAP) chunks.push(c);
-        });
-        res.on('error', reject);
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          if (res.statusCode !== 200 && res.statusCode !== 201) return reject(new HttpStatusError(res.statusCode ?? 0, text, res.headers));
-          try {
-            resolve(JSON.parse(text) as KubeObject);
-          } catch {
-            reject(new HttpStatusError(502, `not JSON: ${text.slice(0, 200)}`, res.headers));
-          }
-        });
-      });
-      req.end(payload);
-    });
-  }
-
-  /**
-   * The WebSocket transport for client-node's Exec. Ours rather than client-node's so that a
-   * refused upgrade keeps the API server's Status body (a 403 names what RBAC refused; ws alone
-   * says only "Unexpected server response: 403").
-   */
-  const wsTransport: ExecTransport = {
-    async connect(path, _textHandler, binaryHandler) {
-      const uri = `${server.replace(/^http/, 'ws')}${path}`;
-      const wsOpts: WebSocket.ClientOptions & https.RequestOptions = {};
-      await kc.applyToHTTPSOptions(wsOpts);
-      return new Promise((resolve, reject) => {
-        const ws = new WebSocket(uri, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], wsOpts);
-        const handshake = setTimeout(() => {
-          reject(new RequestTimeoutError(timeoutMs));
-          ws.terminate();
-        }, timeoutMs);
-        ws.on('unexpected-response', (req, res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            clearTimeout(handshake);
-            reject(new HttpStatusError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers));
-            req.destroy();
-          });
-        });
-        ws.on('open', () => {
-          clearTimeout(handshake);
-          resolve(ws as never);
-        });
-        ws.on('error', (err) => {
-          clearTimeout(handshake);
-          reject(err);
-        });
-        ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
-          const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
-          const channel = buf[0];
-          // 255 is v5's "close stream" signal; the status on channel 3 ends the exec anyway.
-          if (channel === undefined || channel === 255 || !binaryHandler) return;
-          if (!binaryHandler(channel, buf.subarray(1))) ws.close();
-        });
-      });
-    },
-  };
-  const execApi = new Exec(kc, wsTransport);
-
-  async function runExec(namespace: string, pod: string, container: string, argv: string[], opts: ExecOptions = {}): Promise<ExecResult> {
-    const limit = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
-    const req: RequestDescription = { verb: 'create', resource: 'pods/exec', namespace, name: pod };
-    const stdout = new Collector();
-    const stderr = new Collector();
-    let status: V1Status | undefined;
-    let finish: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => {
-      finish = resolve;
-    });
-    // The upgrade is retried like any request; once the command runs it is not re-run.
-    const socket = await send(req, async () =>
-      (await execApi.exec(namespace, pod, container, argv, stdout, stderr, null, false, (s) => {
-        status = s;
-        finish();
-      })) as unknown as WebSocket,
-    );
-    socket.on('close', () => finish());
-    if (socket.readyState === WebSocket.CLOSED) finish();
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limit);
-    });
-    const outcome = await Promise.race([finished.then(() => 'done' as const), timedOut]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
-      socket.terminate();
-      throw new PodnetError('timeout', `timed out: exec in ${namespace}/${pod} container ${container} did not finish within ${limit} ms`, {
-        detail: { container, argv0: argv[0] },
-      });
-    }
-    return execResultFromStatus(status, stdout.text(), stderr.text());
-  }
+  const execApi = new Exec(kc, wsTransport(api));
+  const runExecHere = (namespace: string, pod: string, container: string, argv: string[], opts?: ExecOptions) => runExec(execApi, send, namespace, pod, container, argv, opts);
 
   return {
     serverUrl: server,
@@ -444,7 +304,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
 
     async streamLog(namespace, pod, opts) {
       const req: RequestDescription = { verb: 'get', resource: 'pods/log', namespace, name: pod };
-      const res = await send(req, () => openLog(namespace, pod, opts));
+      const res = await send(req, () => openLog(api, namespace, pod, opts));
       return (async function* chunks(): AsyncGenerator<Buffer> {
         try {
           for await (const chunk of res) yield chunk as Buffer;
@@ -457,7 +317,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
       })();
     },
 
-    exec: runExec,
+    exec: runExecHere,
 
     addEphemeralContainer: (namespace, pod, container: V1EphemeralContainer) =>
       send({ verb: 'patch', resource: 'pods/ephemeralcontainers', namespace, name: pod }, () =>
@@ -470,7 +330,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
     getObject(ref: ObjectRef) {
       const r = resourcePath(ref);
       refuseUnlisted('get', r);
-      return send({ verb: 'get', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name }, () => requestJson('GET', r.path));
+      return send({ verb: 'get', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name }, () => requestJson(api, 'GET', r.path));
     },
 
     async listObjects(ref, opts = {}) {
@@ -481,7 +341,7 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
       if (opts.labelSelector) q.set('labelSelector', opts.labelSelector);
       const qs = q.toString();
       const list = await send({ verb: 'list', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}) }, () =>
-        requestJson('GET', `${r.collection}${qs ? `?${qs}` : ''}`),
+        requestJson(api, 'GET', `${r.collection}${qs ? `?${qs}` : ''}`),
       );
       return Array.isArray(list.items) ? (list.items as KubeObject[]) : [];
     },
@@ -497,11 +357,181 @@ export function createClusterAccess(options: ClusterOptions = {}): KubeClusterAc
       // A write is not retried: a timeout may have applied it (the next check tells).
       return send(
         { verb: 'patch', resource: r.resource, ...(ref.namespace ? { namespace: ref.namespace } : {}), name: ref.name },
-        () => requestJson('PATCH', `${r.path}${qs ? `?${qs}` : ''}`, { contentType, data: patch }),
+        () => requestJson(api, 'PATCH', `${r.path}${qs ? `?${qs}` : ''}`, { contentType, data: patch }),
         opts.dryRun === true,
       );
     },
 
     requestCount: () => requests,
   };
+}
+
+/** Opens a container's log stream (GET …/log), bounded by `timeoutMs` while idle; a non-200 answer rejects with its status and body. */
+async function openLog(api: ApiEndpoint, namespace: string, pod: string, opts: LogOptions): Promise<http.IncomingMessage> {
+  const { kc, server, timeoutMs } = api;
+  const url = new URL(`${server}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
+  url.searchParams.set('container', opts.container);
+  if (opts.previous) url.searchParams.set('previous', 'true');
+  if (opts.timestamps) url.searchParams.set('timestamps', 'true');
+  if (opts.tailLines !== undefined) url.searchParams.set('tailLines', String(opts.tailLines));
+  if (opts.limitBytes !== undefined) url.searchParams.set('limitBytes', String(opts.limitBytes));
+  if (opts.sinceSeconds !== undefined) url.searchParams.set('sinceSeconds', String(opts.sinceSeconds));
+  const httpsOpts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(httpsOpts);
+  const lib = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(url, { method: 'GET', agent: httpsOpts.agent, headers: httpsOpts.headers, auth: httpsOpts.auth });
+    // An idle socket (no headers, or a stalled body) is abandoned after timeoutMs.
+    req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      if (res.statusCode === 200) {
+        resolve(res);
+        return;
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        if (size < ERROR_BODY_CAP) chunks.push(c);
+        size += c.length;
+      });
+      res.on('end', () => reject(new HttpStatusError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers)));
+      res.on('error', reject);
+    });
+    req.end();
+  });
+}
+
+/** The generic calls reach only the kinds the RBAC manifests grant (src/cluster/resources.ts). */
+function refuseUnlisted(verb: 'get' | 'list' | 'patch', r: { group: string; resource: string }): void {
+  if (!allowedFor(verb, r)) throw new PodnetError('bad-input', `podnet does not ${verb} ${r.resource}${r.group ? `.${r.group}` : ''} (not in src/cluster/resources.ts)`);
+}
+
+/** One JSON request outside the generated clients (arbitrary kinds, PATCH with dryRun). */
+async function requestJson(api: ApiEndpoint, method: string, path: string, body?: { contentType: string; data: unknown }): Promise<KubeObject> {
+  const { kc, server, timeoutMs } = api;
+  const url = new URL(`${server}${path}`);
+  const httpsOpts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(httpsOpts);
+  const lib = url.protocol === 'https:' ? https : http;
+  const payload = body ? JSON.stringify(body.data) : undefined;
+  return new Promise((resolve, reject) => {
+    const headers: http.OutgoingHttpHeaders = { ...((httpsOpts.headers as http.OutgoingHttpHeaders | undefined) ?? {}), Accept: 'application/json' };
+    if (payload !== undefined && body) {
+      headers['Content-Type'] = body.contentType;
+      headers['Content-Length'] = Buffer.byteLength(payload);
+    }
+    const req = lib.request(url, { method, agent: httpsOpts.agent, headers, auth: httpsOpts.auth });
+    req.setTimeout(timeoutMs, () => req.destroy(new RequestTimeoutError(timeoutMs)));
+    req.on('error', reject);
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size <= EXEC_OUTPUT_CAP) chunks.push(c);
+      });
+      res.on('error', reject);
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        if (res.statusCode !== 200 && res.statusCode !== 201) return reject(new HttpStatusError(res.statusCode ?? 0, text, res.headers));
+        try {
+          resolve(JSON.parse(text) as KubeObject);
+        } catch {
+          reject(new HttpStatusError(502, `not JSON: ${text.slice(0, 200)}`, res.headers));
+        }
+      });
+    });
+    req.end(payload);
+  });
+}
+
+/**
+ * The WebSocket transport for client-node's Exec. Ours rather than client-node's so that a
+ * refused upgrade keeps the API server's Status body (a 403 names what RBAC refused; ws alone
+ * says only "Unexpected server response: 403").
+ */
+function wsTransport(api: ApiEndpoint): ExecTransport {
+  const { kc, server, timeoutMs } = api;
+  return {
+    async connect(path, _textHandler, binaryHandler) {
+      const uri = `${server.replace(/^http/, 'ws')}${path}`;
+      const wsOpts: WebSocket.ClientOptions & https.RequestOptions = {};
+      await kc.applyToHTTPSOptions(wsOpts);
+      return new Promise((resolve, reject) => {
+        const ws = new WebSocket(uri, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], wsOpts);
+        const handshake = setTimeout(() => {
+          reject(new RequestTimeoutError(timeoutMs));
+          ws.terminate();
+        }, timeoutMs);
+        ws.on('unexpected-response', (req, res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            clearTimeout(handshake);
+            reject(new HttpStatusError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), res.headers));
+            req.destroy();
+          });
+        });
+        ws.on('open', () => {
+          clearTimeout(handshake);
+          resolve(ws as never);
+        });
+        ws.on('error', (err) => {
+          clearTimeout(handshake);
+          reject(err);
+        });
+        ws.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+          const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+          const channel = buf[0];
+          // 255 is v5's "close stream" signal; the status on channel 3 ends the exec anyway.
+          if (channel === undefined || channel === 255 || !binaryHandler) return;
+          if (!binaryHandler(channel, buf.subarray(1))) ws.close();
+        });
+      });
+    },
+  };
+}
+
+/** Runs `argv` in a container over the exec WebSocket: the upgrade is retried through `send`, the command runs once, bounded by `opts.timeoutMs`. */
+async function runExec(
+  execApi: Exec,
+  send: <T>(req: RequestDescription, attempt: () => Promise<T>) => Promise<T>,
+  namespace: string,
+  pod: string,
+  container: string,
+  argv: string[],
+  opts: ExecOptions = {},
+): Promise<ExecResult> {
+  const limit = opts.timeoutMs ?? DEFAULT_EXEC_TIMEOUT_MS;
+  const req: RequestDescription = { verb: 'create', resource: 'pods/exec', namespace, name: pod };
+  const stdout = new Collector();
+  const stderr = new Collector();
+  let status: V1Status | undefined;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  // The upgrade is retried like any request; once the command runs it is not re-run.
+  const socket = await send(req, async () =>
+    (await execApi.exec(namespace, pod, container, argv, stdout, stderr, null, false, (s) => {
+      status = s;
+      finish();
+    })) as unknown as WebSocket,
+  );
+  socket.on('close', () => finish());
+  if (socket.readyState === WebSocket.CLOSED) finish();
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), limit);
+  });
+  const outcome = await Promise.race([finished.then(() => 'done' as const), timedOut]);
+  clearTimeout(timer);
+  if (outcome === 'timeout') {
+    socket.terminate();
+    throw new PodnetError('timeout', `timed out: exec in ${namespace}/${pod} container ${container} did not finish within ${limit} ms`, {
+      detail: { container, argv0: argv[0] },
+    });
+  }
+  return execResultFromStatus(status, stdout.text(), stderr.text());
 }
