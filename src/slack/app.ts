@@ -383,67 +383,6 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     await ack({ response_type: result.accepted ? visibility : 'ephemeral', text: result.text });
   }
 
-  /**
-   * The command a button stands for. Its value is podnet command text (`check p -n ns …`) or a
-   * JSON target `{ ns, pod, client?, server?, port?, container?, previous?, image?, cluster? }`
-   * (src/render/slack.ts ButtonPayload).
-   */
-  function commandForAction(actionId: PodnetActionId, value: string, defaultNamespace: string | undefined): ParsedCommand {
-    let base: ParsedCommand;
-    if (value.trim().startsWith('{')) {
-      let data: Record<string, unknown>;
-      try {
-        data = JSON.parse(value) as Record<string, unknown>;
-      } catch {
-        throw new BadInputError('This button carries data podnet cannot read; run the command by hand (/podnet help)');
-      }
-      const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : undefined);
-      const pod = str('pod');
-      if (pod === undefined) throw new BadInputError('This button names no pod; run the command by hand (/podnet help)');
-      // src/render/slack.ts writes `ns`; `namespace` is accepted too.
-      const ns = str('ns') ?? str('namespace') ?? defaultNamespace ?? 'default';
-      const check: CheckCommand = { verb: 'check', pod: validatePodName(pod), namespace: validateLabel(ns, 'namespace') };
-      if (str('client') !== undefined) check.client = validateLabel(str('client') as string, 'container name');
-      if (str('server') !== undefined) check.server = validateLabel(str('server') as string, 'container name');
-      if (typeof data.port === 'number' && Number.isInteger(data.port) && data.port >= 1 && data.port <= 65535) check.port = data.port;
-      if (str('cluster') !== undefined) check.cluster = validateLabel(str('cluster') as string, 'cluster name');
-      if (str('image') !== undefined) check.debugContainerImage = validateImage(str('image') as string);
-      if (actionId === ACTION_IDS.logs) {
-        return {
-          verb: 'logs',
-          pod: check.pod,
-          namespace: check.namespace,
-          previous: data.previous === true,
-          ...(str('container') !== undefined && { container: validateLabel(str('container') as string, 'container name') }),
-          ...(check.cluster !== undefined && { cluster: check.cluster }),
-        };
-      }
-      base = check;
-    } else {
-      base = parseCommand(value, defaultNamespace !== undefined ? { namespace: defaultNamespace } : undefined);
-    }
-    switch (actionId) {
-      case ACTION_IDS.rerun:
-        if (specOf(base).run.on !== 'worker') throw new BadInputError('This button has nothing to re-run');
-        return base;
-      case ACTION_IDS.logs:
-        if (base.verb === 'logs') return base;
-        if (base.verb === 'check') {
-          return { verb: 'logs', pod: base.pod, namespace: base.namespace, previous: false, ...(base.server !== undefined && { container: base.server }), ...(base.cluster !== undefined && { cluster: base.cluster }) };
-        }
-        throw new BadInputError('This logs button does not name a pod');
-      case ACTION_IDS.debug:
-        if (base.verb !== 'check') throw new BadInputError('This debug button does not name a pod to check');
-        return { ...base, debugContainerImage: base.debugContainerImage ?? debugImage };
-      case ACTION_IDS.evidence:
-        if (base.verb !== 'check') throw new BadInputError('This evidence button does not name a pod to check');
-        return { ...base, evidence: true };
-      case ACTION_IDS.watchStop:
-        if (base.verb === 'watch' && base.action === 'stop') return base;
-        throw new BadInputError('This stop button does not name a watch; use /podnet watch stop POD');
-    }
-  }
-
   type ActionArgs = { ack: () => Promise<void>; body: BlockAction; action: ButtonAction; respond: RespondFn };
 
   async function onPodnetButton({ ack, body, action, respond }: ActionArgs): Promise<void> {
@@ -463,7 +402,7 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     const defaults = channelDefaults(policy, channel, channelName);
     let cmd: ParsedCommand;
     try {
-      cmd = commandForAction(actionId, a.value ?? '', defaults.namespace);
+      cmd = commandForAction(actionId, a.value ?? '', defaults.namespace, debugImage);
     } catch (err) {
       if (!(err instanceof BadInputError)) throw err;
       record({ ...base, outcome: 'invalid', reason: err.message });
@@ -624,4 +563,65 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
       await app.stop();
     },
   };
+}
+
+/**
+ * The command a button stands for. Its value is podnet command text (`check p -n ns …`) or a
+ * JSON target `{ ns, pod, client?, server?, port?, container?, previous?, image?, cluster? }`
+ * (src/render/slack.ts ButtonPayload).
+ */
+function commandForAction(actionId: PodnetActionId, value: string, defaultNamespace: string | undefined, debugImage: string): ParsedCommand {
+  let base: ParsedCommand;
+  if (value.trim().startsWith('{')) {
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(value) as Record<string, unknown>;
+    } catch {
+      throw new BadInputError('This button carries data podnet cannot read; run the command by hand (/podnet help)');
+    }
+    const str = (k: string) => (typeof data[k] === 'string' ? (data[k] as string) : undefined);
+    const pod = str('pod');
+    if (pod === undefined) throw new BadInputError('This button names no pod; run the command by hand (/podnet help)');
+    // src/render/slack.ts writes `ns`; `namespace` is accepted too.
+    const ns = str('ns') ?? str('namespace') ?? defaultNamespace ?? 'default';
+    const check: CheckCommand = { verb: 'check', pod: validatePodName(pod), namespace: validateLabel(ns, 'namespace') };
+    if (str('client') !== undefined) check.client = validateLabel(str('client') as string, 'container name');
+    if (str('server') !== undefined) check.server = validateLabel(str('server') as string, 'container name');
+    if (typeof data.port === 'number' && Number.isInteger(data.port) && data.port >= 1 && data.port <= 65535) check.port = data.port;
+    if (str('cluster') !== undefined) check.cluster = validateLabel(str('cluster') as string, 'cluster name');
+    if (str('image') !== undefined) check.debugContainerImage = validateImage(str('image') as string);
+    if (actionId === ACTION_IDS.logs) {
+      return {
+        verb: 'logs',
+        pod: check.pod,
+        namespace: check.namespace,
+        previous: data.previous === true,
+        ...(str('container') !== undefined && { container: validateLabel(str('container') as string, 'container name') }),
+        ...(check.cluster !== undefined && { cluster: check.cluster }),
+      };
+    }
+    base = check;
+  } else {
+    base = parseCommand(value, defaultNamespace !== undefined ? { namespace: defaultNamespace } : undefined);
+  }
+  switch (actionId) {
+    case ACTION_IDS.rerun:
+      if (specOf(base).run.on !== 'worker') throw new BadInputError('This button has nothing to re-run');
+      return base;
+    case ACTION_IDS.logs:
+      if (base.verb === 'logs') return base;
+      if (base.verb === 'check') {
+        return { verb: 'logs', pod: base.pod, namespace: base.namespace, previous: false, ...(base.server !== undefined && { container: base.server }), ...(base.cluster !== undefined && { cluster: base.cluster }) };
+      }
+      throw new BadInputError('This logs button does not name a pod');
+    case ACTION_IDS.debug:
+      if (base.verb !== 'check') throw new BadInputError('This debug button does not name a pod to check');
+      return { ...base, debugContainerImage: base.debugContainerImage ?? debugImage };
+    case ACTION_IDS.evidence:
+      if (base.verb !== 'check') throw new BadInputError('This evidence button does not name a pod to check');
+      return { ...base, evidence: true };
+    case ACTION_IDS.watchStop:
+      if (base.verb === 'watch' && base.action === 'stop') return base;
+      throw new BadInputError('This stop button does not name a watch; use /podnet watch stop POD');
+  }
 }
