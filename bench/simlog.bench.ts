@@ -10,9 +10,10 @@
  *
  * `PODNET_BENCH_QUICK=1` streams 100 000 lines instead.
  */
-import { KubeConfig, Log } from '@kubernetes/client-node';
+import { Log } from '@kubernetes/client-node';
 import { Writable } from 'node:stream';
 import type { ScenarioInput } from '../src/sim/scenario.js';
+import { simKubeConfig } from '../src/sim/client-config.js';
 import { startSimulator } from '../src/sim/server.js';
 import { check, info, type Bench } from './harness.js';
 
@@ -39,13 +40,7 @@ export const bench: Bench = {
   async run(log) {
     const sim = await startSimulator({ scenario: scenario() });
     try {
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [{ name: 'sim', server: sim.url, skipTLSVerify: true }],
-        users: [{ name: 'u', token: 'x' }],
-        contexts: [{ name: 'sim', cluster: 'sim', user: 'u' }],
-        currentContext: 'sim',
-      });
+      const kc = simKubeConfig(sim.url);
       (globalThis as { gc?: () => void }).gc?.();
       const before = process.memoryUsage().rss;
       let peak = before;

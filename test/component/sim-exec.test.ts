@@ -4,13 +4,14 @@
  * InternalError for a missing executable) and rejections before the upgrade.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { Exec, KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 // Not re-exported by the package index; the handler lets a test offer only v4.
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable, Writable } from 'node:stream';
 import WebSocket from 'ws';
+import { simKubeConfig } from '../../src/sim/client-config.js';
 import { handleExecUpgrade, type ExecRejection } from '../../src/sim/exec-ws.js';
 import type { ExecContext } from '../../src/sim/shell/index.js';
 
@@ -48,13 +49,7 @@ beforeAll(async () => {
   server.on('upgrade', (req, socket, head) => handleExecUpgrade(req, socket, head, resolve));
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   port = (server.address() as AddressInfo).port;
-  kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 't' }],
-    contexts: [{ name: 'c', cluster: 'sim', user: 'u' }],
-    currentContext: 'c',
-  });
+  kc = simKubeConfig(`http://127.0.0.1:${port}`);
 });
 
 afterAll(async () => {

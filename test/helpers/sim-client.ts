@@ -2,20 +2,14 @@
  * Test helpers for the simulator: a real client-node KubeConfig pointed at a running
  * simulator, small scenario builders, and a Status extractor for ApiException bodies.
  */
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { simKubeConfig } from '../../src/sim/client-config.js';
 import type { RunningSimulator } from '../../src/sim/server.js';
 import type { ScenarioInput } from '../../src/sim/scenario.js';
 
 /** A client-node KubeConfig for the simulator, built the way callers build one. */
 export function kubeConfigFor(sim: RunningSimulator): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'sim', server: sim.url, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'x' }],
-    contexts: [{ name: 'sim', cluster: 'sim', user: 'u' }],
-    currentContext: 'sim',
-  });
-  return kc;
+  return simKubeConfig(sim.url);
 }
 
 /** The metav1.Status inside a client-node ApiException (its body is JSON text or an object). */
