@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from '@jest/globals';
+import { beforeAll, expect, test } from '@jest/globals';
 import { parse as parseYaml } from 'yaml';
 import { loadRedisSettings, queuePrefixFor, REDIS_ENV } from '../../src/config.js';
 import {
@@ -25,8 +25,6 @@ import {
 } from '../helpers/deploy-checks.js';
 import {
   CHART_DIR,
-  helmVersion,
-  kustomizeVersion,
   lintChart,
   renderChart,
   renderOverlay,
@@ -34,12 +32,10 @@ import {
   REPO_ROOT,
   type K8sObject,
 } from '../helpers/deploy-render.js';
+import { deployTools } from '../helpers/deploy-tools.js';
 
-const helm = await helmVersion();
-const kubectl = await kustomizeVersion();
 // CI installs helm and kubectl when missing (.ci/run); elsewhere these tests need both.
-const describeHelm = helm === undefined || kubectl === undefined ? describe.skip : describe;
-if (helm === undefined) console.warn('deploy-helm: helm not found; chart tests skipped (.ci/run installs it)');
+const { helm, describeHelm } = await deployTools({ suite: 'deploy-helm', helmTests: 'chart tests' });
 
 const ciValues = (name: string): object => parseYaml(readFileSync(join(CHART_DIR, 'ci', `${name}-values.yaml`), 'utf8')) as object;
 

@@ -21,11 +21,10 @@ import {
   type Probe,
   type Workload,
 } from '../helpers/deploy-checks.js';
-import { DEPLOY_DIR, kustomizeVersion, OVERLAYS, renderOverlay, REPO_ROOT, type K8sObject, type OverlayName } from '../helpers/deploy-render.js';
+import { DEPLOY_DIR, OVERLAYS, renderOverlay, REPO_ROOT, type K8sObject, type OverlayName } from '../helpers/deploy-render.js';
+import { deployTools } from '../helpers/deploy-tools.js';
 
-const version = await kustomizeVersion();
-const describeKubectl = version === undefined ? describe.skip : describe;
-if (version === undefined) console.warn('deploy-manifests: kubectl not found; manifest rendering tests skipped (install kubectl >= 1.24)');
+const { kustomize: version, describeKubectl } = await deployTools({ suite: 'deploy-manifests', kubectlTests: 'manifest rendering tests' });
 
 /** Secrets the operator creates (deploy/README.md); manifests only refer to them. */
 const USER_SECRETS = new Set(['podnet-slack', 'podnet-redis', 'podnet-board']);

@@ -10,8 +10,6 @@ import {
   compareRbac,
   describeComparison,
   grantsFor,
-  helmVersion,
-  kustomizeVersion,
   permissionKey,
   renderChart,
   renderOverlay,
@@ -19,6 +17,7 @@ import {
   REPO_ROOT,
   type K8sObject,
 } from '../helpers/deploy-render.js';
+import { deployTools } from '../helpers/deploy-tools.js';
 import { scanApiUsage, type ApiUsage } from '../helpers/rbac-map.js';
 
 const WORKER = { name: 'podnet-worker', namespace: 'podnet' };
@@ -28,13 +27,12 @@ const EPHEMERAL = ['patch pods/ephemeralcontainers'];
 const PATCHES = ['patch apps/daemonsets', 'patch apps/deployments', 'patch apps/statefulsets', 'patch batch/cronjobs', 'patch mlops.seldon.io/serverconfigs', 'patch mlops.seldon.io/servers'];
 const OPT_IN = [...EPHEMERAL, ...PATCHES];
 
-const version = await kustomizeVersion();
-const helm = await helmVersion();
 // CI installs kubectl when missing (.ci/run); on a machine without it these tests cannot run.
-const describeKubectl = version === undefined ? describe.skip : describe;
-if (version === undefined) console.warn('deploy-rbac: kubectl not found; RBAC manifest tests skipped (install kubectl >= 1.24)');
-const describeHelm = version === undefined || helm === undefined ? describe.skip : describe;
-if (helm === undefined) console.warn('deploy-rbac: helm not found; the chart\'s RBAC tests skipped (.ci/run installs it)');
+const { kustomize: version, helm, describeKubectl, describeHelm } = await deployTools({
+  suite: 'deploy-rbac',
+  kubectlTests: 'RBAC manifest tests',
+  helmTests: "the chart's RBAC tests",
+});
 
 function clusterSources(): { path: string; text: string }[] {
   const dir = join(REPO_ROOT, 'src', 'cluster');
