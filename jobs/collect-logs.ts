@@ -4,23 +4,12 @@
  */
 import type { Job } from 'bullmq';
 import type { CheckPayload, CollectLogsResult } from '../src/queue/contracts.js';
-import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { checkRequestOf, runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 
 export function createCollectLogsProcessor(deps: ProcessorDeps): (job: Job<CheckPayload, CollectLogsResult>) => Promise<CollectLogsResult> {
   return (job) =>
     runJob(async () => {
-      const data = job.data;
-      const { logs, steps } = await deps.collectLogs(
-        deps.clusterAccess,
-        {
-          namespace: data.namespace,
-          pod: data.pod,
-          ...(data.client !== undefined && { client: data.client }),
-          ...(data.server !== undefined && { server: data.server }),
-          ...(data.port !== undefined && { port: data.port }),
-        },
-        undefined,
-      );
+      const { logs, steps } = await deps.collectLogs(deps.clusterAccess, checkRequestOf(job.data), undefined);
       return { kind: 'collect-logs', logs, steps };
     });
 }

@@ -4,7 +4,7 @@
  */
 import type { Job } from 'bullmq';
 import type { CheckPayload, ProbeResult } from '../src/queue/contracts.js';
-import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { checkRequestOf, runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 
 export function createProbeProcessor(deps: ProcessorDeps): (job: Job<CheckPayload, ProbeResult>) => Promise<ProbeResult> {
   return (job) =>
@@ -13,11 +13,7 @@ export function createProbeProcessor(deps: ProcessorDeps): (job: Job<CheckPayloa
       const evidence = await deps.collectEvidence(
         deps.clusterAccess,
         {
-          namespace: data.namespace,
-          pod: data.pod,
-          ...(data.client !== undefined && { client: data.client }),
-          ...(data.server !== undefined && { server: data.server }),
-          ...(data.port !== undefined && { port: data.port }),
+          ...checkRequestOf(data),
           ...(data.debugContainerImage !== undefined && { debugContainerImage: data.debugContainerImage }),
         },
         { skipLogs: true },

@@ -8,11 +8,12 @@ import { UnrecoverableError } from 'bullmq';
 import type { Diagnosis, RuleContext } from '../analysis/types.js';
 import type { ClusterAccess } from '../cluster/types.js';
 import type { Evidence, LogEvidence, Step } from '../evidence.js';
+import type { CheckRequest } from '../probes/collect.js';
 import type { TimelineChartSource } from '../render/timeline-chart.js';
 import type { SweepResult } from '../sweep/sweep.js';
 import { describeError, isPermanent } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { SlackBlock, TellRoute, UserTarget } from '../slack/poster.js';
+import type { SlackBlock, TellRoute, UploadFile, UserTarget } from '../slack/poster.js';
 import { findSlackCallError } from '../slack/slack-errors.js';
 
 /** A Slack message as the renderers produce it: fallback text plus Block Kit blocks. */
@@ -30,15 +31,7 @@ export interface PosterLike {
   /** Blocks are always sent: an update without them would wipe the message's blocks. */
   update(msg: { channel: string; ts: string; text: string; blocks: SlackBlock[] }): Promise<unknown>;
   /** SlackPoster.uploadFile (idempotent by key). Optional: without it, `logs` posts no file. */
-  uploadFile?(file: {
-    channel: string;
-    thread_ts?: string;
-    filename: string;
-    content: string | Buffer;
-    title?: string;
-    initialComment?: string;
-    idempotencyKey?: string;
-  }): Promise<{ fileId: string; reused?: boolean }>;
+  uploadFile?(file: UploadFile): Promise<{ fileId: string; reused?: boolean }>;
   /**
    * SlackPoster.tellUser: reaches the person who asked (response_url → ephemeral → DM) when
    * podnet could not post where it meant to. Never throws. Optional: fakes may omit it.
@@ -46,14 +39,21 @@ export interface PosterLike {
   tellUser?(target: UserTarget, text: string, options?: { onceKey?: string }): Promise<TellRoute>;
 }
 
-/** The probe request (mirrors src/probes/collect.ts CheckRequest). */
-export interface CheckRequestLike {
-  namespace: string;
-  pod: string;
-  client?: string;
-  server?: string;
-  port?: number;
-  debugContainerImage?: string;
+/** The probe request: src/probes/collect.ts CheckRequest. */
+export type CheckRequestLike = CheckRequest;
+
+/**
+ * The probe request a job's payload names: its namespace and pod, and the client, server and
+ * port when given (absent ones are left out, not set to undefined).
+ */
+export function checkRequestOf(data: Pick<CheckRequest, 'namespace' | 'pod' | 'client' | 'server' | 'port'>): CheckRequestLike {
+  return {
+    namespace: data.namespace,
+    pod: data.pod,
+    ...(data.client !== undefined && { client: data.client }),
+    ...(data.server !== undefined && { server: data.server }),
+    ...(data.port !== undefined && { port: data.port }),
+  };
 }
 
 export interface ProcessorDeps {
