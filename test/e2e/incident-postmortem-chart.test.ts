@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { PNG } from 'pngjs';
 import { KEPT_MODEL_LIMITS } from '../../src/render/timeline-chart.js';
 import type { StoredFile, StoredMessage } from '../../src/slack/stand-in.js';
-import { startIncidentStack, waitFor, type IncidentStack } from '../helpers/incident-stack.js';
+import { ackText, jobOf, startIncidentStack, waitFor, type IncidentStack } from '../helpers/incident-stack.js';
 
 let stack: IncidentStack;
 
@@ -24,15 +24,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const ackText = (r: { status: number; json?: unknown }): string => {
-  expect(r.status).toBe(200);
-  return (r.json as { text?: string } | undefined)?.text ?? '';
-};
-const jobOf = (text: string): string => {
-  const id = /job `([^`]+)`/.exec(text)?.[1];
-  if (!id) throw new Error(`no job in: ${text}`);
-  return id;
-};
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const filesIn = (thread: StoredMessage | undefined): string[] => (thread?.replies ?? []).flatMap((r) => (r.files ?? []).map((f) => f.id));
 

@@ -19,7 +19,7 @@ import { Job } from 'bullmq';
 import { main as incidentCli } from '../../src/bin/incident.js';
 import { checkBlocks } from '../../src/render/block-limits.js';
 import type { StoredMessage } from '../../src/slack/stand-in.js';
-import { startIncidentStack, USERS, waitFor, type IncidentStack } from '../helpers/incident-stack.js';
+import { ackText, jobOf, startIncidentStack, USERS, waitFor, type IncidentStack } from '../helpers/incident-stack.js';
 
 let stack: IncidentStack;
 let dir: string;
@@ -40,15 +40,6 @@ afterAll(async () => {
 });
 
 const textOf = (m: StoredMessage): string => JSON.stringify([m.text, m.blocks]);
-const ackText = (r: { status: number; json?: unknown }): string => {
-  expect(r.status).toBe(200);
-  return (r.json as { text?: string } | undefined)?.text ?? '';
-};
-const jobOf = (text: string): string => {
-  const id = /job `([^`]+)`/.exec(text)?.[1];
-  if (!id) throw new Error(`no job in: ${text}`);
-  return id;
-};
 
 describe('incident with the mlserver-unreachable runbook', () => {
   const channel = 'C0INCIDENT';

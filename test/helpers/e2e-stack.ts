@@ -4,6 +4,7 @@
  * analysis and renderers, podnet's workers and SlackPoster. Nothing mocked.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { expect } from '@jest/globals';
 import { Job, Queue } from 'bullmq';
 import { loadRedisSettings, queuePrefixFor, type RedisSettings } from '../../src/config.js';
 import { createClusterAccess } from '../../src/cluster/client.js';
@@ -142,6 +143,19 @@ export async function startE2EStack(options: E2EStackOptions = {}): Promise<E2ES
       await sim.close();
     },
   };
+}
+
+/** The text of a slash command's acknowledgement, after checking that Slack got a 200. */
+export function ackText(response: { status: number; json?: unknown }): string {
+  expect(response.status).toBe(200);
+  return (response.json as { text?: string } | undefined)?.text ?? '';
+}
+
+/** The job id an acknowledgement names (`job \`ID\``); throws with the text when there is none. */
+export function jobOf(text: string): string {
+  const id = /job `([^`]+)`/.exec(text)?.[1];
+  if (!id) throw new Error(`no job in: ${text}`);
+  return id;
 }
 
 /** Polls `probe` until it returns a value (not undefined) or the timeout passes. */

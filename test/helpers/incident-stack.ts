@@ -25,7 +25,7 @@ import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.j
 import { blockActionBody, postSigned, slashCommandBody } from '../../src/slack/testing.js';
 import { waitFor } from './e2e-stack.js';
 
-export { waitFor };
+export { ackText, jobOf, waitFor } from './e2e-stack.js';
 
 /** Alice may run commands; Bob (SRE) may also take intrusive actions. */
 export const USERS = { alice: 'U0ALICE001', bob: 'U0BOBSRE01' } as const;
