@@ -13,7 +13,6 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Job, Queue } from 'bullmq';
 import { memoryAuditLog } from '../authz/audit.js';
 import { parsePolicy } from '../authz/policy.js';
@@ -35,6 +34,7 @@ import { blockActionBody, postSigned, slashCommandBody } from '../slack/testing.
 import { SLACK_ACTIONS } from '../render/slack.js';
 import { blocksToText, indent } from './demo-transcript.js';
 import { EXIT } from './exit.js';
+import { parseFlags } from './flags.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 
@@ -66,16 +66,14 @@ interface Step {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseFlags(
+    {
       args: argv,
       options: { scenario: { type: 'string' }, command: { type: 'string', multiple: true }, timeout: { type: 'string' }, fix: { type: 'boolean' }, ...LAB_ARG_OPTIONS, help: { type: 'boolean', short: 'h' } },
       strict: true,
-    }));
-  } catch (err) {
-    throw new BadInputError(`${(err as Error).message}\n\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return EXIT.ok;

@@ -6,13 +6,13 @@
  * Environment: REDIS_URL (default redis://127.0.0.1:6379) or the Sentinel / Cluster settings
  * (src/config.ts `loadRedisSettings`), PODNET_QUEUE_PREFIX (default podnet).
  */
-import { parseArgs } from 'node:util';
 import { describeRedis, loadRedisSettings, queuePrefixFor, type RedisSettings } from '../config.js';
-import { BadInputError, PodnetError } from '../errors.js';
+import { PodnetError } from '../errors.js';
 import { IncidentStore } from '../incidents/store.js';
 import { postmortemMarkdown, summarizeIncident } from '../incidents/summary.js';
 import { connectRedis } from '../queue/redis.js';
 import { EXIT } from './exit.js';
+import { parseFlags } from './flags.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 
@@ -36,17 +36,15 @@ export interface IncidentCliIo {
 const defaultIo: IncidentCliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t), env: process.env };
 
 export async function main(argv: string[], io: IncidentCliIo = defaultIo): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+  const parsed = parseFlags(
+    {
       args: argv,
       allowPositionals: true,
       options: { redis: { type: 'string' }, prefix: { type: 'string' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
-    });
-  } catch (err) {
-    throw new BadInputError(`${(err as Error).message}\n\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   const { values, positionals } = parsed;
   if (values.help) {
     io.out(`${USAGE}\n`);

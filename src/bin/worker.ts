@@ -8,7 +8,6 @@
  * `default`), PODNET_QUEUE_PREFIX (default `podnet`), PODNET_OPS_PORT or OPS_PORT (health + metrics, default 9464;
  * 0 = off), LOG_LEVEL.
  */
-import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { createClusterAccess } from '../cluster/client.js';
 import { createSharedBudget } from '../cluster/shared-budget.js';
@@ -24,6 +23,7 @@ import { connectRedis } from '../queue/redis.js';
 import { startWorkers } from '../compose/workers.js';
 import { SlackPoster } from '../slack/poster.js';
 import { EXIT } from './exit.js';
+import { parseFlags } from './flags.js';
 
 // The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
 
@@ -37,16 +37,14 @@ Environment: REDIS_URL (or PODNET_REDIS_SENTINELS + PODNET_REDIS_SENTINEL_NAME, 
   PODNET_RUNBOOKS_DIR (runbook YAML folder, default ./runbooks).`;
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+  const { values } = parseFlags(
+    {
       args: argv,
       options: { cluster: { type: 'string' }, concurrency: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
       strict: true,
-    }));
-  } catch (err) {
-    throw new BadInputError(`${(err as Error).message}\n\n${USAGE}`);
-  }
+    },
+    USAGE,
+  );
   if (values.help) {
     console.log(USAGE);
     return EXIT.ok;
