@@ -21,7 +21,7 @@ import { describeError } from '../src/errors.js';
 import type { Evidence } from '../src/evidence.js';
 import { IncidentRecorder } from '../src/incidents/hooks.js';
 import type { FixPayload } from '../src/queue/contracts.js';
-import { runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
+import { checkRequestOf, runJob, type ProcessorDeps } from '../src/queue/processor-deps.js';
 import type { RedisClient } from '../src/queue/redis.js';
 import { renderFixApplied, renderFixRefused, renderFixVerdict, renderRolledBack } from '../src/render/fix.js';
 import { patchHash } from '../src/render/slack.js';
@@ -63,8 +63,7 @@ export function createFixJobs(deps: ProcessorDeps, options: FixJobsOptions): { a
 
   /** One check of the pod, as `podnet check` runs it, with remediations dry-run. */
   async function checkOnce(data: FixPayload, pod: string): Promise<{ evidence: Evidence; diagnosis: Diagnosis }> {
-    const request = { namespace: data.namespace, pod, ...(data.client !== undefined && { client: data.client }), ...(data.server !== undefined && { server: data.server }), ...(data.port !== undefined && { port: data.port }) };
-    const evidence = await collectCheckEvidence(deps, request);
+    const evidence = await collectCheckEvidence(deps, checkRequestOf({ ...data, pod }));
     const diagnosis = await attachRemediations(deps.clusterAccess, deps.diagnose(evidence, { now: new Date(evidence.clusterNow ?? evidence.collectedAt) }), evidence);
     return { evidence, diagnosis };
   }

@@ -36,8 +36,6 @@ import { blocksToText, indent } from './demo-transcript.js';
 import { EXIT } from './exit.js';
 import { parseFlags } from './flags.js';
 
-// The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
-
 const USAGE = `Usage: podnet demo [--scenario FILE] [--command "check POD -n NS"]... [--timeout SECONDS] [--fix] [--lab [--lab-tools SPEC]]
 
 Runs the simulator, a Slack API stand-in, the bot and a worker on this machine, sends signed

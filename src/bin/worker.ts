@@ -25,8 +25,6 @@ import { SlackPoster } from '../slack/poster.js';
 import { EXIT } from './exit.js';
 import { parseFlags } from './flags.js';
 
-// The exit codes of src/bin/cli.ts. Not imported from there: importing cli.ts runs the CLI.
-
 const USAGE = `Usage: podnet worker [--cluster NAME] [--concurrency N]
 
 Runs the workers that probe one cluster and post results to Slack.
