@@ -45,7 +45,7 @@ import { clusterNetwork } from './cluster-net.js';
 import type { SimListener } from './netmodel.js';
 import { policyDenialRejects } from './policy.js';
 import { applyJsonPatch, applyMergePatch, applyStrategicMergePatch, PATCH_CONTENT_TYPES, PatchError, type PatchKind } from './patch.js';
-import { applyTemplateChange, CUSTOM_KINDS, deploymentRollout, listenAddress, ownerChain, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
+import { applyTemplateChange, CUSTOM_KINDS, deploymentRollout, listenAddress, ownerChain, startBudgetSeconds, PATCHABLE_KINDS, podsAffectedBy, rolledPod, templateContainers, validateUpdate } from './workloads.js';
 
 /** Options for {@link startSimulator}. */
 export interface SimulatorOptions {
@@ -989,9 +989,10 @@ function rollPod(state: ClusterState, pod: Obj, objectsBefore: Obj[]): void {
   for (const [cname, c] of Object.entries(next.containers)) {
     // A new container: its old logs went with the old pod; nothing ran before it.
     c.logs = undefined;
-    if (!c.listenFollows) continue;
     const spec = containers.find((x) => x.name === cname);
     if (!spec) continue;
+    if (c.startsAfter && startBudgetSeconds(spec) >= c.startsAfter.seconds) c.listen = c.startsAfter.listen;
+    if (!c.listenFollows) continue;
     const address = listenAddress(spec, c.listenFollows);
     c.listen = c.listen.map((l) => ({ ...l, address, proto: address.includes(':') ? 'tcp6' : 'tcp' }));
   }
