@@ -163,72 +163,60 @@ export function boltLogger(logger: Logger): BoltLogger {
   };
 }
 
-/** Builds the Bolt app. Nothing listens until `start`. */
-export function createSlackApp(options: SlackAppOptions): SlackApp {
-  const { config, policy, audit } = options;
-  const enqueue: EnqueueFn = options.incidents ? options.incidents.wrapEnqueue(options.enqueue) : options.enqueue;
-  const logger = options.logger ?? silentLogger;
-  const commandName = options.commandName ?? '/podnet';
-  const ackBudgetMs = options.ackBudgetMs ?? 1500;
-  const visibility = options.ackVisibility ?? 'ephemeral';
-  const debugImage = validateImage(options.debugImage ?? 'busybox:1.36');
-  const bLogger = boltLogger(logger);
-
-  let receiver: Receiver;
-  let httpReceiver: HTTPReceiver | undefined;
-  if (options.receiver) {
-    receiver = options.receiver;
-  } else if (config.slack.appToken) {
-    receiver = new SocketModeReceiver({
+/**
+ * The receiver Bolt listens through: the caller's, Socket Mode with an app token, else signed
+ * HTTP — which refuses a request timestamped more than 5 minutes from now before Bolt sees it.
+ */
+function createReceiver(options: SlackAppOptions, logger: Logger, bLogger: ReturnType<typeof boltLogger>): Receiver {
+  const { config } = options;
+  if (options.receiver) return options.receiver;
+  if (config.slack.appToken) {
+    return new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: bLogger,
       // apps.connections.open goes through this client: honour the API URL override.
       ...(config.slack.apiUrl !== undefined && { installerOptions: { clientOptions: { slackApiUrl: config.slack.apiUrl } } }),
     });
-  } else {
-    if (!config.slack.signingSecret) {
-      throw new PodnetError('bad-input', "SLACK_SIGNING_SECRET is required for the HTTP receiver; set it from your Slack app's Basic Information page");
-    }
-    httpReceiver = new HTTPReceiver({
-      signingSecret: config.slack.signingSecret,
-      endpoints: ['/slack/events', '/slack/commands', '/slack/actions'],
-      logger: bLogger,
-      processBeforeResponse: false,
-      customRoutes: [
-        {
-          path: '/healthz',
-          method: ['GET'],
-          handler: (_req, res) => {
-            res.writeHead(200, { 'content-type': 'text/plain' });
-            res.end('ok');
-          },
-        },
-      ],
-    });
-    receiver = httpReceiver;
-    // Refuse requests signed more than 5 minutes from now in either direction before Bolt
-    // sees them: Bolt refuses only stale ones (src/slack/request-guards.ts).
-    const bolt = httpReceiver.requestListener;
-    const now = options.now ?? Date.now;
-    httpReceiver.requestListener = (req, res) => {
-      const header = req.headers['x-slack-request-timestamp'];
-      if (header !== undefined && !timestampWithinWindow(Array.isArray(header) ? header[0] : header, now())) {
-        logger.warn({ timestamp: String(header).slice(0, 20) }, 'refused a request timestamped more than 5 minutes from now');
-        res.writeHead(401, { 'content-type': 'text/plain' });
-        res.end('request timestamp outside the 5-minute window');
-        return;
-      }
-      bolt(req, res);
-    };
   }
-
-  // Known ids are used as they are; otherwise they are looked up once in the background at
-  // start. Listeners never wait on auth.test: acks must not depend on Slack's Web API.
-  const identity: { botId?: string; botUserId?: string } = {
-    ...(options.botId !== undefined && { botId: options.botId }),
-    ...(options.botUserId !== undefined && { botUserId: options.botUserId }),
+  if (!config.slack.signingSecret) {
+    throw new PodnetError('bad-input', "SLACK_SIGNING_SECRET is required for the HTTP receiver; set it from your Slack app's Basic Information page");
+  }
+  const httpReceiver = new HTTPReceiver({
+    signingSecret: config.slack.signingSecret,
+    endpoints: ['/slack/events', '/slack/commands', '/slack/actions'],
+    logger: bLogger,
+    processBeforeResponse: false,
+    customRoutes: [
+      {
+        path: '/healthz',
+        method: ['GET'],
+        handler: (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain' });
+          res.end('ok');
+        },
+      },
+    ],
+  });
+  // Refuse requests signed more than 5 minutes from now in either direction before Bolt
+  // sees them: Bolt refuses only stale ones (src/slack/request-guards.ts).
+  const bolt = httpReceiver.requestListener;
+  const now = options.now ?? Date.now;
+  httpReceiver.requestListener = (req, res) => {
+    const header = req.headers['x-slack-request-timestamp'];
+    if (header !== undefined && !timestampWithinWindow(Array.isArray(header) ? header[0] : header, now())) {
+      logger.warn({ timestamp: String(header).slice(0, 20) }, 'refused a request timestamped more than 5 minutes from now');
+      res.writeHead(401, { 'content-type': 'text/plain' });
+      res.end('request timestamp outside the 5-minute window');
+      return;
+    }
+    bolt(req, res);
   };
-  const app = new App({
+  return httpReceiver;
+}
+
+/** The Bolt app over `receiver`; it only ever calls auth.test itself (the workers post). */
+function createBoltApp(config: SlackAppOptions['config'], receiver: Receiver, bLogger: ReturnType<typeof boltLogger>, identity: { botId?: string; botUserId?: string }): App {
+  return new App({
     receiver,
     logger: bLogger,
     clientOptions: {
@@ -243,6 +231,28 @@ export function createSlackApp(options: SlackAppOptions): SlackApp {
     // stack trace) per request on the ack path.
     convoStore: false,
   });
+}
+
+/** Builds the Bolt app. Nothing listens until `start`. */
+export function createSlackApp(options: SlackAppOptions): SlackApp {
+  const { config, policy, audit } = options;
+  const enqueue: EnqueueFn = options.incidents ? options.incidents.wrapEnqueue(options.enqueue) : options.enqueue;
+  const logger = options.logger ?? silentLogger;
+  const commandName = options.commandName ?? '/podnet';
+  const ackBudgetMs = options.ackBudgetMs ?? 1500;
+  const visibility = options.ackVisibility ?? 'ephemeral';
+  const debugImage = validateImage(options.debugImage ?? 'busybox:1.36');
+  const bLogger = boltLogger(logger);
+
+  const receiver = createReceiver(options, logger, bLogger);
+
+  // Known ids are used as they are; otherwise they are looked up once in the background at
+  // start. Listeners never wait on auth.test: acks must not depend on Slack's Web API.
+  const identity: { botId?: string; botUserId?: string } = {
+    ...(options.botId !== undefined && { botId: options.botId }),
+    ...(options.botUserId !== undefined && { botUserId: options.botUserId }),
+  };
+  const app = createBoltApp(config, receiver, bLogger, identity);
 
   const record = (entry: AuditEntry) => {
     try {
