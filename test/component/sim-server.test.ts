@@ -11,6 +11,7 @@ import { CoreV1Api, Exec, Log, NetworkingV1Api, PatchStrategy, setHeaderOptions,
 import { startSimulator, type RunningSimulator } from '../../src/sim/server.js';
 import type { ScenarioInput } from '../../src/sim/scenario.js';
 import { kubeConfigFor, rejectionOf, smallScenario, statusOf } from '../helpers/sim-client.js';
+import { gate } from '../helpers/gate.js';
 
 async function withSim<T>(scenario: ScenarioInput | string, fn: (sim: RunningSimulator) => Promise<T>): Promise<T> {
   const sim = await startSimulator({ scenario });
@@ -255,17 +256,13 @@ describe('simulator: faults', () => {
     // The fallback only keeps a simulator that delays both from hanging the test.
     const delays: number[] = [];
     const events: string[] = [];
-    let endDelay!: () => void;
-    const delayEnded = new Promise<void>((resolve) => {
-      endDelay = resolve;
-    });
-    const fallback = setTimeout(() => endDelay(), 10_000);
+    const delay = gate(10_000);
     const scenario = smallScenario({ faults: [{ path: '/api/v1/nodes/.*', delayMs: 400, times: 1 }] });
     const sim = await startSimulator({
       scenario,
       faultDelay: async (ms) => {
         delays.push(ms);
-        await delayEnded;
+        await delay.passed;
       },
     });
     try {
@@ -275,14 +272,12 @@ describe('simulator: faults', () => {
       expect(delays).toEqual([400]);
       await core.readNode({ name: 'node-1' });
       events.push('second answered');
-      clearTimeout(fallback);
-      endDelay();
+      delay.open();
       await first;
       expect(delays).toEqual([400]);
       expect(events).toEqual(['second answered', 'first answered']);
     } finally {
-      clearTimeout(fallback);
-      endDelay();
+      delay.open();
       await sim.close();
     }
   });

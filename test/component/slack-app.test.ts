@@ -10,6 +10,7 @@ import { PodnetError } from '../../src/errors.js';
 import { createSlackApp, type CommandOrigin, type SlackApp } from '../../src/slack/app.js';
 import { startSlackStandIn, type SlackStandIn } from '../../src/slack/stand-in.js';
 import { blockActionBody, postSigned, slashCommandBody, slashCommandPayload } from '../../src/slack/testing.js';
+import { gate } from '../helpers/gate.js';
 
 const SECRET = 'test-signing-secret';
 const POLICY = parsePolicyYaml(`
@@ -221,20 +222,15 @@ describe('Slack app over signed HTTP', () => {
     // under load is measured by `npm run bench -- ack`). The fallback only keeps a broken app
     // from hanging the test; it releases the enqueue long after the 300 ms ack budget.
     const events: string[] = [];
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const fallback = setTimeout(() => release(), 15_000);
+    const enqueueGate = gate(15_000);
     behaviour = async () => {
-      await released;
+      await enqueueGate.passed;
       events.push('enqueue resolved');
       return { jobId: 'slow-1' };
     };
     const res = await slash('check mlserver-0');
     events.push('ack');
-    clearTimeout(fallback);
-    release();
+    enqueueGate.open();
     expect(events).toEqual(['ack']);
     expect((res.json as { text: string }).text).toMatch(/Accepted the check of mlserver-0 in financial-ml; queueing is slow/);
     for (let i = 0; i < 200 && standIn.responses('cmd').length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));

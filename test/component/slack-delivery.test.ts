@@ -10,6 +10,7 @@ import { Redis } from 'ioredis';
 import { SlackPoster, splitBlocks } from '../../src/slack/poster.js';
 import { blockTextLength, BLOCK_TEXT_BUDGET, SlackCallError } from '../../src/slack/slack-errors.js';
 import { startSlackStandIn, STAND_IN_BLOCK_TEXT_LIMIT, type SlackStandIn } from '../../src/slack/stand-in.js';
+import { gate } from '../helpers/gate.js';
 
 const TOKEN = 'xoxb-test-delivery';
 let standIn: SlackStandIn;
@@ -68,15 +69,11 @@ describe('retry as Slack says', () => {
     // does hold CFAST from hanging the test.
     const events: string[] = [];
     const waits: number[] = [];
-    let endWait!: () => void;
-    const waitEnded = new Promise<void>((resolve) => {
-      endWait = resolve;
-    });
-    const fallback = setTimeout(() => endWait(), 10_000);
+    const slowWait = gate(10_000);
     const p = poster({
       sleep: async (ms) => {
         waits.push(ms);
-        await waitEnded;
+        await slowWait.passed;
         events.push('CSLOW wait over');
       },
     });
@@ -85,8 +82,7 @@ describe('retry as Slack says', () => {
     const slow2 = p.post({ channel: 'CSLOW', text: 'slow 2' });
     await p.post({ channel: 'CFAST', text: 'fast' });
     events.push('CFAST posted');
-    clearTimeout(fallback);
-    endWait();
+    slowWait.open();
     await Promise.all([slow1, slow2]);
     expect(events).toEqual(['CFAST posted', 'CSLOW wait over']);
     expect(waits).toEqual([2000]);

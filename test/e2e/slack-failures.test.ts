@@ -8,6 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/g
 import type { Job } from 'bullmq';
 import { blockTextLength, BLOCK_TEXT_BUDGET } from '../../src/slack/slack-errors.js';
 import { startE2EStack, waitFor, type E2EStack } from '../helpers/e2e-stack.js';
+import { gate } from '../helpers/gate.js';
 
 const CH = {
   kicked: 'C0KICKED01',
@@ -188,13 +189,9 @@ describe('429 storms: Retry-After as given, one channel does not hold another', 
     // channel's answer has arrived: the order shows the calm one did not queue behind it. The
     // fallback only keeps a stack that does hold it from hanging the test.
     const events: string[] = [];
-    let endWait!: () => void;
-    const waitEnded = new Promise<void>((resolve) => {
-      endWait = resolve;
-    });
-    const fallback = setTimeout(() => endWait(), 30_000);
+    const stormWait = gate(30_000);
     slackSleep = async () => {
-      await waitEnded;
+      await stormWait.passed;
       events.push('storm wait over');
     };
     stack.slack.failNext('chat.postMessage', { status: 429, retryAfter: 1 }, 1, { channel: CH.storm });
@@ -202,8 +199,7 @@ describe('429 storms: Retry-After as given, one channel does not hold another', 
     await waitFor(() => (waits.length > 0 ? true : undefined), 20_000, 'the storm channel to meet its 429');
     const calm = await run('logs mlserver-0 -n financial-ml -c agent', CH.calm);
     events.push('calm answered');
-    clearTimeout(fallback);
-    endWait();
+    stormWait.open();
     expect(calm.job.failedReason).toBeUndefined();
     expect((await stack.finished(storm, 60_000)).failedReason).toBeUndefined();
     expect(events).toEqual(['calm answered', 'storm wait over']);
