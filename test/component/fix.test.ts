@@ -10,11 +10,13 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { diagnose } from '../../src/analysis/diagnose.js';
-import { main as fixMain, type FixReport } from '../../src/bin/fix.js';
+import { checkPod, main as fixMain, type FixReport } from '../../src/bin/fix.js';
 import type { CliIo } from '../../src/bin/check.js';
 import { createClusterAccess } from '../../src/cluster/client.js';
+import type { ClusterAccess } from '../../src/cluster/types.js';
 import { collectEvidence } from '../../src/probes/collect.js';
-import { attachRemediations, rollBack } from '../../src/remediation/apply.js';
+import { applyRemediation, attachRemediations, rollBack, successorPod } from '../../src/remediation/apply.js';
+import { verifyFix } from '../../src/remediation/verify.js';
 import { PATCHABLE_CAUSES } from '../../src/remediation/plan.js';
 import { loadScenario, type LoadedScenario } from '../../src/sim/scenario.js';
 import { startSimulator } from '../../src/sim/server.js';
@@ -35,13 +37,21 @@ function podOf(s: LoadedScenario): { namespace: string; pod: string } {
   return { namespace, pod };
 }
 
+/** Runs `fn` with a client of a simulator serving `scenario`; the simulator is closed after. */
+async function onSimulator(scenario: LoadedScenario, fn: (cluster: ClusterAccess) => Promise<void>): Promise<void> {
+  const sim = await startSimulator({ scenario });
+  try {
+    await fn(createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() }));
+  } finally {
+    await sim.close();
+  }
+}
+
 describe('remediation on every shipped scenario', () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml')).sort();
   it.each(files)('%s: a patchable cause has a dry-run-validated patch at the owner; the rest say why not', async (file) => {
     const scenario = loadScenario(join(DIR, file));
-    const sim = await startSimulator({ scenario });
-    try {
-      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
+    await onSimulator(scenario, async (cluster) => {
       const now = new Date(scenario.now);
       const evidence = await collectEvidence(cluster, podOf(scenario), { now: () => now });
       const d = await attachRemediations(cluster, diagnose(evidence, { now }), evidence);
@@ -61,9 +71,7 @@ describe('remediation on every shipped scenario', () => {
           expect(r.patch).toBeUndefined();
         }
       }
-    } finally {
-      await sim.close();
-    }
+    });
   });
 });
 
@@ -103,10 +111,7 @@ describe('podnet fix', () => {
 
   it('a startupProbe too short for the start leaves the rolled container killed before it binds: the router is still refused', async () => {
     const s = loadScenario(join(DIR, 'liveness-kills-slow-start.yaml'));
-    const sim = await startSimulator({ scenario: s });
-    try {
-      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
-      const { applyRemediation, successorPod } = await import('../../src/remediation/apply.js');
+    await onSimulator(s, async (cluster) => {
       const old = { namespace: 'genai', pod: 'llm-server-7c9f8d6b4-x2k8p' };
       const labels = (await cluster.getPod(old.namespace, old.pod)).metadata?.labels ?? {};
       const target = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'genai', name: 'llm-server' };
@@ -120,18 +125,12 @@ describe('podnet fix', () => {
       const ports = evidence.sockets.flatMap((t) => t.listeners.map((l) => l.port));
       expect(ports).toContain(8080);
       expect(ports).not.toContain(8000);
-    } finally {
-      await sim.close();
-    }
+    });
   }, 60_000);
 
   it('a patched Deployment rolls to a new ReplicaSet; the re-check follows its pod through the owner, not the old name', async () => {
     const s = loadScenario(join(DIR, 'bind-address-mismatch.yaml'));
-    const sim = await startSimulator({ scenario: s });
-    try {
-      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
-      const { applyRemediation, successorPod } = await import('../../src/remediation/apply.js');
-      const { checkPod } = await import('../../src/bin/fix.js');
+    await onSimulator(s, async (cluster) => {
       const now = new Date(s.now);
       const old = { namespace: 'checkout', pod: 'cart-5c7b8d9f6-q8wzt' };
       const labels = (await cluster.getPod(old.namespace, old.pod)).metadata?.labels ?? {};
@@ -159,9 +158,7 @@ describe('podnet fix', () => {
       const after = await checkPod(cluster, old, labels, () => now, r.target);
       expect(after.evidence.target.pod).toBe(next);
       expect(after.diagnosis.hypotheses.map((h) => h.cause)).not.toContain('bind-address-mismatch');
-    } finally {
-      await sim.close();
-    }
+    });
   }, 60_000);
 
   it('a fix that does not take (listeners do not follow the env) is Not fixed; the roll-back restores the Server', async () => {
@@ -169,13 +166,7 @@ describe('podnet fix', () => {
     const pods = structuredClone(s.pods);
     delete pods['financial-ml/mlserver-0']!.containers.mlserver!.listenFollows;
     const scenario = { ...s, pods };
-    const sim = await startSimulator({ scenario });
-    try {
-      const cluster = createClusterAccess({ kubeConfigYaml: sim.kubeconfigYaml() });
-      // Through the CLI module's own pieces, against a simulator this test holds.
-      const { applyRemediation } = await import('../../src/remediation/apply.js');
-      const { verifyFix } = await import('../../src/remediation/verify.js');
-      const { checkPod } = await import('../../src/bin/fix.js');
+    await onSimulator(scenario, async (cluster) => {
       const now = new Date(s.now);
       const first = await checkPod(cluster, { namespace: 'financial-ml', pod: 'mlserver-0' }, {}, () => now);
       const d = await attachRemediations(cluster, first.diagnosis, first.evidence);
@@ -185,19 +176,17 @@ describe('podnet fix', () => {
         cause: 'probe-bind-mismatch',
         check: () => checkPod(cluster, { namespace: 'financial-ml', pod: 'mlserver-0' }, {}, () => now),
         settleMs: 1000, deadlineMs: 3000, intervalMs: 1000, now: () => t, sleep: async (ms) => void (t += ms),
-      });
-      expect(result.verified).toBe(false);
-      expect(result.summary).toMatch(/^Not fixed/);
-      expect(result.checks.at(-1)?.failing.join(' ')).toMatch(/probe-bind-mismatch is still diagnosed|not ready|refused/);
-      const undo = await rollBack(cluster, change);
-      expect(undo.join('\n')).toMatch(/\+ +- name: MLSERVER_HOST/);
-      const server = (await cluster.getObject({ apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Server', namespace: 'financial-ml', name: 'mlserver' })) as { spec: { podSpec: { containers: { env?: unknown[] }[] } } };
-      expect(server.spec.podSpec.containers[0]?.env).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
-      // A second roll-back of the same change is refused: the fields no longer hold what the apply left.
-      await expect(rollBack(cluster, change)).rejects.toThrow(/test failed|422|rejected/);
-    } finally {
-      await sim.close();
-    }
+    });
+    expect(result.verified).toBe(false);
+    expect(result.summary).toMatch(/^Not fixed/);
+    expect(result.checks.at(-1)?.failing.join(' ')).toMatch(/probe-bind-mismatch is still diagnosed|not ready|refused/);
+    const undo = await rollBack(cluster, change);
+    expect(undo.join('\n')).toMatch(/\+ +- name: MLSERVER_HOST/);
+    const server = (await cluster.getObject({ apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Server', namespace: 'financial-ml', name: 'mlserver' })) as { spec: { podSpec: { containers: { env?: unknown[] }[] } } };
+    expect(server.spec.podSpec.containers[0]?.env).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
+    // A second roll-back of the same change is refused: the fields no longer hold what the apply left.
+    await expect(rollBack(cluster, change)).rejects.toThrow(/test failed|422|rejected/);
+    });
   }, 60_000);
 
   it('where the scenario RBAC allows no patch, nothing is offered or applied (exit 1)', async () => {
