@@ -176,16 +176,16 @@ describe('podnet fix', () => {
         cause: 'probe-bind-mismatch',
         check: () => checkPod(cluster, { namespace: 'financial-ml', pod: 'mlserver-0' }, {}, () => now),
         settleMs: 1000, deadlineMs: 3000, intervalMs: 1000, now: () => t, sleep: async (ms) => void (t += ms),
-    });
-    expect(result.verified).toBe(false);
-    expect(result.summary).toMatch(/^Not fixed/);
-    expect(result.checks.at(-1)?.failing.join(' ')).toMatch(/probe-bind-mismatch is still diagnosed|not ready|refused/);
-    const undo = await rollBack(cluster, change);
-    expect(undo.join('\n')).toMatch(/\+ +- name: MLSERVER_HOST/);
-    const server = (await cluster.getObject({ apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Server', namespace: 'financial-ml', name: 'mlserver' })) as { spec: { podSpec: { containers: { env?: unknown[] }[] } } };
-    expect(server.spec.podSpec.containers[0]?.env).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
-    // A second roll-back of the same change is refused: the fields no longer hold what the apply left.
-    await expect(rollBack(cluster, change)).rejects.toThrow(/test failed|422|rejected/);
+      });
+      expect(result.verified).toBe(false);
+      expect(result.summary).toMatch(/^Not fixed/);
+      expect(result.checks.at(-1)?.failing.join(' ')).toMatch(/probe-bind-mismatch is still diagnosed|not ready|refused/);
+      const undo = await rollBack(cluster, change);
+      expect(undo.join('\n')).toMatch(/\+ +- name: MLSERVER_HOST/);
+      const server = (await cluster.getObject({ apiVersion: 'mlops.seldon.io/v1alpha1', kind: 'Server', namespace: 'financial-ml', name: 'mlserver' })) as { spec: { podSpec: { containers: { env?: unknown[] }[] } } };
+      expect(server.spec.podSpec.containers[0]?.env).toEqual([{ name: 'MLSERVER_HOST', value: '127.0.0.1' }]);
+      // A second roll-back of the same change is refused: the fields no longer hold what the apply left.
+      await expect(rollBack(cluster, change)).rejects.toThrow(/test failed|422|rejected/);
     });
   }, 60_000);
 
